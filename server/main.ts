@@ -1,0 +1,61 @@
+import { loadConfig } from './config.js';
+import { createDb } from './db/database.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { migrateToLatest } from './db/migrator.js';
+import { createLogger } from './platform/logger.js';
+import { createPlatform } from './boot.js';
+import { createServices } from './services.js';
+import { buildApp } from './app.js';
+import { seedDemo } from './demo.js';
+
+/** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const demo = process.argv.includes('--demo');
+
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    logger.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'DATABASE_URL not set: starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: (m) => logger.debug(m) });
+    url = embedded.url;
+  }
+  const { db } = createDb(url, config.DATABASE_POOL_SIZE);
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const platform = createPlatform({ config, db, logger });
+  const services = createServices(platform);
+  if (demo) {
+    const summary = await seedDemo(platform, services);
+    logger.info(summary, 'demo data ready');
+  }
+  const app = await buildApp(platform, services);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await db.destroy();
+      await embedded?.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: '/docs', openapi: '/openapi.json' }, 'wangbao is serving');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

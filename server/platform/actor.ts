@@ -1,0 +1,45 @@
+import { AppError } from './errors.js';
+
+export const staffRoles = [
+  'underwriter',
+  'callback_agent',
+  'claims_handler',
+  'complaint_handler',
+  'compliance_officer',
+  'auditor',
+  'system_admin',
+  'security_admin',
+  'audit_admin',
+] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+/** Who acts, passed as one object to every use case; services authorise against it, not the routes. */
+export type Actor =
+  | { type: 'consumer'; id: string; ip?: string; userAgent?: string }
+  | { type: 'staff'; id: string; roles: StaffRole[]; ip?: string; userAgent?: string }
+  | { type: 'system'; id: string }
+  | { type: 'provider'; id: string }
+  | { type: 'anonymous'; ip?: string; userAgent?: string };
+
+export const systemActor: Actor = { type: 'system', id: 'wangbao' };
+
+export function actorId(actor: Actor): string | null {
+  return actor.type === 'anonymous' ? null : actor.id;
+}
+
+/** Requires a staff actor holding one of the roles (least privilege, 等保三级). */
+export function requireRole(actor: Actor, ...roles: StaffRole[]): Extract<Actor, { type: 'staff' }> {
+  if (actor.type !== 'staff') throw new AppError('FORBIDDEN', `Requires staff role: ${roles.join(' or ')}`);
+  if (!roles.some((r) => actor.roles.includes(r))) throw new AppError('FORBIDDEN', `Requires role: ${roles.join(' or ')}`);
+  return actor;
+}
+
+export function requireConsumer(actor: Actor): Extract<Actor, { type: 'consumer' }> {
+  if (actor.type !== 'consumer') throw new AppError('UNAUTHENTICATED', 'A consumer session is required');
+  return actor;
+}
+
+/** Fields that need a role to see in full; everyone else sees them masked (M§38). */
+export function canSeeFullPersonalData(actor: Actor): boolean {
+  return actor.type === 'staff' && actor.roles.some((r) => r === 'underwriter' || r === 'callback_agent' || r === 'claims_handler');
+}

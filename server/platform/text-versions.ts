@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { DbOrTrx } from '../db/database.js';
+import { newId } from './ids.js';
+
+export function sha256Hex(s: string | Buffer): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/**
+ * Registers a text a consumer is shown (notice, clause, warning, questionnaire item, document) and returns its
+ * version id. The same content registers once: the content hash is the identity, so a version can be shown
+ * exactly as it was years later.
+ */
+export async function registerTextVersion(
+  db: DbOrTrx,
+  t: { kind: string; ref: string; title: string; content: string; at: Date },
+): Promise<{ id: string; contentHash: string }> {
+  const contentHash = sha256Hex(`${t.title}\n\n${t.content}`);
+  const existing = await db
+    .selectFrom('text_versions')
+    .select('id')
+    .where('kind', '=', t.kind)
+    .where('ref', '=', t.ref)
+    .where('content_hash', '=', contentHash)
+    .executeTakeFirst();
+  if (existing) return { id: existing.id, contentHash };
+  const id = newId('txt', t.at.getTime());
+  const inserted = await db
+    .insertInto('text_versions')
+    .values({ id, kind: t.kind, ref: t.ref, title: t.title, content: t.content, content_hash: contentHash, online_at: t.at, created_at: t.at })
+    .onConflict((oc) => oc.columns(['kind', 'ref', 'content_hash']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, contentHash };
+  const raced = await db
+    .selectFrom('text_versions')
+    .select('id')
+    .where('kind', '=', t.kind)
+    .where('ref', '=', t.ref)
+    .where('content_hash', '=', contentHash)
+    .executeTakeFirstOrThrow();
+  return { id: raced.id, contentHash };
+}

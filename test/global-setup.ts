@@ -1,0 +1,49 @@
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded.js';
+import { migrateToLatest } from '../server/db/migrator.js';
+import { withDatabase } from '../server/db/database.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+  }
+}
+
+let embedded: EmbeddedDatabase | undefined;
+let adminUrl: string;
+let template: string;
+
+/**
+ * One PostgreSQL for the run: the server DATABASE_URL points at, or an embedded one under ./data/test-pg. The
+ * schema is migrated once into a template database; each test file then gets its own database cloned from it.
+ */
+export async function setup(project: TestProject) {
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+  } else {
+    embedded = await startEmbeddedPostgres({ dir: './data/test-pg', port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330) });
+    adminUrl = embedded.url;
+  }
+  template = `wb_template_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${template}`);
+  await admin.query(`create database ${template}`);
+  await admin.end();
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: withDatabase(adminUrl, template), max: 1 }) }) });
+  await migrateToLatest(db);
+  await db.destroy();
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDatabase', template);
+}
+
+export async function teardown() {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${template}`);
+  await admin.end();
+  await embedded?.stop();
+}
