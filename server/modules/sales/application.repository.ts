@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../../db/database.js';
+import type { NewRow } from '../../db/schema.js';
+
+/** Queries over applications and what hangs off them. No rules here. */
+
+export function findApplication(db: DbOrTrx, id: string) {
+  return db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks the application row for the rest of the transaction, so concurrent steps serialise on it. */
+export function lockApplication(db: DbOrTrx, id: string) {
+  return db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function findProductVersion(db: DbOrTrx, id: string) {
+  return db
+    .selectFrom('product_versions')
+    .innerJoin('products', 'products.id', 'product_versions.product_id')
+    .select(['product_versions.id', 'product_versions.version', 'product_versions.status', 'product_versions.definition', 'products.code'])
+    .where('product_versions.id', '=', id)
+    .executeTakeFirst();
+}
+
+export function findQuote(db: DbOrTrx, id: string) {
+  return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertApplication(db: DbOrTrx, row: NewRow<'applications'>, parties: NewRow<'parties'>[]) {
+  await db.insertInto('applications').values(row).execute();
+  if (parties.length) await db.insertInto('parties').values(parties).execute();
+}
+
+export function findParties(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).orderBy('role').orderBy('position').execute();
+}
+
+export function findConsents(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('consents').selectAll().where('application_id', '=', applicationId).execute();
+}
+
+export function findDisplay(db: DbOrTrx, applicationId: string, textVersionId: string) {
+  return db.selectFrom('text_displays').selectAll().where('application_id', '=', applicationId).where('text_version_id', '=', textVersionId).executeTakeFirst();
+}
+
+export async function recordDisplay(db: DbOrTrx, applicationId: string, textVersionId: string, at: Date) {
+  await db
+    .insertInto('text_displays')
+    .values({ application_id: applicationId, text_version_id: textVersionId, displayed_at: at })
+    .onConflict((oc) => oc.columns(['application_id', 'text_version_id']).doNothing())
+    .execute();
+}
+
+/** The latest answer to each item. */
+export function findLatestAnswers(db: DbOrTrx, applicationId: string) {
+  return db
+    .selectFrom('answers')
+    .distinctOn(['questionnaire_code', 'item_code'])
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .orderBy('questionnaire_code')
+    .orderBy('item_code')
+    .orderBy('answered_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export function findVerifications(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('identity_verifications').selectAll().where('application_id', '=', applicationId).orderBy('verified_at').execute();
+}
+
+export function findSignatures(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('signatures').selectAll().where('application_id', '=', applicationId).execute();
+}
+
+export function findDecisions(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('underwriting_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').execute();
+}
+
+/**
+ * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
+ * found through the blind index of the insured's ID number.
+ */
+export async function existingSumInsured(db: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
+  const r = await sql<{ total: string | null }>`
+    select coalesce(sum(x.sum_insured_fen), 0)::bigint as total from (
+      select p.sum_insured_fen from policies p
+        join product_versions pv on pv.id = p.product_version_id
+       where p.insured_id_index = ${insuredIdIndex} and p.status = 'in_force' and pv.definition->>'line' = ${line}
+      union all
+      select a.sum_insured_fen from applications a
+        join parties pt on pt.application_id = a.id and pt.role = 'insured'
+        join product_versions pv on pv.id = a.product_version_id
+       where pt.id_number_index = ${insuredIdIndex} and a.id <> ${excludeApplicationId}
+         and a.status in ('referred', 'awaiting_signature', 'awaiting_payment') and pv.definition->>'line' = ${line}
+    ) x`.execute(db);
+  return Number(r.rows[0]?.total ?? 0);
+}

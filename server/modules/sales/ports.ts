@@ -1,0 +1,17 @@
+import type { Trx } from '../../db/database.js';
+import type { Actor } from '../../platform/actor.js';
+
+/** What the sale needs of the one-time-code service (M§33). */
+export interface OtpPort {
+  sendCode(actor: Actor, i: { purpose: string; subjectRef: string; phone: string }): Promise<{ challengeId: string; expiresAt: Date; maskedPhone: string }>;
+  verifyCode(actor: Actor, i: { purpose: string; subjectRef: string; code: string }): Promise<{ challengeId: string }>;
+}
+
+/** What the sale needs of the payment service (M§19, M§40). */
+export interface PaymentPort {
+  openOrder(
+    trx: Trx,
+    i: { applicationId: string; amountFen: number; expectedPayer: { name: string; idNumber: string }; description: string },
+  ): Promise<{ orderId: string; payUrl: string; expiresAt: Date }>;
+  refundOrder(trx: Trx, i: { orderId: string; policyId: string; amountFen: number; reason: string }): Promise<{ refundId: string }>;
+}
