@@ -56,6 +56,7 @@ export const errorCatalog = {
   PAYER_NOT_POLICYHOLDER: { status: 422, zh: '付款账户须为投保人本人账户', en: 'The payer must be the policyholder' },
   PAYMENT_NOTIFICATION_INVALID: { status: 400, zh: '支付通知验签失败', en: 'The payment notification failed verification' },
   PAYMENT_ORDER_EXPIRED: { status: 422, zh: '支付订单已过期', en: 'The payment order has expired' },
+  REFUND_EXCEEDS_PAID: { status: 422, zh: '退款金额超过可退金额', en: 'The refund exceeds what was paid less earlier refunds' },
   COOLING_OFF_ENDED: { status: 422, zh: '犹豫期已结束，请办理退保', en: 'The cooling-off period has ended; use surrender instead' },
 
   // staff security (M§38, 等保三级)

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Platform } from './platform/context.js';
 import type { Services } from './services.js';
+import { paymentRoutes } from './modules/payments/payment.routes.js';
+import { devGatewayRoutes } from './modules/payments/dev-gateway.routes.js';
+import { salesRoutes } from './modules/sales/sales.routes.js';
+import { policyRoutes } from './modules/policies/policy.routes.js';
+import { underwritingRoutes } from './modules/underwriting/underwriting.routes.js';
 
 export interface RouteOptions {
   services: Services;
@@ -8,4 +13,13 @@ export interface RouteOptions {
 }
 
 /** Every module's routes, registered in this order. Each module adds its own line. */
-export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [];
+export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
+  paymentRoutes,
+  salesRoutes,
+  policyRoutes,
+  underwritingRoutes,
+  // The development gateway stands in for an external system: never served in production.
+  async (app, opts) => {
+    if (opts.platform.config.NODE_ENV !== 'production') await app.register(devGatewayRoutes, opts);
+  },
+];

@@ -1,8 +1,30 @@
 import type { Platform } from './platform/context.js';
+import { createPaymentService } from './modules/payments/payment.service.js';
+import { createOtpService } from './modules/identity/otp.service.js';
+import { createApplicationService } from './modules/sales/application.service.js';
+import { createSubmissionService } from './modules/sales/submission.service.js';
+import { createSignatureService } from './modules/sales/signature.service.js';
+import { createCheckoutService } from './modules/sales/checkout.service.js';
+import { createUnderwritingService } from './modules/underwriting/underwriting.service.js';
+import { createPolicyService } from './modules/policies/policy.service.js';
 
 /** Builds every use-case service from the platform. Each module adds its own line. */
 export function createServices(platform: Platform) {
-  void platform;
-  return {};
+  const { db, clock, config, pii } = platform;
+  const payments = createPaymentService({ db, clock, config, pii, payments: platform.payments });
+  const otp = createOtpService({ db, clock, config, pii, sms: platform.sms });
+  const policies = createPolicyService({ db, clock, config, pii, payments });
+  // Payment confirmation and issuance are one transaction (issue item 9).
+  payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
+  return {
+    payments,
+    otp,
+    policies,
+    applications: createApplicationService({ db, clock, config, pii, otp, face: platform.face }),
+    submissions: createSubmissionService({ db, clock, pii }),
+    signatures: createSignatureService({ db, clock, pii, otp }),
+    checkout: createCheckoutService({ db, clock, pii, payments }),
+    underwriting: createUnderwritingService({ db, clock, pii }),
+  };
 }
 export type Services = ReturnType<typeof createServices>;

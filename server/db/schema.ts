@@ -220,6 +220,10 @@ export interface PaymentOrdersTable {
   paid_at: Ts | null;
   refused_at: Ts | null;
   expired_at: Ts | null;
+  /** 0004_payments */
+  pay_url: ColumnType<string | null, string | null | undefined, string | null>;
+  provider_order_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  paid_txn_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface PaymentNotificationsTable {
   id: string;
@@ -241,6 +245,9 @@ export interface RefundsTable {
   provider_ref: string | null;
   requested_at: Ts;
   completed_at: Ts | null;
+  /** 0004_payments */
+  provider_txn_id: ColumnType<string | null, string | null | undefined, string | null>;
+  failure_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface PoliciesTable {
   id: string;
@@ -287,6 +294,18 @@ export interface DevGatewayTransactionsTable {
   created_at: Ts;
   paid_at: Ts | null;
   refunded_fen: Generated<number>;
+  /** 0004_payments */
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  expires_at: ColumnType<Ts | null, Ts | null | undefined, Ts | null>;
+}
+/** 0004_payments: the development gateway's refunds, idempotent by the merchant's refund id. */
+export interface DevGatewayRefundsTable {
+  id: string;
+  txn_id: string;
+  merchant_refund_id: string;
+  amount_fen: number;
+  reason: string;
+  created_at: Ts;
 }
 
 export interface Database {
@@ -315,6 +334,7 @@ export interface Database {
   policies: PoliciesTable;
   cancellations: CancellationsTable;
   dev_gateway_transactions: DevGatewayTransactionsTable;
+  dev_gateway_refunds: DevGatewayRefundsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

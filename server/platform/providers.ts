@@ -56,7 +56,15 @@ export interface PaymentProvider {
   /** Gateway query API: the gateway's own view of an order. */
   queryPayment(orderId: string): Promise<{ status: 'pending' | 'paid' | 'refunded' | 'closed' | 'unknown'; paidFen?: number }>;
   /** Sends money back to the account it came from. */
-  refund(req: { orderId: string; refundId: string; amountFen: number; reason: string }): Promise<{ providerRef: string }>;
+  refund(req: {
+    orderId: string;
+    /** The merchant's refund id: a gateway refunds each id at most once, so a retried refund is safe. */
+    refundId: string;
+    amountFen: number;
+    reason: string;
+    /** The gateway transaction the money came in on; when absent, the order's paid transaction. */
+    providerTxnId?: string;
+  }): Promise<{ providerRef: string }>;
   /**
    * Verifies a notification's signature and parses it. Returns null when the signature or the shape is wrong:
    * a forged notification must change nothing.
