@@ -63,6 +63,8 @@ export const errorCatalog = {
   CREDENTIALS_INVALID: { status: 401, zh: '用户名、密码或动态口令错误', en: 'Wrong username, password or one-time password' },
   ACCOUNT_LOCKED: { status: 423, zh: '登录失败次数过多，账户已锁定', en: 'Too many failed logins; the account is locked' },
   PASSWORD_TOO_WEAK: { status: 422, zh: '密码强度不足', en: 'The password is too weak' },
+  STAFF_USERNAME_TAKEN: { status: 409, zh: '该用户名已被使用', en: 'The username is already taken' },
+  ADMIN_ROLES_NOT_SEPARATE: { status: 422, zh: '系统管理员、安全管理员、审计管理员须由不同账户担任', en: 'System, security and audit administrator roles must be held by separate accounts' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

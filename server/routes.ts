@@ -2,6 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Platform } from './platform/context.js';
 import type { Services } from './services.js';
 import { paymentRoutes } from './modules/payments/payment.routes.js';
+import { consumerRoutes } from './modules/consumers/consumer.routes.js';
+import { staffRoutes } from './modules/staff/staff.routes.js';
+import { devSmsRoutes } from './modules/identity/dev-sms.routes.js';
 import { devGatewayRoutes } from './modules/payments/dev-gateway.routes.js';
 import { salesRoutes } from './modules/sales/sales.routes.js';
 import { policyRoutes } from './modules/policies/policy.routes.js';
@@ -14,6 +17,9 @@ export interface RouteOptions {
 
 /** Every module's routes, registered in this order. Each module adds its own line. */
 export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
+  consumerRoutes,
+  staffRoutes,
+  devSmsRoutes,
   paymentRoutes,
   salesRoutes,
   policyRoutes,

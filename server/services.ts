@@ -1,6 +1,8 @@
 import type { Platform } from './platform/context.js';
 import { createPaymentService } from './modules/payments/payment.service.js';
 import { createOtpService } from './modules/identity/otp.service.js';
+import { createConsumerService } from './modules/consumers/consumer.service.js';
+import { createStaffService } from './modules/staff/staff.service.js';
 import { createApplicationService } from './modules/sales/application.service.js';
 import { createSubmissionService } from './modules/sales/submission.service.js';
 import { createSignatureService } from './modules/sales/signature.service.js';
@@ -19,6 +21,8 @@ export function createServices(platform: Platform) {
   return {
     payments,
     otp,
+    consumers: createConsumerService({ db, clock, config, pii, otp }),
+    staff: createStaffService({ db, clock, config, pii }),
     policies,
     applications: createApplicationService({ db, clock, config, pii, otp, face: platform.face }),
     submissions: createSubmissionService({ db, clock, pii }),

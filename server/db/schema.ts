@@ -47,6 +47,8 @@ export interface OtpChallengesTable {
   expires_at: Ts;
   consumed_at: Ts | null;
   created_at: Ts;
+  /** 0003: a newer code for the same purpose and subject was sent; this one is dead. */
+  superseded_at: Ts | null;
 }
 export interface ConsumersTable {
   id: string;
@@ -74,6 +76,8 @@ export interface StaffAccountsTable {
   last_login_at: Ts | null;
   disabled_at: Ts | null;
   created_at: Ts;
+  /** 0003: the last TOTP step accepted; a step at or below it is a replay. */
+  totp_last_step: number | null;
 }
 export interface StaffSessionsTable {
   id: string;

@@ -14,6 +14,8 @@ export const eventTypes = {
   'product.publish_refused': 'publishing was refused, with every missing item',
   'consumer.otp_sent': 'a one-time code was sent by SMS',
   'consumer.signed_in': 'a consumer signed in with phone and code',
+  'consumer.registered': 'a consumer record was created at first sign-in (phone stored encrypted only)',
+  'consumer.signed_out': 'a consumer ended their session',
   'quote.created': 'a premium was quoted from the rating table',
   'application.created': 'an application was started from a quote (投保)',
   'application.text_displayed': 'a text (notice, clause, warning, questionnaire) was shown to the consumer',
@@ -39,6 +41,7 @@ export const eventTypes = {
   'staff.sign_in_failed': 'a staff sign-in failed',
   'staff.locked': 'a staff account was locked after repeated failures',
   'staff.created': 'a staff account was created',
+  'staff.signed_out': 'a staff member ended their session',
   'staff.personal_data_read': 'a staff member read personal data in full',
 } as const;
 export type EventType = keyof typeof eventTypes;

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { RouteOptions } from '../../routes.js';
+import { readDevOutbox } from './dev-sms.provider.js';
+
+/**
+ * The development SMS outbox, so a developer or a test can read the code a phone was sent. Registered only
+ * outside production: in production SMS go to a carrier and nobody reads them back.
+ */
+export const devSmsRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { platform }) => {
+  if (platform.config.NODE_ENV === 'production' || platform.sms.name !== 'dev-outbox') return;
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/v1/dev/sms-outbox',
+    {
+      schema: {
+        tags: ['development'],
+        summary: 'Recent messages of the development SMS outbox for one phone (not in production)',
+        querystring: z.object({ phone: z.string().trim().regex(/^\+?\d{6,15}$/), limit: z.coerce.number().int().min(1).max(50).default(10) }),
+        response: {
+          200: z.object({
+            messages: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: z.date() })),
+          }),
+        },
+      },
+    },
+    async (req) => ({ messages: await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit) }),
+  );
+};
