@@ -1,0 +1,153 @@
+/**
+ * npm run bench:journey — N full purchase journeys (sign-in to issued policy) at concurrency C, over HTTP, against
+ * the real server in a child process on PostgreSQL. Prints per-step latencies, policies per second, a TPC-B-like
+ * baseline through the server's own pool, the ratio of journey write requests per second to it, and the server's
+ * peak RSS. Last line: one JSON object.
+ *
+ *   BENCH_JOURNEYS=1000 BENCH_CONCURRENCY=32 DATABASE_URL=postgres://… npm run bench:journey
+ */
+import { fork } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../server/db/embedded.js';
+import { withDatabase } from '../server/db/database.js';
+import { buyPolicy, type Send } from '../test/helpers/journey.js';
+import { makePerson } from '../test/helpers/people.js';
+
+const N = Number(process.env.BENCH_JOURNEYS ?? 1000);
+const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+let adminUrl = process.env.DATABASE_URL;
+const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
+adminUrl ??= embedded!.url;
+const dbName = `wb_bench_${process.pid}`;
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`create database ${dbName}`);
+
+const freePort = await new Promise<number>((resolve) => {
+  const srv = createServer().listen(0, '127.0.0.1', () => {
+    const p = (srv.address() as { port: number }).port;
+    srv.close(() => resolve(p));
+  });
+});
+const child = fork(path.join(here, 'server.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  env: {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: withDatabase(adminUrl, dbName),
+    DATABASE_POOL_SIZE: String(Math.min(40, Math.max(10, C))),
+    PORT: String(freePort),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${freePort}`,
+    LOG_LEVEL: 'warn',
+    DEV_KEY_FILE: `./data/bench-keys-${process.pid}.json`,
+    OTP_RESEND_SECONDS: '0',
+    OTP_MAX_PER_HOUR: '1000',
+  },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const waitFor = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: any) => m.type === type && resolve(m)));
+const { port } = await waitFor<{ port: number }>('ready');
+const base = `http://127.0.0.1:${port}`;
+
+let writes = 0;
+const send: Send = async ({ method, url, body, token, form }) => {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    payload = new URLSearchParams(form).toString();
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (method !== 'GET') writes++;
+  const res = await fetch(base + url, { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* html */
+  }
+  return { status: res.status, body: parsed };
+};
+
+const products = [
+  { productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000, age: '1990-05-17' },
+  { productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 200_000_000, age: '1992-08-09' },
+];
+
+function rssOf(pid: number): { rssMb: number; hwmMb: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), hwmMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+const stepTimes: Record<string, number[]> = {};
+let done = 0;
+let failed = 0;
+const t0 = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: C }, async () => {
+    while (next < N) {
+      const i = next++;
+      const p = products[i % products.length]!;
+      const person = makePerson(`测试${i}`, p.age, i % 2 ? 'M' : 'F');
+      try {
+        const r = await buyPolicy(send, { ...p, policyholder: person });
+        for (const [k, v] of Object.entries(r.timings)) (stepTimes[k] ??= []).push(v);
+        done++;
+      } catch (e) {
+        failed++;
+        if (failed <= 3) console.error(String(e).slice(0, 400));
+      }
+    }
+  }),
+);
+const seconds = (performance.now() - t0) / 1000;
+const mem = rssOf(child.pid!);
+child.send({ type: 'baseline', seconds: 10, concurrency: C });
+const { tps: baselineTps } = await waitFor<{ tps: number }>('baseline');
+child.send({ type: 'stop' });
+await new Promise((r) => child.on('exit', r));
+await admin.query(`drop database if exists ${dbName} with (force)`);
+await admin.end();
+await embedded?.stop();
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10;
+};
+const p50: Record<string, number> = {};
+const p99: Record<string, number> = {};
+for (const [k, xs] of Object.entries(stepTimes)) {
+  if (!xs.length || k === 'issue_wait') continue;
+  p50[k] = pct(xs, 0.5);
+  p99[k] = pct(xs, 0.99);
+}
+const writeRate = writes / seconds;
+console.log(`journeys: ${done} issued, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}`);
+console.log(`server RSS now ${mem.rssMb} MB, peak ${mem.hwmMb} MB; write requests ${writes} (${writeRate.toFixed(0)}/s); baseline ${baselineTps.toFixed(0)} tps`);
+console.log(
+  JSON.stringify({
+    bench: 'journey',
+    policies_per_s: Math.round((done / seconds) * 10) / 10,
+    p50_ms: p50,
+    p99_ms: p99,
+    baseline_tps: Math.round(baselineTps),
+    ratio: Math.round((writeRate / baselineTps) * 1000) / 1000,
+    rss_mb: mem.hwmMb,
+    journeys: done,
+    failed,
+    concurrency: C,
+  }),
+);
