@@ -22,6 +22,12 @@ export const NEW_TYPE_LINES: readonly ProductLine[] = ['unit_linked', 'universal
 export const UNCERTAINTY_STATEMENT = '保单利益具有不确定性';
 /** Lines that are life insurance in the sense of the ≥10-year limit on online ordinary life and annuity. */
 export const LONG_TERM_ONLY_LINES: readonly ProductLine[] = ['whole_life', 'annuity'];
+/** Lines whose policies build a cash value: their page must explain it and carry a cash-value table (M§14). */
+export const CASH_VALUE_LINES: readonly ProductLine[] = ['term_life', 'whole_life', 'annuity', 'unit_linked', 'universal', 'participating'];
+
+export function isNewTypeLine(line: ProductLine): boolean {
+  return NEW_TYPE_LINES.includes(line);
+}
 
 export const paymentModes = ['single', 'annual', 'monthly'] as const;
 export type PaymentMode = (typeof paymentModes)[number];
@@ -91,8 +97,12 @@ export const disclosureSchema = z.object({
   premiumExplanation: z.string().optional(),
   /** 责任免除, shown highlighted. */
   exclusions: z.array(z.string()).optional(),
+  /** The platform always highlights exclusions; a definition that asks for them plain is refused at publish (M§14). */
+  exclusionsHighlighted: z.boolean().optional(),
   coverage: z.array(z.object({ name: text, description: text, sumInsuredShare: z.string().optional() })).optional(),
   claimConditions: z.string().optional(),
+  /** 等待期 in words; when absent the page states the number of days from `waitingPeriodDays`. */
+  waitingPeriodExplanation: z.string().optional(),
   claimProcess: z.string().optional(),
   fees: z.string().optional(),
   surrenderLoss: z.string().optional(),
