@@ -9,6 +9,8 @@ import { devGatewayRoutes } from './modules/payments/dev-gateway.routes.js';
 import { salesRoutes } from './modules/sales/sales.routes.js';
 import { policyRoutes } from './modules/policies/policy.routes.js';
 import { underwritingRoutes } from './modules/underwriting/underwriting.routes.js';
+import { productRoutes } from './modules/products/product.routes.js';
+import { quoteRoutes } from './modules/quotes/quote.routes.js';
 
 export interface RouteOptions {
   services: Services;
@@ -20,6 +22,8 @@ export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
   consumerRoutes,
   staffRoutes,
   devSmsRoutes,
+  productRoutes,
+  quoteRoutes,
   paymentRoutes,
   salesRoutes,
   policyRoutes,

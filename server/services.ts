@@ -9,6 +9,8 @@ import { createSignatureService } from './modules/sales/signature.service.js';
 import { createCheckoutService } from './modules/sales/checkout.service.js';
 import { createUnderwritingService } from './modules/underwriting/underwriting.service.js';
 import { createPolicyService } from './modules/policies/policy.service.js';
+import { createProductService } from './modules/products/product.service.js';
+import { createQuoteService } from './modules/quotes/quote.service.js';
 
 /** Builds every use-case service from the platform. Each module adds its own line. */
 export function createServices(platform: Platform) {
@@ -16,9 +18,13 @@ export function createServices(platform: Platform) {
   const payments = createPaymentService({ db, clock, config, pii, payments: platform.payments });
   const otp = createOtpService({ db, clock, config, pii, sms: platform.sms });
   const policies = createPolicyService({ db, clock, config, pii, payments });
+  const products = createProductService({ db, clock, config });
+  const quotes = createQuoteService({ db, clock, config, products });
   // Payment confirmation and issuance are one transaction (issue item 9).
   payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
   return {
+    products,
+    quotes,
     payments,
     otp,
     consumers: createConsumerService({ db, clock, config, pii, otp }),

@@ -12,6 +12,7 @@ export const eventTypes = {
   'product.version_published': 'a product version went on sale after its disclosure was checked (M§14)',
   'product.version_withdrawn': 'a product version was taken off sale',
   'product.publish_refused': 'publishing was refused, with every missing item',
+  'product.draft_revised': 'the definition of a draft product version was replaced (published versions never change)',
   'consumer.otp_sent': 'a one-time code was sent by SMS',
   'consumer.signed_in': 'a consumer signed in with phone and code',
   'consumer.registered': 'a consumer record was created at first sign-in (phone stored encrypted only)',
