@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/helpers/context.js';
 import { buildAwaitingPaymentApplication, POLICYHOLDER } from './payment.fixtures.js';
-import { isDevPaymentGateway, signGatewayNotification } from './dev-gateway.provider.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDevPaymentGateway, isDevPaymentGateway, signGatewayNotification } from './dev-gateway.provider.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -134,5 +136,53 @@ describe('the development gateway', () => {
     const odd = JSON.stringify({ txnId: 'gw_x', status: 'paid' });
     expect(gw.verifyNotification(odd, signGatewayNotification(key, odd, new Date(now)))).toBeNull();
     expect(gw.verifyNotification('not json', signGatewayNotification(key, 'not json', new Date(now)))).toBeNull();
+  });
+
+  it('without a test hook, POSTs the notification to the merchant asynchronously and retries until the merchant accepts it', async () => {
+    const received: Array<{ url: string | undefined; body: string; headers: Record<string, string> }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ url: req.url, body, headers: req.headers as Record<string, string> });
+        // The merchant is down the first time.
+        res.statusCode = received.length === 1 ? 503 : 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const keys = ctx.platform.keys;
+      const gw = createDevPaymentGateway({
+        db: ctx.db,
+        pii: ctx.platform.pii,
+        clock: ctx.clock,
+        privateKeyPem: keys.gatewayPrivateKeyPem!,
+        publicKeyPem: keys.gatewayPublicKeyPem,
+        baseUrl: `http://127.0.0.1:${port}`,
+      });
+      const created = await gw.createPayment({
+        orderId: 'pay_http_delivery',
+        amountFen: 100,
+        payeeAccountNo: ctx.config.PREMIUM_ACCOUNT_NO,
+        expectedPayer: POLICYHOLDER,
+        description: 'x',
+        expiresAt: new Date(ctx.clock.now().getTime() + 60_000),
+      });
+      const started = Date.now();
+      await gw.pay(created.providerOrderRef, { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' });
+      // pay() answered before any delivery finished: the payer's page does not wait for the merchant.
+      expect(received).toHaveLength(0);
+      for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(received).toHaveLength(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(received.map((n) => n.url)).toEqual(['/v1/payments/notifications/dev-gateway', '/v1/payments/notifications/dev-gateway']);
+      for (const n of received) expect(gw.verifyNotification(n.body, n.headers)).toMatchObject({ orderId: 'pay_http_delivery', amountFen: 100 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received).toHaveLength(2);
+    } finally {
+      server.close();
+    }
   });
 });
