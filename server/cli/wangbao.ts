@@ -29,7 +29,7 @@ export interface CliIo {
 export interface CliContext {
   env: Record<string, string | undefined>;
   io: CliIo;
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   positionals: string[];
 }
 
