@@ -13,7 +13,7 @@ describe('consumer sign-in routes', () => {
   async function codeFromOutbox(phone: string): Promise<string> {
     const res = await ctx.app.inject({ url: `/v1/dev/sms-outbox?phone=${phone}` });
     expect(res.statusCode).toBe(200);
-    const [latest] = res.json().messages;
+    const [latest] = res.json().items;
     return /验证码为(\d{6})/.exec(latest.body)![1]!;
   }
 

@@ -20,11 +20,11 @@ export const devSmsRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         querystring: z.object({ phone: z.string().trim().regex(/^\+?\d{6,15}$/), limit: z.coerce.number().int().min(1).max(50).default(10) }),
         response: {
           200: z.object({
-            messages: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: z.date() })),
+            items: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: z.date() })),
           }),
         },
       },
     },
-    async (req) => ({ messages: await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit) }),
+    async (req) => ({ items: await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit) }),
   );
 };
