@@ -409,6 +409,30 @@ describe('GET /v1/payment-orders/:id', () => {
   });
 });
 
+describe('reconcileOrders', () => {
+  it('agrees with the gateway after payments, refusals and refunds, and names an order whose notification was lost', async () => {
+    ctx.clock.advanceDays(1);
+    const from = ctx.clock.now();
+    const paid = await openOrder();
+    await payOnGateway(paid.payUrl, holderPayer);
+    const refused = await openOrder();
+    await payOnGateway(refused.payUrl, THIRD_PARTY);
+    await ctx.deliverNotifications();
+    await ctx.db.transaction().execute((trx) => ctx.services.payments.refundOrder(trx, { orderId: paid.orderId, amountFen: 1000, reason: 'partial' }));
+    const untouched = await openOrder();
+    const lost = await openOrder();
+    await payOnGateway(lost.payUrl, holderPayer);
+    ctx.pendingNotifications.splice(0); // the gateway's notification never arrives
+
+    const report = await ctx.services.payments.reconcileOrders({ from, to: new Date(ctx.clock.now().getTime() + 1) });
+    expect(report.checked).toBe(4);
+    expect(report.mismatches).toEqual([
+      { orderId: lost.orderId, platformStatus: 'pending', gatewayStatus: 'paid', expectedHeldFen: 0, gatewayHeldFen: lost.premiumFen },
+    ]);
+    void untouched;
+  });
+});
+
 describe('personal data at rest', () => {
   it('M§38 keeps no payer name, ID number or account in plaintext in any table', async () => {
     // By now this database holds payments by the policyholder and by a third party, refusals and refunds.

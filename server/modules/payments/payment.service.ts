@@ -432,6 +432,38 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       return completed;
     },
 
+    /**
+     * Reconciliation (requirements §2.5): compares what the platform's books say the gateway should still hold
+     * for each order created in [from, to) with what the gateway's query API reports. The platform expects the
+     * premium of a paid order less completed refunds of its paying transaction, plus every refund not yet
+     * completed of any other transaction. Returns the orders that disagree (a lost notification, a refund the
+     * gateway never made, a payment the gateway never took).
+     */
+    async reconcileOrders(range: { from: Date; to: Date }) {
+      const orders = await db
+        .selectFrom('payment_orders')
+        .select(['id', 'status', 'amount_fen', 'paid_txn_id', 'provider'])
+        .where('provider', '=', payments.name)
+        .where('created_at', '>=', range.from)
+        .where('created_at', '<', range.to)
+        .orderBy('created_at')
+        .execute();
+      const mismatches: Array<{ orderId: string; platformStatus: string; gatewayStatus: string; expectedHeldFen: number; gatewayHeldFen: number }> = [];
+      for (const o of orders) {
+        const refunds = await repo.listRefunds(db, o.id);
+        let expected = o.status === 'paid' ? o.amount_fen : 0;
+        for (const r of refunds) {
+          const ofPaidTxn = o.status === 'paid' && r.provider_txn_id === o.paid_txn_id;
+          if (ofPaidTxn && r.status === 'completed') expected -= r.amount_fen;
+          if (!ofPaidTxn && r.status === 'requested') expected += r.amount_fen;
+        }
+        const g = await payments.queryPayment(o.id);
+        const held = g.status === 'paid' ? (g.paidFen ?? 0) : 0;
+        if (held !== expected) mismatches.push({ orderId: o.id, platformStatus: o.status, gatewayStatus: g.status, expectedHeldFen: expected, gatewayHeldFen: held });
+      }
+      return { checked: orders.length, mismatches };
+    },
+
     /** Expires every pending order whose time is up; a payment that still arrives for one is refunded. */
     async expireUnpaidOrders(now: Date = clock.now()): Promise<number> {
       return db.transaction().execute(async (trx) => {
