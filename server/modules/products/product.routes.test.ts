@@ -191,6 +191,22 @@ describe('the product service', () => {
     expect(await eventsOf(ctx, productVersionId)).toEqual(['product.version_created', 'product.publish_refused', 'product.draft_revised', 'product.version_published']);
   });
 
+  it('two versions published at once leave exactly one on sale', async () => {
+    const a = demo('ACCIDENT_1Y');
+    a.code = 'ACCIDENT_RACE';
+    const v1 = await ctx.services.products.createVersion(compliance, a);
+    const v2 = await ctx.services.products.createVersion(compliance, { ...a, promotionalName: '网保安心意外险（新版）' });
+    const results = await Promise.allSettled([
+      ctx.services.products.publishVersion(compliance, 'ACCIDENT_RACE', v1.version),
+      ctx.services.products.publishVersion(compliance, 'ACCIDENT_RACE', v2.version),
+      ctx.services.products.publishVersion(compliance, 'ACCIDENT_RACE', v2.version),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(2);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as AppError).status).toBeLessThan(500);
+    const rows = await ctx.db.selectFrom('product_versions').select('status').where('product_id', '=', v1.productId).execute();
+    expect(rows.filter((r) => r.status === 'published')).toHaveLength(1);
+  });
+
   it('seeds the four demo products once, however often it runs', async () => {
     const first = await seedDemoProducts(ctx.services, compliance);
     // MEDICAL_1Y and TERM_LIFE_20Y were published by earlier tests.
