@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../server/db/embedded.js';
@@ -15,6 +16,7 @@ declare module 'vitest' {
 let embedded: EmbeddedDatabase | undefined;
 let adminUrl: string;
 let template: string;
+let privateDir: string | undefined;
 
 /**
  * One PostgreSQL for the run: the server DATABASE_URL points at, or an embedded one under ./data/test-pg. The
@@ -24,7 +26,15 @@ export async function setup(project: TestProject) {
   if (process.env.DATABASE_URL) {
     adminUrl = process.env.DATABASE_URL;
   } else {
-    embedded = await startEmbeddedPostgres({ dir: './data/test-pg', port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330) });
+    const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330);
+    try {
+      embedded = await startEmbeddedPostgres({ dir: './data/test-pg', port });
+    } catch (e) {
+      // Another test run on this machine holds the shared test database: run on a private one of our own.
+      if (!String((e as Error).message).includes('is in use by process')) throw e;
+      privateDir = `./data/test-pg-${process.pid}`;
+      embedded = await startEmbeddedPostgres({ dir: privateDir, port: port + 1 + (process.pid % 1000) });
+    }
     adminUrl = embedded.url;
   }
   template = `wb_template_${process.pid}`;
@@ -41,9 +51,11 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
+  if (!adminUrl) return;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${template}`);
   await admin.end();
   await embedded?.stop();
+  if (privateDir) rmSync(privateDir, { recursive: true, force: true });
 }

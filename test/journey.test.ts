@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makePerson } from './helpers/people.js';
+import { signIn } from './helpers/journey.js';
 import { isValidPolicyNumber } from '../server/modules/policies/policy.js';
 import { addDays, addYears, ageOn, shanghaiDate } from '../server/platform/dates.js';
 
@@ -30,7 +31,7 @@ describe('the purchase journey, through HTTP only', () => {
 
   for (const p of purchases) {
     it(`M§16–M§19 M§33 buys ${p.productCode} from quote to issued policy`, async () => {
-      const holder = makePerson(...p.holder);
+      const holder = makePerson(p.holder[0], p.holder[1], p.holder[2]);
       const product = (await ctx.send({ method: 'GET', url: `/v1/products/${p.productCode}` })).body;
       const today = shanghaiDate(ctx.clock.now());
       const r = await ctx.buy({ productCode: p.productCode, termYears: p.termYears, paymentMode: p.paymentMode, sumInsuredFen: p.sumInsuredFen, policyholder: holder });
@@ -76,7 +77,7 @@ describe('the purchase journey, through HTTP only', () => {
       expect(pol.coolingOff.canCancel).toBe(true);
 
       // Events: every step wrote its typed event; confirmations name the exact text version shown.
-      const events = await ctx.db.selectFrom('events').selectAll().where('subject_id', 'in', [r.application.id, pol.id]).orderBy('seq').execute();
+      const events = await ctx.db.selectFrom('events').selectAll().where('subject_id', 'in', [r.application.id, pol.id, r.order.orderId]).orderBy('seq').execute();
       const types = events.map((e) => e.type);
       for (const t of [
         'application.created',
@@ -143,7 +144,8 @@ describe('犹豫期 cancellation', () => {
     const holder = makePerson('郑重', '1987-06-06', 'M');
     const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
     ctx.clock.advanceDays(10);
-    const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token: r.token });
+    const token = await signIn(ctx.send, holder.phone);
+    const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('cancelled_in_cooling_off');
     expect(res.body.voidFromStart).toBe(true);
@@ -158,15 +160,16 @@ describe('犹豫期 cancellation', () => {
     const gw = await ctx.db.selectFrom('dev_gateway_transactions').selectAll().where('merchant_order_id', '=', order.id).executeTakeFirstOrThrow();
     expect(gw.refunded_fen).toBe(r.policy.premiumFen - 1000);
 
-    const again = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token: r.token });
+    const again = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('INVALID_STATE');
   });
 
   it('§2.8 refuses cancellation after the 犹豫期 has ended', async () => {
-    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: makePerson('冯迟', '1986-09-09', 'F') });
+    const holder = makePerson('冯迟', '1986-09-09', 'F');
+    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
     ctx.clock.set(new Date(`${addDays(r.policy.coolingOffEndDate, 1)}T01:00:00+08:00`));
-    const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token: r.token });
+    const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token: await signIn(ctx.send, holder.phone) });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('COOLING_OFF_ENDED');
     const p = await ctx.db.selectFrom('policies').select('status').where('id', '=', r.policy.id).executeTakeFirstOrThrow();

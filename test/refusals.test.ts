@@ -114,7 +114,7 @@ describe('refusals in the purchase journey', () => {
   });
 
   it('M§18 declines on a declining health answer, keeps the reasons, and goes no further', async () => {
-    const product = (await ctx.send({ method: 'GET', url: '/v1/products/MEDICAL_1Y' })).body;
+    const product = await ctx.definition('MEDICAL_1Y');
     const health = product.questionnaires.find((q: any) => q.kind === 'health');
     const item = health.items.find((i: any) => i.options.some((o: any) => o.underwriting === 'decline'));
     const declining = item.options.find((o: any) => o.underwriting === 'decline').code;
@@ -130,7 +130,7 @@ describe('refusals in the purchase journey', () => {
   });
 
   it('M§17 refuses a new-type product to a consumer whose risk tolerance is below its risk level', async () => {
-    const product = (await ctx.send({ method: 'GET', url: '/v1/products/UNIVERSAL_10Y' })).body;
+    const product = await ctx.definition('UNIVERSAL_10Y');
     const overrides: Record<string, string> = {};
     for (const q of product.questionnaires.filter((x: any) => x.kind === 'risk_tolerance'))
       for (const i of q.items) overrides[`${q.code}.${i.code}`] = [...i.options].sort((a: any, b: any) => (a.score ?? 0) - (b.score ?? 0))[0].code;
@@ -139,7 +139,7 @@ describe('refusals in the purchase journey', () => {
   });
 
   it('M§18 refers to an underwriter, who needs the role and records reasons', async () => {
-    const product = (await ctx.send({ method: 'GET', url: '/v1/products/MEDICAL_1Y' })).body;
+    const product = await ctx.definition('MEDICAL_1Y');
     const health = product.questionnaires.find((q: any) => q.kind === 'health');
     const item = health.items.find((i: any) => i.options.some((o: any) => o.underwriting === 'refer'));
     const referring = item.options.find((o: any) => o.underwriting === 'refer').code;

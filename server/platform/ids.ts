@@ -7,28 +7,41 @@ export type IdPrefix =
   | 'prd' | 'pv' | 'txt' | 'quo' | 'app' | 'prt' | 'con' | 'ans' | 'otp' | 'idv' | 'uw' | 'sig' | 'pay' | 'pol'
   | 'ref' | 'evt' | 'stf' | 'ses' | 'csm' | 'sms' | 'gw' | 'ntf' | 'can' | 'job';
 
+let lastTime = -1;
+let lastRandom = 0n;
+const RANDOM_MAX = (1n << 80n) - 1n;
+
 /**
  * Prefixed, time-sortable identifiers (`pol_01J…`): 48 bits of milliseconds then 80 random bits, in Crockford
- * base32, the ULID layout. The prefix tells a reader what the id names.
+ * base32, the ULID layout. Monotonic within a process: ids made in the same millisecond (or under a clock that
+ * stands still, as in tests) increase, so ordering by id is ordering by creation.
  */
 export function newId(prefix: IdPrefix, at: number = Date.now()): string {
-  let time = '';
-  let t = at;
+  let time = Math.max(at, lastTime);
+  let random: bigint;
+  if (time === lastTime) {
+    random = lastRandom + 1n;
+    if (random > RANDOM_MAX) {
+      time += 1;
+      random = BigInt(`0x${randomBytes(10).toString('hex')}`) >> 1n;
+    }
+  } else {
+    // Leave headroom so a burst within one millisecond cannot overflow.
+    random = BigInt(`0x${randomBytes(10).toString('hex')}`) >> 1n;
+  }
+  lastTime = time;
+  lastRandom = random;
+  let t = time;
+  let timePart = '';
   for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
+    timePart = CROCKFORD[t % 32] + timePart;
     t = Math.floor(t / 32);
   }
-  const rand = randomBytes(10);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of rand) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += CROCKFORD[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
+  let r = random;
+  let randPart = '';
+  for (let i = 0; i < 16; i++) {
+    randPart = CROCKFORD[Number(r & 31n)] + randPart;
+    r >>= 5n;
   }
-  return `${prefix}_${time}${out}`;
+  return `${prefix}_${timePart}${randPart}`;
 }

@@ -5,6 +5,8 @@ import { seedDemo } from '../../server/demo.js';
 export interface JourneyContext extends TestContext {
   send: Send;
   buy(input: JourneyInput): ReturnType<typeof buyPolicy>;
+  /** The full definition of the product on sale, with underwriting outcomes and scores the public page omits. */
+  definition(code: string): Promise<any>;
 }
 
 /** A test platform with the demo products and staff, and a consumer client over app.inject. */
@@ -12,8 +14,10 @@ export async function createJourneyContext(opts: Parameters<typeof createTestCon
   const ctx = await createTestContext({ ...opts, env: { OTP_RESEND_SECONDS: '0', ...opts.env } });
   await seedDemo(ctx.platform, ctx.services);
   const send = injectSender(ctx.app);
+  const definition = async (code: string) => (await ctx.services.products.getOnSale(code)).definition;
   return Object.assign(ctx, {
     send,
-    buy: (input: JourneyInput) => buyPolicy(send, input, { deliverNotifications: () => ctx.deliverNotifications() }),
+    definition,
+    buy: (input: JourneyInput) => buyPolicy(send, input, { deliverNotifications: () => ctx.deliverNotifications(), definition }),
   });
 }

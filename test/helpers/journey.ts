@@ -37,7 +37,7 @@ export interface JourneyInput {
 export function defaultOption(questionnaire: any, item: any, product: any): string {
   const opts: any[] = item.options;
   if (questionnaire.kind === 'health' || questionnaire.kind === 'occupation') return (opts.find((o) => o.underwriting === 'accept') ?? opts[0]).code;
-  if (questionnaire.kind === 'risk_tolerance') return [...opts].sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0].code;
+  if (questionnaire.kind === 'risk_tolerance') return (opts.some((o) => o.score !== undefined) ? [...opts].sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0] : opts.at(-1)).code;
   const needs: string[] = product.servesNeeds ?? [];
   const byNeed = opts.find((o) => o.need && needs.includes(o.need));
   if (byNeed) return byNeed.code;
@@ -59,9 +59,19 @@ export interface JourneyResult {
  * Buys a product through the public API exactly as the consumer pages would: sign in with an SMS code, quote,
  * apply, be shown and confirm each text, answer each item, prove identity, submit, sign, pay at the gateway.
  */
-export async function buyPolicy(send: Send, input: JourneyInput, hooks: { deliverNotifications?: () => Promise<unknown>; token?: string } = {}): Promise<JourneyResult> {
+export interface JourneyHooks {
+  deliverNotifications?: () => Promise<unknown>;
+  token?: string;
+  /**
+   * The full product definition, for choosing answers: the public product page leaves out underwriting outcomes
+   * and risk scores, so without it the client guesses (first option for health and occupation, last for risk).
+   */
+  definition?: (code: string) => Promise<any>;
+}
+
+export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyHooks = {}): Promise<JourneyResult> {
   const timings: Record<string, number> = {};
-  const step = async (name: string, req: Parameters<Send>[0], expect: number[] = [200, 201]) => {
+  const step = async (name: string, req: Parameters<Send>[0], expect: number[] = [200, 201, 202]) => {
     const t0 = performance.now();
     const res = await send(req);
     timings[name] = (timings[name] ?? 0) + (performance.now() - t0);
@@ -117,8 +127,8 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: { delive
   }
   if (input.until === 'consents') return result;
 
-  const definition = product.definition ?? product;
-  for (const q of (product.questionnaires ?? definition.questionnaires) as any[]) {
+  const definition = hooks.definition ? await hooks.definition(input.productCode) : product;
+  for (const q of definition.questionnaires as any[]) {
     for (const item of q.items) {
       const optionCode = input.answers?.overrides?.[`${q.code}.${item.code}`] ?? defaultOption(q, item, definition);
       await step('answer', { method: 'POST', url: `/v1/applications/${application.id}/answers`, token, body: { questionnaireCode: q.code, itemCode: item.code, optionCode } });
@@ -178,6 +188,16 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: { delive
   timings.issue_wait = 0;
   if (!result.policy) throw new JourneyError('policy', 404, 'no policy after payment');
   return result;
+}
+
+/** Signs a consumer in by SMS code, as the sign-in page does. */
+export async function signIn(send: Send, phone: string): Promise<string> {
+  const sent = await send({ method: 'POST', url: '/v1/consumer/sign-in-codes', body: { phone } });
+  if (sent.status >= 300) throw new JourneyError('sign_in_code', sent.status, sent.body);
+  const code = await readLatestCode(send, phone);
+  const res = await send({ method: 'POST', url: '/v1/consumer/sessions', body: { phone, code } });
+  if (res.status >= 300) throw new JourneyError('sign_in', res.status, res.body);
+  return res.body.token as string;
 }
 
 export async function readLatestCode(send: Send, phone: string): Promise<string> {
