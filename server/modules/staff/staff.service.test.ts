@@ -105,13 +105,14 @@ describe('StaffService', () => {
     nextStep();
     const wrongTotp = String((Number(totp(s.totpSecret, ctx.clock.now())) + 1) % 1_000_000).padStart(6, '0');
     const errors = [];
+    // One after another: started together they would race, and an early rejection would go unhandled.
     for (const attempt of [
-      signIn(s.username, s.totpSecret, 'Wrong-Password-123'),
-      signIn(s.username, s.totpSecret, PASSWORD, wrongTotp),
-      signIn('no.such.user', s.totpSecret),
+      () => signIn(s.username, s.totpSecret, 'Wrong-Password-123'),
+      () => signIn(s.username, s.totpSecret, PASSWORD, wrongTotp),
+      () => signIn('no.such.user', s.totpSecret),
     ]) {
       try {
-        await attempt;
+        await attempt();
       } catch (e) {
         errors.push(e as AppError);
       }
