@@ -7,6 +7,7 @@ import { createPlatform } from './boot.js';
 import { createServices } from './services.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './demo.js';
+import { startJobs } from './platform/jobs.js';
 
 /** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
 async function main() {
@@ -32,6 +33,14 @@ async function main() {
     logger.info(summary, 'demo data ready');
   }
   const app = await buildApp(platform, services);
+  const jobs = await startJobs({
+    connectionString: url,
+    logger,
+    jobs: [
+      { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
+      { name: 'payments.retry-requested-refunds', cron: '*/5 * * * *', run: () => services.payments.retryRequestedRefunds() },
+    ],
+  });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -42,6 +51,7 @@ async function main() {
     force.unref();
     try {
       await app.close();
+      await jobs.stop();
       await db.destroy();
       await embedded?.stop();
     } finally {
