@@ -108,7 +108,7 @@ await Promise.all(
         done++;
       } catch (e) {
         failed++;
-        if (failed <= 3) console.error(String(e).slice(0, 400));
+        if (failed <= 3) console.error(String(e).slice(0, 400), (e as { cause?: unknown }).cause ?? "");
       }
     }
   }),

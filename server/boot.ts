@@ -17,6 +17,13 @@ export function createPlatform(opts: {
   keys?: PlatformKeys;
   logger?: Logger;
   deliverPaymentNotification?: DevGatewayDeps['deliver'];
+  /**
+   * The development SMS provider and payment gateway stand in for external systems, so they must not draw on the
+   * platform's pool: services call them while holding a transaction (an SMS is sent last inside the transaction
+   * that creates its code), and sharing one pool would let a burst of such calls take every connection and wait
+   * on each other for ever. Servers pass a small pool of their own; tests, with little concurrency, may share.
+   */
+  providerDb?: Db;
 }): Platform {
   const { config, db } = opts;
   const clock = opts.clock ?? systemClock;
@@ -32,10 +39,10 @@ export function createPlatform(opts: {
     keys,
     logger,
     pii,
-    sms: createDevSmsProvider({ db, pii }),
+    sms: createDevSmsProvider({ db: opts.providerDb ?? db, pii }),
     face: createDevFaceProvider(),
     payments: createDevPaymentGateway({
-      db,
+      db: opts.providerDb ?? db,
       pii,
       clock,
       privateKeyPem: keys.gatewayPrivateKeyPem,

@@ -26,7 +26,8 @@ async function main() {
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const platform = createPlatform({ config, db, logger });
+  const providers = createDb(url, 4);
+  const platform = createPlatform({ config, db, logger, providerDb: providers.db });
   const services = createServices(platform);
   if (demo) {
     const summary = await seedDemo(platform, services);
@@ -53,6 +54,7 @@ async function main() {
       await app.close();
       await jobs.stop();
       await db.destroy();
+      await providers.db.destroy();
       await embedded?.stop();
     } finally {
       process.exit(0);
