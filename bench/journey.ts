@@ -36,7 +36,8 @@ const freePort = await new Promise<number>((resolve) => {
   });
 });
 const child = fork(path.join(here, 'server.ts'), [], {
-  execArgv: ['--import', 'tsx'],
+  // BENCH_PROFILE=1 writes a CPU profile of the server to ./data/profiles.
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=./data/profiles'] : [])],
   env: {
     ...process.env,
     NODE_ENV: 'development',

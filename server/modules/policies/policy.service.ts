@@ -8,8 +8,8 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
-import type { ProductDefinition } from '../products/product.js';
 import { assertTransition } from '../sales/application.js';
+import { loadProductVersion } from '../sales/product-versions.js';
 import * as salesRepo from '../sales/application.repository.js';
 import type { PaymentPort } from '../sales/ports.js';
 import { assertPolicyTransition, computePolicyDates, coolingOffRefund, formatPolicyNumber } from './policy.js';
@@ -32,8 +32,8 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
     const app = await salesRepo.lockApplication(trx, paid.applicationId);
     if (!app) throw new Error(`Paid order ${paid.orderId} names unknown application ${paid.applicationId}`);
     assertTransition(app.status, 'issued');
-    const pv = (await salesRepo.findProductVersion(trx, app.product_version_id))!;
-    const d = pv.definition as ProductDefinition;
+    const pv = (await loadProductVersion(trx, app.product_version_id))!;
+    const d = pv.definition;
     const issuedAt = paid.paidAt;
     // The electronic policy is delivered at issue; electronic receipt starts the 犹豫期 (requirements §2.8).
     const receivedAt = issuedAt;
@@ -97,8 +97,8 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
   }
 
   async function view(p: Awaited<ReturnType<typeof loadOwnedPolicy>>) {
-    const pv = (await salesRepo.findProductVersion(db, p.product_version_id))!;
-    const d = pv.definition as ProductDefinition;
+    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const d = pv.definition;
     const parties = await salesRepo.findParties(db, p.application_id);
     const cancellation = await db.selectFrom('cancellations').selectAll().where('policy_id', '=', p.id).executeTakeFirst();
     const today = shanghaiDate(clock.now());

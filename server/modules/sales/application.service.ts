@@ -26,6 +26,7 @@ import {
 } from './application.js';
 import * as repo from './application.repository.js';
 import { consentText } from './consent-texts.js';
+import { loadProductVersion } from './product-versions.js';
 import type { OtpPort } from './ports.js';
 
 export interface PersonInput {
@@ -50,9 +51,9 @@ export async function loadOwnedApplication(db: DbOrTrx, actor: Actor, id: string
   const consumer = requireConsumer(actor);
   const app = lock ? await repo.lockApplication(db, id) : await repo.findApplication(db, id);
   if (!app || app.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such application');
-  const pv = await repo.findProductVersion(db, app.product_version_id);
+  const pv = await loadProductVersion(db, app.product_version_id);
   if (!pv) throw new AppError('NOT_FOUND', 'Product version missing');
-  return { app, product: { code: pv.code, version: pv.version, definition: pv.definition as ProductDefinition } };
+  return { app, product: { code: pv.code, version: pv.version, definition: pv.definition } };
 }
 
 function parseIdentity(idNumber: string, path: string) {
@@ -67,6 +68,20 @@ function parseIdentity(idNumber: string, path: string) {
  */
 export function createApplicationService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; otp: OtpPort; face: FaceProvider }) {
   const { db, clock, pii } = deps;
+  /** Text versions this service has registered, by kind, ref and content: the same text registers once. */
+  const textVersionIds = new Map<string, { id: string; contentHash: string }>();
+  async function registerText(conn: DbOrTrx, t: { kind: string; ref: string; title: string; content: string; at: Date }) {
+    const key = `${t.kind}|${t.ref}|${t.title}|${t.content}`;
+    const hit = textVersionIds.get(key);
+    if (hit) return hit;
+    const tv = await registerTextVersion(conn, t);
+    // Only what is committed is remembered: a registration inside a transaction may still roll back.
+    if (conn === db) {
+      if (textVersionIds.size > 10_000) textVersionIds.clear();
+      textVersionIds.set(key, tv);
+    }
+    return tv;
+  }
 
   function partyRow(applicationId: string, role: 'policyholder' | 'insured' | 'beneficiary', position: number, p: PersonInput, path: string, extra: Partial<Row<'parties'>> = {}) {
     const id = parseIdentity(p.idNumber, `${path}.idNumber`);
@@ -178,9 +193,9 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     return getApplication(actor, applicationId);
   }
 
-  async function currentConsentText(code: string, version: number, definition: ProductDefinition, kind: ConsentKind, at: Date) {
+  async function currentConsentText(conn: DbOrTrx, code: string, version: number, definition: ProductDefinition, kind: ConsentKind, at: Date) {
     const t = consentText(kind, definition);
-    const tv = await registerTextVersion(db, { kind: 'consent_text', ref: `${code}@${version}:${kind}`, title: t.title, content: t.content, at });
+    const tv = await registerText(conn, { kind: 'consent_text', ref: `${code}@${version}:${kind}`, title: t.title, content: t.content, at });
     return { ...t, textVersionId: tv.id, contentHash: tv.contentHash };
   }
 
@@ -193,7 +208,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     if (!consentKinds.includes(kind as ConsentKind) || !requiredConsents(product.definition).includes(kind as ConsentKind))
       throw new AppError('NOT_FOUND', `No confirmation ${kind} for this product`);
     const now = clock.now();
-    const t = await currentConsentText(product.code, product.version, product.definition, kind as ConsentKind, now);
+    const t = await currentConsentText(db, product.code, product.version, product.definition, kind as ConsentKind, now);
     await db.transaction().execute(async (trx) => {
       await repo.recordDisplay(trx, app.id, t.textVersionId, now);
       await recordEvent(trx, {
@@ -217,7 +232,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
       if (!requiredConsents(product.definition).includes(input.kind as ConsentKind)) throw new AppError('VALIDATION_FAILED', `Unknown confirmation ${input.kind}`);
       assertActiveConsent(input.interaction);
       const display = await repo.findDisplay(trx, app.id, input.textVersionId);
-      const current = await currentConsentText(product.code, product.version, product.definition, input.kind as ConsentKind, now);
+      const current = await currentConsentText(trx, product.code, product.version, product.definition, input.kind as ConsentKind, now);
       if (!display || current.textVersionId !== input.textVersionId)
         throw new AppError('CONSENT_TEXT_UNKNOWN', 'The confirmed text version was not shown to this application');
       const existing = await trx.selectFrom('consents').select('id').where('application_id', '=', app.id).where('kind', '=', input.kind).where('given_by', '=', 'policyholder').executeTakeFirst();
@@ -255,7 +270,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     if (app.status !== 'draft') throw new AppError('INVALID_STATE', 'Answers are given before submission');
     const found = findOption(product.definition.questionnaires, input);
     if (!found) throw new AppError('QUESTION_UNKNOWN', `${input.questionnaireCode}.${input.itemCode} = ${input.optionCode}`);
-    const tv = await registerTextVersion(db, {
+    const tv = await registerText(db, {
       kind: 'questionnaire_item',
       ref: `${product.code}@${product.version}:${input.questionnaireCode}.${input.itemCode}`,
       title: found.questionnaire.title,

@@ -5,8 +5,8 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
-import type { ProductDefinition } from '../products/product.js';
 import { assertTransition } from '../sales/application.js';
+import { loadProductVersion } from '../sales/product-versions.js';
 import * as repo from '../sales/application.repository.js';
 
 /** The underwriter's queue: referred applications wait here; a decision needs the underwriter role and reasons (M§18). */
@@ -34,8 +34,8 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
     const staff = requireRole(actor, 'underwriter');
     const app = await repo.findApplication(db, applicationId);
     if (!app) throw new AppError('NOT_FOUND');
-    const pv = (await repo.findProductVersion(db, app.product_version_id))!;
-    const d = pv.definition as ProductDefinition;
+    const pv = (await loadProductVersion(db, app.product_version_id))!;
+    const d = pv.definition;
     const [parties, answers, decisions] = await Promise.all([repo.findParties(db, app.id), repo.findLatestAnswers(db, app.id), repo.findDecisions(db, app.id)]);
     const now = clock.now();
     await recordEvent(db, { type: 'staff.personal_data_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { fields: ['answers'] }, at: now });
