@@ -37,7 +37,9 @@ export interface TestContext {
  * A platform on its own database with a manual clock. Payment notifications queue up until the test delivers
  * them, so tests can duplicate, reorder or race them.
  */
-export async function createTestContext(opts: { env?: Record<string, string>; start?: string } = {}): Promise<TestContext> {
+export async function createTestContext(
+  opts: { env?: Record<string, string>; start?: string; /** Capture every log line (at trace level, request logs on). */ logLines?: string[] } = {},
+): Promise<TestContext> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_BASE_URL: 'http://wangbao.test', ...opts.env });
   const clock = createManualClock(opts.start ?? '2026-03-02T02:00:00.000Z');
@@ -47,13 +49,13 @@ export async function createTestContext(opts: { env?: Record<string, string>; st
     db: database.db,
     clock,
     keys: testKeys(config.PII_CIPHER),
-    logger: createLogger('silent'),
+    logger: opts.logLines ? createLogger('trace', { write: (line: string) => void opts.logLines!.push(line) }) : createLogger('silent'),
     deliverPaymentNotification: async (n) => {
       pendingNotifications.push(n);
     },
   });
   const services = createServices(platform);
-  const app = await buildApp(platform, services, { logger: false });
+  const app = await buildApp(platform, services, { logger: !!opts.logLines });
   await app.ready();
   return {
     db: database.db,
