@@ -167,6 +167,30 @@ describe('refusals in the purchase journey', () => {
   });
 });
 
+describe("the insured's cumulative sum insured (M§18)", () => {
+  let ctx: JourneyContext;
+  beforeAll(async () => {
+    ctx = await createJourneyContext();
+  });
+  afterAll(async () => ctx?.close());
+
+  it('M§18 counts in-force policies of the same insured: accept, then refer above ¥2,000,000, then decline above ¥5,000,000', async () => {
+    const holder = makePerson('累计', '1991-01-23', 'M');
+    const TERM = { productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual' as const };
+    const first = await ctx.buy({ ...TERM, sumInsuredFen: 200_000_000, policyholder: holder });
+    expect(first.submission).toMatchObject({ status: 'awaiting_signature' });
+    expect(first.policy.status).toBe('in_force');
+    const second = await ctx.buy({ ...TERM, sumInsuredFen: 100_000_000, policyholder: holder });
+    expect(second.submission).toMatchObject({ status: 'referred', reasons: [expect.objectContaining({ code: 'CUMULATIVE_SUM_INSURED', outcome: 'refer' })] });
+    // The referred application counts too while it waits: 200 + 100 + 300 = 600 > 500.
+    const third = await ctx.buy({ ...TERM, sumInsuredFen: 300_000_000, policyholder: holder });
+    expect(third.submission).toMatchObject({ status: 'declined', reasons: [expect.objectContaining({ code: 'CUMULATIVE_SUM_INSURED', outcome: 'decline' })] });
+    // Another person is not affected.
+    const other = await ctx.buy({ ...TERM, sumInsuredFen: 200_000_000, policyholder: makePerson('别人', '1991-01-23', 'M') });
+    expect(other.policy.status).toBe('in_force');
+  });
+});
+
 describe('refusals in payment (M§19, M§40)', () => {
   let ctx: JourneyContext;
   beforeAll(async () => {
