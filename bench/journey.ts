@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../server/db/embedded.js';
 import { withDatabase } from '../server/db/database.js';
-import { buyPolicy, type Send } from '../test/helpers/journey.js';
+import { buyPolicy, fetchSender, type Send } from '../test/helpers/journey.js';
 import { makePerson } from '../test/helpers/people.js';
 
 const N = Number(process.env.BENCH_JOURNEYS ?? 1000);
@@ -58,27 +58,10 @@ const { port } = await waitFor<{ port: number }>('ready');
 const base = `http://127.0.0.1:${port}`;
 
 let writes = 0;
-const send: Send = async ({ method, url, body, token, form }) => {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  let payload: string | undefined;
-  if (form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    payload = new URLSearchParams(form).toString();
-  } else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  if (method !== 'GET') writes++;
-  const res = await fetch(base + url, { method, headers, body: payload });
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* html */
-  }
-  return { status: res.status, body: parsed };
+const http = fetchSender(base);
+const send: Send = (req) => {
+  if (req.method !== 'GET') writes++;
+  return http(req);
 };
 
 const products = [

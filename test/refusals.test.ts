@@ -107,6 +107,24 @@ describe('refusals in the purchase journey', () => {
     });
   });
 
+  it('M§33 keeps a failed face comparison and leaves identity unverified', async () => {
+    const holder = makePerson('卫脸', '1991-01-23', 'M');
+    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder, until: 'answers' });
+    const url = `/v1/applications/${r.application.id}/identity`;
+    await ctx.send({ method: 'POST', url: `${url}/sms-codes`, token: r.token, body: {} });
+    const afterSms = await ctx.send({ method: 'POST', url: `${url}/sms-verification`, token: r.token, body: { code: await readLatestCode(ctx.send, holder.phone) } });
+    expect(afterSms.body.identity).toMatchObject({ verified: false, faceRequired: true });
+    const capture = Buffer.from('MISMATCH: a different face').toString('base64');
+    const res = await ctx.send({ method: 'POST', url: `${url}/face`, token: r.token, body: { imageBase64: capture } });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('FACE_MISMATCH');
+    const checks = await ctx.db.selectFrom('identity_verifications').selectAll().where('application_id', '=', r.application.id).where('method', '=', 'face').execute();
+    expect(checks.map((c) => c.result)).toEqual(['failed']);
+    expect(JSON.stringify(checks)).not.toContain(capture);
+    const submit = await ctx.send({ method: 'POST', url: `/v1/applications/${r.application.id}/submission`, token: r.token });
+    expect(submit.body.code).toBe('IDENTITY_NOT_VERIFIED');
+  });
+
   it('M§33 refuses submission before identity is verified', async () => {
     const r = await ctx.buy({ ...ACCIDENT, policyholder: makePerson('陈身', '1990-05-17', 'M'), until: 'answers' });
     const res = await ctx.send({ method: 'POST', url: `/v1/applications/${r.application.id}/submission`, token: r.token });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createDb, type Db } from '../db/database.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
+import { processAlive, startEmbeddedPostgres } from '../db/embedded.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { staffRoles, type StaffRole } from '../platform/actor.js';
 import { systemClock } from '../platform/clock.js';
@@ -39,15 +39,6 @@ export interface Command {
   options?: ParseArgsConfig['options'];
   /** Returns the exit code (0 when omitted). */
   run(ctx: CliContext): Promise<number | void>;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

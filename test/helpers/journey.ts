@@ -209,26 +209,43 @@ export async function readLatestCode(send: Send, phone: string): Promise<string>
   return m[1]!;
 }
 
+/** Headers and payload of one request: JSON, a form post, or nothing; with the consumer's bearer token. */
+function encode(req: Parameters<Send>[0]): { headers: Record<string, string>; payload?: string } {
+  const headers: Record<string, string> = {};
+  if (req.token) headers.authorization = `Bearer ${req.token}`;
+  if (req.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    return { headers, payload: new URLSearchParams(req.form).toString() };
+  }
+  if (req.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    return { headers, payload: JSON.stringify(req.body) };
+  }
+  return { headers };
+}
+
+function parseBody(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // html or empty
+  }
+}
+
 /** Send over app.inject. */
 export function injectSender(app: { inject: (o: any) => Promise<any> }): Send {
-  return async ({ method, url, body, token, form }) => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    let payload: string | undefined;
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      payload = new URLSearchParams(form).toString();
-    } else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const res = await app.inject({ method, url, headers, payload });
-    let parsed: any = res.body;
-    try {
-      parsed = res.json();
-    } catch {
-      /* html or empty */
-    }
-    return { status: res.statusCode, body: parsed };
+  return async (req) => {
+    const { headers, payload } = encode(req);
+    const res = await app.inject({ method: req.method, url: req.url, headers, payload });
+    return { status: res.statusCode, body: parseBody(res.body) };
+  };
+}
+
+/** Send over HTTP to a listening server. */
+export function fetchSender(baseUrl: string): Send {
+  return async (req) => {
+    const { headers, payload } = encode(req);
+    const res = await fetch(baseUrl + req.url, { method: req.method, headers, body: payload });
+    return { status: res.status, body: parseBody(await res.text()) };
   };
 }

@@ -62,6 +62,21 @@ function parseDefinition(input: unknown): ProductDefinition {
   return parsed.data;
 }
 
+function versionFacts(row: repo.ProductVersionRow): Omit<ProductVersionView, 'textVersions'> {
+  return {
+    productVersionId: row.id,
+    productId: row.product_id,
+    code: row.code,
+    version: row.version,
+    status: row.status,
+    definition: row.definition as ProductDefinition,
+    definitionHash: row.definition_hash,
+    createdAt: row.created_at,
+    publishedAt: row.published_at,
+    withdrawnAt: row.withdrawn_at,
+  };
+}
+
 /**
  * Products as versioned data (M§9, M§14, M§17). Compliance drafts versions and publishes them once the disclosure is
  * complete; publication registers every section the consumer will see as a text version and takes the previous
@@ -76,19 +91,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
       const prefix = refPrefix(row.code, row.version);
       for (const t of await repo.textVersionsByRefPrefix(db, prefix)) textVersions[t.ref.slice(prefix.length)] = t.id;
     }
-    return {
-      productVersionId: row.id,
-      productId: row.product_id,
-      code: row.code,
-      version: row.version,
-      status: row.status,
-      definition: row.definition as ProductDefinition,
-      definitionHash: row.definition_hash,
-      createdAt: row.created_at,
-      publishedAt: row.published_at,
-      withdrawnAt: row.withdrawn_at,
-      textVersions,
-    };
+    return { ...versionFacts(row), textVersions };
   }
 
   async function requireVersion(code: string, version: number): Promise<repo.ProductVersionRow> {
@@ -279,18 +282,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
     async listVersions(actor: Actor): Promise<Array<Omit<ProductVersionView, 'textVersions'>>> {
       requireRole(actor, 'compliance_officer', 'auditor');
       const rows = await repo.listVersions(db);
-      return rows.map((row) => ({
-        productVersionId: row.id,
-        productId: row.product_id,
-        code: row.code,
-        version: row.version,
-        status: row.status,
-        definition: row.definition as ProductDefinition,
-        definitionHash: row.definition_hash,
-        createdAt: row.created_at,
-        publishedAt: row.published_at,
-        withdrawnAt: row.withdrawn_at,
-      }));
+      return rows.map(versionFacts);
     },
 
     /** Every problem that would stop a draft from being published, for the console's checklist. */

@@ -11,6 +11,7 @@ import { maskIdNumber, maskName, maskPhone, type PiiCipher } from '../../platfor
 import type { FaceProvider } from '../../platform/providers.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
 import { parseIdNumber } from '../identity/id-number.js';
+import { recordIdentityVerification } from '../identity/identity-verification.js';
 import type { ProductDefinition } from '../products/product.js';
 import {
   assertActiveConsent,
@@ -160,20 +161,15 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
         [holder, insured, ...beneficiaries],
       );
       // The ID checksum and its consistency with the quote are the first identity checks (M§33).
-      await trx
-        .insertInto('identity_verifications')
-        .values(
-          [holder, ...(input.insured.relationship === 'self' ? [] : [insured])].map((p) => ({
-            id: newId('idv'),
-            application_id: applicationId,
-            party_role: p.role,
-            method: 'id_checksum',
-            result: 'passed' as const,
-            evidence: JSON.stringify({ standard: 'GB 11643-1999', idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)) }),
-            verified_at: now,
-          })),
-        )
-        .execute();
+      for (const p of [holder, ...(input.insured.relationship === 'self' ? [] : [insured])])
+        await recordIdentityVerification(trx, actor, {
+          applicationId,
+          partyRole: p.role,
+          method: 'id_checksum',
+          passed: true,
+          evidence: { standard: 'GB 11643-1999', idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)) },
+          at: now,
+        });
       await recordEvent(trx, {
         type: 'application.created',
         actor,
@@ -320,14 +316,6 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     return deps.otp.sendCode(actor, { purpose: party === 'policyholder' ? OTP_PURPOSE_POLICYHOLDER : OTP_PURPOSE_INSURED, subjectRef: app.id, phone });
   }
 
-  async function markVerified(trx: DbOrTrx, actor: Actor, app: Row<'applications'>, partyRole: string, method: string, evidence: Record<string, unknown>, now: Date) {
-    await trx
-      .insertInto('identity_verifications')
-      .values({ id: newId('idv'), application_id: app.id, party_role: partyRole, method, result: 'passed', evidence: JSON.stringify(evidence), verified_at: now })
-      .execute();
-    await recordEvent(trx, { type: 'identity.checked', actor, subject: { type: 'application', id: app.id }, payload: { partyRole, method, result: 'passed', ...evidence }, at: now });
-  }
-
   async function refreshIdentityStatus(trx: DbOrTrx, app: Row<'applications'>, definition: ProductDefinition, now: Date) {
     const v = await repo.findVerifications(trx, app.id);
     const passed = (role: string, method: string) => v.some((x) => x.party_role === role && x.method === method && x.result === 'passed');
@@ -342,7 +330,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const locked = (await repo.lockApplication(trx, app.id))!;
-      await markVerified(trx, actor, locked, 'policyholder', 'sms_otp', { challengeId: r.challengeId }, now);
+      await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'sms_otp', passed: true, evidence: { challengeId: r.challengeId }, at: now });
       await refreshIdentityStatus(trx, locked, product.definition, now);
     });
     return getApplication(actor, applicationId);
@@ -356,17 +344,10 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const locked = (await repo.lockApplication(trx, app.id))!;
+      // The capture itself is never stored: only the provider's reference and score (a failed comparison is kept too).
       const evidence = { provider: deps.face.name, providerRef: result.providerRef, score: result.score };
-      if (result.passed) {
-        await markVerified(trx, actor, locked, 'policyholder', 'face', evidence, now);
-        await refreshIdentityStatus(trx, locked, product.definition, now);
-      } else {
-        await trx
-          .insertInto('identity_verifications')
-          .values({ id: newId('idv'), application_id: app.id, party_role: 'policyholder', method: 'face', result: 'failed', evidence: JSON.stringify(evidence), verified_at: now })
-          .execute();
-        await recordEvent(trx, { type: 'identity.checked', actor, subject: { type: 'application', id: app.id }, payload: { partyRole: 'policyholder', method: 'face', result: 'failed', ...evidence }, at: now });
-      }
+      await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'face', passed: result.passed, evidence, at: now });
+      if (result.passed) await refreshIdentityStatus(trx, locked, product.definition, now);
     });
     if (!result.passed) throw new AppError('FACE_MISMATCH');
     return getApplication(actor, applicationId);
