@@ -130,6 +130,8 @@ describe('the purchase journey, through HTTP only', () => {
     const sigs = await ctx.db.selectFrom('signatures').select(['signer_role', 'document_hash', 'identity_method']).where('application_id', '=', r.application.id).orderBy('signer_role').execute();
     expect(sigs.map((s) => s.signer_role)).toEqual(['insured', 'policyholder']);
     expect(new Set(sigs.map((s) => s.document_hash)).size).toBe(1);
+    const insuredChecks = await ctx.db.selectFrom('identity_verifications').select(['method', 'result']).where('application_id', '=', r.application.id).where('party_role', '=', 'insured').execute();
+    expect(insuredChecks.map((c) => c.method).sort()).toEqual(['id_checksum', 'sms_otp']);
   });
 });
 

@@ -30,6 +30,21 @@ describe('refusals in the purchase journey', () => {
     expect(await countRows(ctx, 'applications')).toBe(before);
   });
 
+  it("M§33 refuses an application whose policyholder phone is not the phone signed in with", async () => {
+    const holder = makePerson('冒名', '1990-05-17', 'M');
+    const r = await ctx.buy({ ...ACCIDENT, policyholder: holder, until: 'application' });
+    const quote = (await ctx.send({ method: 'POST', url: '/v1/quotes', body: { productCode: 'ACCIDENT_1Y', insuredBirthDate: '1990-05-17', insuredGender: 'M', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000 } })).body;
+    const other = makePerson('他人', '1990-05-17', 'M');
+    const res = await ctx.send({
+      method: 'POST',
+      url: '/v1/applications',
+      token: r.token,
+      body: { quoteId: quote.id, policyholder: { name: other.name, idNumber: other.idNumber, phone: other.phone }, insured: { relationship: 'self' }, beneficiary: { designation: 'legal' } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'policyholder.phone' })]);
+  });
+
   it('M§33 refuses an ID number whose birth date differs from the quote', async () => {
     const holder = makePerson('钱异', '1990-05-17', 'M');
     const r = ctx.buy({ ...ACCIDENT, policyholder: { ...holder, idNumber: makeIdNumber('1990-05-18', 'M') }, until: 'application' });

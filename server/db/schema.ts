@@ -136,7 +136,6 @@ export interface ApplicationsTable {
   signed_at: Ts | null;
   paid_at: Ts | null;
   issued_at: Ts | null;
-  expired_at: Ts | null;
   identity_verified_at: Ts | null;
   insured_identity_verified_at: Ts | null;
 }

@@ -152,7 +152,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       signed_at timestamptz,
       paid_at timestamptz,
       issued_at timestamptz,
-      expired_at timestamptz,
       identity_verified_at timestamptz,
       insured_identity_verified_at timestamptz
     );

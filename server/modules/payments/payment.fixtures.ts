@@ -78,7 +78,6 @@ export async function buildAwaitingPaymentApplication(
       signed_at: at,
       paid_at: null,
       issued_at: null,
-      expired_at: null,
       identity_verified_at: at,
       insured_identity_verified_at: at,
     })

@@ -108,6 +108,12 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
   async function startApplication(actor: Actor, input: StartApplicationInput) {
     const consumer = requireConsumer(actor);
     const now = clock.now();
+    // The session proves the consumer holds the policyholder's phone; the SMS check of M§33 then goes to it.
+    const signedInWith = await db.selectFrom('consumers').select('phone_index').where('id', '=', consumer.id).executeTakeFirst();
+    if (signedInWith?.phone_index !== pii.blindIndex('phone', input.policyholder.phone))
+      throw new AppError('VALIDATION_FAILED', "The policyholder's phone must be the phone you signed in with", [
+        { path: 'policyholder.phone', code: 'not_signed_in_phone', message: 'not the phone of this session' },
+      ]);
     const quote = await repo.findQuote(db, input.quoteId);
     if (!quote) throw new AppError('NOT_FOUND', 'No such quote');
     if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED');

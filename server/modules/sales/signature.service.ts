@@ -14,6 +14,7 @@ import { assertTransition } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication, OTP_PURPOSE_INSURED } from './application.service.js';
 import type { OtpPort } from './ports.js';
+import { recordIdentityVerification } from '../identity/identity-verification.js';
 
 const PAYMENT_MODE_ZH: Record<string, string> = { single: '趸交', annual: '年交', monthly: '月交' };
 const RELATIONSHIP_ZH: Record<string, string> = { self: '本人', spouse: '配偶', child: '子女', parent: '父母' };
@@ -84,9 +85,10 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
    */
   async function sign(actor: Actor, applicationId: string, input: { signer: 'policyholder' | 'insured'; textVersionId: string; documentHash: string; code?: string }) {
     const pre = await loadOwnedApplication(db, actor, applicationId);
+    let insuredChallengeId: string | undefined;
     if (input.signer === 'insured') {
       if (!input.code) throw new AppError('VALIDATION_FAILED', "The insured signs with a code sent to the insured's phone");
-      await deps.otp.verifyCode(actor, { purpose: OTP_PURPOSE_INSURED, subjectRef: pre.app.id, code: input.code });
+      insuredChallengeId = (await deps.otp.verifyCode(actor, { purpose: OTP_PURPOSE_INSURED, subjectRef: pre.app.id, code: input.code })).challengeId;
     }
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
@@ -104,6 +106,11 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
       if (existing.some((s) => s.signer_role === input.signer)) throw new AppError('INVALID_STATE', `The ${input.signer} has already signed`);
       const identityMethod =
         input.signer === 'policyholder' ? (product.definition.faceVerificationRequired ? 'sms_otp+face' : 'sms_otp') : 'sms_otp';
+      if (insuredChallengeId) {
+        // The insured proved, with a code sent to their own phone, that they sign themselves (CB item 2).
+        await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'insured', method: 'sms_otp', passed: true, evidence: { challengeId: insuredChallengeId }, at: now });
+        await trx.updateTable('applications').set({ insured_identity_verified_at: now }).where('id', '=', app.id).execute();
+      }
       const signatureId = newId('sig', now.getTime());
       await trx
         .insertInto('signatures')
