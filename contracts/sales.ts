@@ -11,7 +11,6 @@ const personSchema = z.object({
   name: personNameSchema,
   idNumber: idNumberSchema,
   phone: phoneSchema.optional(),
-  occupationClass: z.number().int().min(1).max(6).optional(),
 });
 
 export const startApplicationBody = z.object({

@@ -151,7 +151,6 @@ export interface PartiesTable {
   phone_index: string | null;
   birth_date: string;
   gender: 'M' | 'F';
-  occupation_class: number | null;
   relationship_to_insured: string | null;
   share_bp: number | null;
 }

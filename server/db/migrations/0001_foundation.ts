@@ -170,7 +170,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       phone_index text,
       birth_date date not null,
       gender text not null check (gender in ('M', 'F')),
-      occupation_class int,
       relationship_to_insured text,
       share_bp int,
       unique (application_id, role, position)

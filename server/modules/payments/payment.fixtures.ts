@@ -95,7 +95,6 @@ export async function buildAwaitingPaymentApplication(
       phone_index: pii.blindIndex('phone', phone),
       birth_date: '1949-12-31',
       gender: 'F',
-      occupation_class: 1,
       relationship_to_insured: 'self',
       share_bp: null,
     })

@@ -34,7 +34,6 @@ export interface PersonInput {
   name: string;
   idNumber: string;
   phone?: string;
-  occupationClass?: number;
 }
 
 export interface StartApplicationInput {
@@ -98,7 +97,6 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
       phone_index: p.phone ? pii.blindIndex('phone', p.phone) : null,
       birth_date: id.birthDate,
       gender: id.gender,
-      occupation_class: p.occupationClass ?? null,
       relationship_to_insured: extra.relationship_to_insured ?? null,
       share_bp: extra.share_bp ?? null,
     };
