@@ -52,7 +52,8 @@ export interface JourneyResult {
   submission?: any;
   order?: any;
   policy?: any;
-  timings: Record<string, number>;
+  /** Milliseconds of every call, by step; steps called several times (one per confirmation, per answer) have several. */
+  timings: Record<string, number[]>;
 }
 
 /**
@@ -70,11 +71,11 @@ export interface JourneyHooks {
 }
 
 export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyHooks = {}): Promise<JourneyResult> {
-  const timings: Record<string, number> = {};
+  const timings: Record<string, number[]> = {};
   const step = async (name: string, req: Parameters<Send>[0], expect: number[] = [200, 201, 202]) => {
     const t0 = performance.now();
     const res = await send(req);
-    timings[name] = (timings[name] ?? 0) + (performance.now() - t0);
+    (timings[name] ??= []).push(performance.now() - t0);
     if (!expect.includes(res.status)) throw new JourneyError(name, res.status, res.body);
     return res.body;
   };
@@ -176,16 +177,17 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
   if (hooks.deliverNotifications) await hooks.deliverNotifications();
   if (input.until === 'paid') return result;
 
-  // The notification is asynchronous: poll, as the consumer's page does.
+  // The notification is asynchronous: poll, as the consumer's page does. 'issue' times payment to policy.
+  const paidAt = performance.now();
   for (let i = 0; i < 200; i++) {
     const res = await send({ method: 'GET', url: `/v1/applications/${application.id}/policy`, token });
     if (res.status === 200) {
       result.policy = res.body;
+      timings.issue = [performance.now() - paidAt];
       break;
     }
     await new Promise((r) => setTimeout(r, i < 20 ? 5 : 25));
   }
-  timings.issue_wait = 0;
   if (!result.policy) throw new JourneyError('policy', 404, 'no policy after payment');
   return result;
 }
