@@ -310,7 +310,54 @@ export interface DevGatewayRefundsTable {
   created_at: Ts;
 }
 
+export interface LedgerMetaTable {
+  id: number;
+  origin: string;
+  hash_suite: 'sha256' | 'sm3';
+  created_at: Ts;
+}
+export interface LedgerQueueTable {
+  seq: Generated<number>;
+  entry_id: string;
+  entry: Buffer;
+  ref_type: string;
+  ref_id: string;
+  queued_at: Ts;
+}
+export interface LedgerLeavesTable {
+  leaf_index: number;
+  entry_id: string;
+  entry: Buffer;
+  leaf_hash: Buffer;
+  ref_type: string;
+  ref_id: string;
+  queued_at: Ts;
+  sequenced_at: Ts;
+}
+export interface LedgerNodesTable {
+  level: number;
+  idx: number;
+  hash: Buffer;
+}
+export interface LedgerTreeHeadsTable {
+  tree_size: number;
+  root_hash: Buffer;
+  frontier: Buffer[];
+  integrated_at: Ts;
+}
+export interface LedgerCheckpointsTable {
+  tree_size: number;
+  note: string;
+  published_at: Ts;
+}
+
 export interface Database {
+  ledger_meta: LedgerMetaTable;
+  ledger_queue: LedgerQueueTable;
+  ledger_leaves: LedgerLeavesTable;
+  ledger_nodes: LedgerNodesTable;
+  ledger_tree_heads: LedgerTreeHeadsTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
   events: EventsTable;
   text_versions: TextVersionsTable;
   sms_outbox: SmsOutboxTable;
