@@ -236,6 +236,7 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   if (typeAndKey.toString('base64') !== b64) return bad('non-canonical base64');
   let verifier: NoteVerifier;
   if (typeAndKey[0] === 0x01) {
+    if (typeAndKey.length !== 33) return bad('an Ed25519 public key is 32 bytes');
     verifier = ed25519Verifier(name, ed25519PublicFromRaw(typeAndKey.subarray(1)));
   } else if (typeAndKey.subarray(0, SM2_SIGNATURE_TYPE.length).equals(SM2_SIGNATURE_TYPE)) {
     let point: Sm2Point;
