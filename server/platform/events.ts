@@ -1,6 +1,7 @@
 import type { DbOrTrx } from '../db/database.js';
 import { newId } from './ids.js';
 import { actorId, type Actor } from './actor.js';
+import { queueLedgerEntry } from '../ledger/entry.js';
 
 /**
  * The closed set of event types. Each event is written in the transaction of the change it records, names the
@@ -56,8 +57,12 @@ export interface EventInput {
   at: Date;
 }
 
+/** Writes the event and queues its ledger entry (M§33), both in the caller's transaction. */
 export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
   const id = newId('evt', e.at.getTime());
+  // What is stored is what JSON keeps: undefined properties dropped, dates as ISO strings. Events and ledger
+  // entries then carry the same payload.
+  const payload = JSON.parse(JSON.stringify(e.payload ?? {})) as Record<string, unknown>;
   await db
     .insertInto('events')
     .values({
@@ -67,10 +72,19 @@ export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
       actor_id: actorId(e.actor),
       subject_type: e.subject.type,
       subject_id: e.subject.id,
-      payload: JSON.stringify(e.payload ?? {}),
+      payload: JSON.stringify(payload),
       text_version_id: e.textVersionId ?? null,
       created_at: e.at,
     })
     .execute();
+  await queueLedgerEntry(db, {
+    id,
+    type: e.type,
+    at: e.at.toISOString(),
+    actor: { type: e.actor.type, id: actorId(e.actor) },
+    subject: e.subject,
+    payload,
+    textVersionId: e.textVersionId ?? null,
+  });
   return id;
 }

@@ -349,7 +349,8 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     await db.transaction().execute(async (trx) => {
       const locked = (await repo.lockApplication(trx, app.id))!;
       // The capture itself is never stored: only the provider's reference and score (a failed comparison is kept too).
-      const evidence = { provider: deps.face.name, providerRef: result.providerRef, score: result.score };
+      // The score is kept in basis points: ledger entries hold integers only, never binary floats.
+      const evidence = { provider: deps.face.name, providerRef: result.providerRef, scoreBp: Math.round(result.score * 10_000) };
       await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'face', passed: result.passed, evidence, at: now });
       if (result.passed) await refreshIdentityStatus(trx, locked, product.definition, now);
     });

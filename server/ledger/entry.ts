@@ -1,0 +1,51 @@
+import type { DbOrTrx } from '../db/database.js';
+import { canonicalBytes } from './canonical-json.js';
+
+/**
+ * What one ledger entry says: one event, as RFC 8785 canonical JSON, with the content hash of the text version
+ * the consumer was shown so the snapshot can be checked against the entry years later. Entries carry no personal
+ * data in plaintext (events never do), so destroying a subject's key later breaks nothing in the tree.
+ */
+export interface LedgerEntry {
+  v: 1;
+  id: string;
+  type: string;
+  at: string;
+  actor: { type: string; id: string | null };
+  subject: { type: string; id: string };
+  payload: Record<string, unknown>;
+  textVersion: { id: string; contentHash: string } | null;
+}
+
+/** Text versions never change: their content hashes are read once per process. */
+const contentHashes = new Map<string, string>();
+
+async function contentHashOf(db: DbOrTrx, textVersionId: string): Promise<string> {
+  const hit = contentHashes.get(textVersionId);
+  if (hit) return hit;
+  const row = await db.selectFrom('text_versions').select('content_hash').where('id', '=', textVersionId).executeTakeFirstOrThrow();
+  if (contentHashes.size > 50_000) contentHashes.clear();
+  contentHashes.set(textVersionId, row.content_hash);
+  return row.content_hash;
+}
+
+/**
+ * Queues an entry for the sequencer inside the caller's transaction: the entry commits or rolls back with the
+ * change it records, and writers never wait on each other (no leaf index is taken here).
+ */
+export async function queueLedgerEntry(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'textVersion'> & { textVersionId: string | null }): Promise<void> {
+  const entry: LedgerEntry = {
+    v: 1,
+    id: e.id,
+    type: e.type,
+    at: e.at,
+    actor: e.actor,
+    subject: e.subject,
+    payload: e.payload,
+    textVersion: e.textVersionId ? { id: e.textVersionId, contentHash: await contentHashOf(db, e.textVersionId) } : null,
+  };
+  await db
+    .insertInto('ledger_queue')
+    .values({ entry_id: e.id, entry: canonicalBytes(entry), ref_type: e.subject.type, ref_id: e.subject.id, queued_at: new Date(e.at) })
+    .execute();
+}
