@@ -50,6 +50,16 @@ const configSchema = z.object({
   STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   CONSUMER_SESSION_HOURS: z.coerce.number().int().min(1).default(24),
 
+  /** The traceability ledger (M§33): its origin line, hash suite and checkpoint signature, fixed per deployment. */
+  LEDGER_ORIGIN: z.string().regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/).default('ledger.wangbao.local/v1'),
+  LEDGER_HASH: z.enum(['sha256', 'sm3']).default('sha256'),
+  LEDGER_SIGNATURE: z.enum(['ed25519', 'sm2']).default('ed25519'),
+  /** PEM private key that signs checkpoints (Ed25519 or SM2, as LEDGER_SIGNATURE says). Generated in development. */
+  LEDGER_PRIVATE_KEY: z.string().optional(),
+  /** How often the sequencer integrates queued entries, and how often a new checkpoint is signed. */
+  LEDGER_SEQUENCE_MS: z.coerce.number().int().min(10).default(200),
+  LEDGER_CHECKPOINT_MS: z.coerce.number().int().min(100).default(5000),
+
   /** Development payment gateway's signing key (PEM, Ed25519). Generated into DEV_KEY_FILE when unset. */
   PAYMENT_GATEWAY_PUBLIC_KEY: z.string().optional(),
 });

@@ -1,4 +1,5 @@
 import type { Platform } from './platform/context.js';
+import { createLedgerService } from './ledger/ledger.service.js';
 import { createPaymentService } from './modules/payments/payment.service.js';
 import { createOtpService } from './modules/identity/otp.service.js';
 import { createConsumerService } from './modules/consumers/consumer.service.js';
@@ -23,6 +24,7 @@ export function createServices(platform: Platform) {
   // Payment confirmation and issuance are one transaction (issue item 9).
   payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
   return {
+    ledger: createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } }),
     products,
     quotes,
     payments,

@@ -3,6 +3,22 @@ import path from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { parseKeyList, type PiiKeyring } from './pii.js';
+import { generateSigner, signerFromPem, type NoteAlgorithm, type NoteSigner } from '../ledger/signer.js';
+
+/** The checkpoint signer: the configured key, or in development one made once and kept in the dev key file. */
+function ledgerSigner(config: Config, file: string | undefined): NoteSigner {
+  const name = config.LEDGER_ORIGIN;
+  if (config.LEDGER_PRIVATE_KEY) return signerFromPem(name, config.LEDGER_PRIVATE_KEY);
+  if (!file) throw new Error('LEDGER_PRIVATE_KEY is required in production');
+  const dev = loadOrCreateDevKeys(file);
+  let pem = dev.ledgerPrivateKeyPem?.[config.LEDGER_SIGNATURE];
+  if (!pem) {
+    pem = generateSigner(config.LEDGER_SIGNATURE, name).privateKeyPem;
+    dev.ledgerPrivateKeyPem = { ...dev.ledgerPrivateKeyPem, [config.LEDGER_SIGNATURE]: pem };
+    writeFileSync(file, JSON.stringify(dev, null, 2), { mode: 0o600 });
+  }
+  return signerFromPem(name, pem);
+}
 
 /** Keys the development platform makes for itself on first start; production takes every key from configuration. */
 interface DevKeys {
@@ -11,6 +27,8 @@ interface DevKeys {
   blindIndexKey: string;
   gatewayPrivateKeyPem: string;
   gatewayPublicKeyPem: string;
+  /** Checkpoint signing keys by algorithm, made on first use. */
+  ledgerPrivateKeyPem?: Partial<Record<NoteAlgorithm, string>>;
 }
 
 function loadOrCreateDevKeys(file: string): DevKeys {
@@ -30,6 +48,8 @@ function loadOrCreateDevKeys(file: string): DevKeys {
 
 export interface PlatformKeys {
   keyring: PiiKeyring;
+  /** Signs the ledger's checkpoints. */
+  ledgerSigner: NoteSigner;
   /** The development gateway signs its notifications with this; the platform verifies with the public key. */
   gatewayPrivateKeyPem?: string;
   gatewayPublicKeyPem: string;
@@ -45,13 +65,15 @@ export function loadKeys(config: Config): PlatformKeys {
     if (!gatewayPublicKeyPem) throw new Error('PAYMENT_GATEWAY_PUBLIC_KEY is required in production');
     return {
       keyring: { activeKeyId, keys, suite: config.PII_CIPHER, blindIndexKey: Buffer.from(config.BLIND_INDEX_KEY, 'base64') },
+      ledgerSigner: ledgerSigner(config, config.NODE_ENV === 'production' ? undefined : config.DEV_KEY_FILE),
       gatewayPrivateKeyPem: config.PAYMENT_GATEWAY_PUBLIC_KEY ? undefined : dev?.gatewayPrivateKeyPem,
       gatewayPublicKeyPem,
     };
   }
-  if (config.NODE_ENV === 'production') throw new Error('PII_KEYS, PII_ACTIVE_KEY_ID and BLIND_INDEX_KEY must be configured in production');
+  if (config.NODE_ENV === 'production') throw new Error('PII_KEYS, PII_ACTIVE_KEY_ID, BLIND_INDEX_KEY and LEDGER_PRIVATE_KEY must be configured in production');
   const dev = loadOrCreateDevKeys(config.DEV_KEY_FILE);
   return {
+    ledgerSigner: ledgerSigner(config, config.DEV_KEY_FILE),
     keyring: {
       activeKeyId: dev.piiKeyId,
       keys: new Map([[dev.piiKeyId, Buffer.from(dev.piiKey, 'base64')]]),

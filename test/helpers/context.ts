@@ -8,11 +8,13 @@ import { createLogger } from '../../server/platform/logger.js';
 import type { PlatformKeys } from '../../server/platform/keys.js';
 import type { Platform } from '../../server/platform/context.js';
 import type { Db } from '../../server/db/database.js';
+import { generateSigner } from '../../server/ledger/signer.js';
 import { createTestDatabase } from './database.js';
 
-export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm'): PlatformKeys {
+export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm', ledger: { origin: string; algorithm: 'ed25519' | 'sm2' } = { origin: 'ledger.wangbao.local/v1', algorithm: 'ed25519' }): PlatformKeys {
   const gw = generateKeyPairSync('ed25519');
   return {
+    ledgerSigner: generateSigner(ledger.algorithm, ledger.origin).signer,
     keyring: { activeKeyId: 'test1', keys: new Map([['test1', randomBytes(32)]]), suite, blindIndexKey: randomBytes(32) },
     gatewayPrivateKeyPem: gw.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     gatewayPublicKeyPem: gw.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -48,7 +50,7 @@ export async function createTestContext(
     config,
     db: database.db,
     clock,
-    keys: testKeys(config.PII_CIPHER),
+    keys: testKeys(config.PII_CIPHER, { origin: config.LEDGER_ORIGIN, algorithm: config.LEDGER_SIGNATURE }),
     logger: opts.logLines ? createLogger('trace', { write: (line: string) => void opts.logLines!.push(line) }) : createLogger('silent'),
     deliverPaymentNotification: async (n) => {
       pendingNotifications.push(n);
