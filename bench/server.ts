@@ -11,6 +11,7 @@ import { createServices } from '../server/services.js';
 import { buildApp } from '../server/app.js';
 import { seedDemo } from '../server/demo.js';
 import { createLogger } from '../server/platform/logger.js';
+import { startSequencer } from '../server/ledger/sequencer.js';
 
 const config = loadConfig();
 const { db } = createDb(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
@@ -21,6 +22,8 @@ const services = createServices(platform);
 await seedDemo(platform, services);
 const app = await buildApp(platform, services, { logger: false });
 await app.listen({ host: '127.0.0.1', port: config.PORT });
+// The ledger runs as in production: every journey's events are sequenced while the load runs.
+const sequencer = startSequencer({ ledger: services.ledger, logger: platform.logger, sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: config.LEDGER_CHECKPOINT_MS });
 
 /** TPC-B-like: one account, teller and branch update and a history insert per transaction, at `concurrency`. */
 async function baseline(seconds: number, concurrency: number): Promise<number> {
@@ -68,6 +71,7 @@ process.on('message', async (msg: { type: string; seconds?: number; concurrency?
     process.send!({ type: 'baseline', tps });
   }
   if (msg.type === 'stop') {
+    await sequencer.stop();
     await app.close();
     await db.destroy();
     process.exit(0);

@@ -8,6 +8,7 @@ import { createServices } from './services.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './demo.js';
 import { startJobs } from './platform/jobs.js';
+import { startSequencer } from './ledger/sequencer.js';
 
 /** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
 async function main() {
@@ -34,6 +35,7 @@ async function main() {
     logger.info(summary, 'demo data ready');
   }
   const app = await buildApp(platform, services);
+  const sequencer = startSequencer({ ledger: services.ledger, logger, sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: config.LEDGER_CHECKPOINT_MS });
   const jobs = await startJobs({
     connectionString: url,
     logger,
@@ -53,6 +55,7 @@ async function main() {
     try {
       await app.close();
       await jobs.stop();
+      await sequencer.stop();
       await db.destroy();
       await providers.db.destroy();
       await embedded?.stop();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Platform } from './platform/context.js';
 import type { Services } from './services.js';
+import { ledgerRoutes } from './ledger/ledger.routes.js';
 import { paymentRoutes } from './modules/payments/payment.routes.js';
 import { consumerRoutes } from './modules/consumers/consumer.routes.js';
 import { staffRoutes } from './modules/staff/staff.routes.js';
@@ -19,6 +20,7 @@ export interface RouteOptions {
 
 /** Every module's routes, registered in this order. Each module adds its own line. */
 export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
+  ledgerRoutes,
   consumerRoutes,
   staffRoutes,
   devSmsRoutes,

@@ -61,6 +61,22 @@ describe.each([
     expect(verifyConsistency(hash, first.treeSize, second.treeSize, c.proof, root2, root2)).toBe(false);
   });
 
+  it('M§33 serves the signed checkpoint and proofs to anyone over HTTP', async () => {
+    const res = await ctx.app.inject({ url: '/v1/ledger/checkpoint' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const { checkpoint } = openCheckpoint(res.body, [ctx.services.ledger.verifier]);
+    const last = checkpoint.size - 1;
+    const p = (await ctx.app.inject({ url: `/v1/ledger/proofs/inclusion?index=${last}` })).json();
+    expect(p.treeSize).toBe(checkpoint.size);
+    expect(verifyInclusion(hash, Buffer.from(p.leafHash, 'base64'), last, checkpoint.size, p.proof.map((x: string) => Buffer.from(x, 'base64')), checkpoint.rootHash)).toBe(true);
+    const c = (await ctx.app.inject({ url: `/v1/ledger/proofs/consistency?from=1&to=${checkpoint.size}` })).json();
+    expect(Buffer.from(c.rootTo, 'base64').equals(checkpoint.rootHash)).toBe(true);
+    expect((await ctx.app.inject({ url: `/v1/ledger/proofs/inclusion?index=${checkpoint.size}` })).json().code).toBe('NOT_FOUND');
+    expect((await ctx.app.inject({ url: '/v1/ledger/proofs/inclusion?index=-1' })).json().code).toBe('VALIDATION_FAILED');
+    expect((await ctx.app.inject({ url: '/v1/ledger/proofs/consistency?from=5&to=2' })).json().code).toBe('VALIDATION_FAILED');
+  });
+
   it('M§33 the database refuses to change or remove a ledger row or an event', async () => {
     for (const statement of [
       sql`update ledger_leaves set entry = '\\x00' where leaf_index = 0`,

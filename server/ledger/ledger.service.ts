@@ -6,6 +6,7 @@ import { emptyRoot, leafHash, type HashSuite } from './hash.js';
 import {
   assembleProof,
   consistencyProofPlan,
+  frontierNodes,
   inclusionProofPlan,
   MerkleFrontier,
   nodeKey,
@@ -90,11 +91,14 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     return assembleProof(suite, plan, (n) => hashes.get(nodeKey(n)));
   }
 
+  /** The root of the first `size` leaves: a stored tree head, or folded from the perfect subtrees that make it. */
   async function rootAt(size: number): Promise<Buffer> {
     if (size === 0) return emptyRoot(suite);
     const head = await repo.treeHeadAt(db, size);
-    if (!head) throw new AppError('NOT_FOUND', `No tree head of size ${size}`);
-    return head.root_hash;
+    if (head) return head.root_hash;
+    const latest = await repo.latestTreeHead(db);
+    if (!latest || latest.tree_size < size) throw new AppError('NOT_FOUND', `The tree has not reached size ${size}`);
+    return (await proofFromPlan([frontierNodes(size)]))[0]!;
   }
 
   /**

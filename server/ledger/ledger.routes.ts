@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RouteOptions } from '../routes.js';
+
+const tags = ['可回溯 ledger'];
+const b64 = (b: Buffer) => b.toString('base64');
+const count = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The ledger's public face (M§33): anyone may fetch the signed checkpoint and proofs and check them with any
+ * RFC 9162 implementation, as Certificate Transparency logs are checked.
+ */
+export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const { ledger } = services;
+
+  app.get(
+    '/v1/ledger/checkpoint',
+    { schema: { tags, description: 'The latest signed checkpoint, in the C2SP signed-note format (text/plain).' } },
+    async (_req, reply) => reply.type('text/plain; charset=utf-8').send((await ledger.latestCheckpoint()).note),
+  );
+  app.get(
+    '/v1/ledger/proofs/inclusion',
+    {
+      schema: {
+        tags,
+        querystring: z.object({ index: count, treeSize: count.optional() }),
+        response: { 200: z.object({ index: z.number(), treeSize: z.number(), leafHash: z.string(), proof: z.array(z.string()), root: z.string() }) },
+      },
+    },
+    async (req) => {
+      const p = await ledger.inclusionProof(req.query.index, req.query.treeSize);
+      return { index: p.index, treeSize: p.treeSize, leafHash: b64(p.leafHash), proof: p.proof.map(b64), root: b64(p.root) };
+    },
+  );
+  app.get(
+    '/v1/ledger/proofs/consistency',
+    {
+      schema: {
+        tags,
+        querystring: z.object({ from: count, to: count }),
+        response: { 200: z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()), rootFrom: z.string(), rootTo: z.string() }) },
+      },
+    },
+    async (req) => {
+      const p = await ledger.consistencyProof(req.query.from, req.query.to);
+      return { from: p.from, to: p.to, proof: p.proof.map(b64), rootFrom: b64(p.rootFrom), rootTo: b64(p.rootTo) };
+    },
+  );
+};
