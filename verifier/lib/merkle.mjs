@@ -27,6 +27,7 @@ export function verifyInclusion(suite, leaf, index, treeSize, proof, root) {
   let fn = index;
   let sn = treeSize - 1;
   // 3. Set r to hash.
+  /** @type {Buffer} */
   let r = Buffer.from(leaf);
   // 4. For each value p in the inclusion_path array:
   for (const p of proof) {
