@@ -6,6 +6,7 @@ import { leafHash } from '../server/ledger/hash.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../server/ledger/merkle.js';
 import { openCheckpoint } from '../server/ledger/checkpoint.js';
 import { parseCanonical } from '../server/ledger/canonical-json.js';
+import { verifyLedger } from '../server/ledger/verify.js';
 
 const ACCIDENT = { productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000 };
 
@@ -89,5 +90,53 @@ describe.each([
       sql`truncate events cascade`,
     ])
       await expect(statement.execute(ctx.db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('ledger verify', () => {
+  let ctx: JourneyContext;
+  beforeAll(async () => {
+    ctx = await createJourneyContext();
+    await ctx.buy({ ...ACCIDENT, policyholder: makePerson('验证', '1990-05-17', 'M') });
+    await ctx.services.ledger.integratePending();
+    await ctx.services.ledger.publishCheckpoint();
+    await ctx.buy({ ...ACCIDENT, policyholder: makePerson('验证二', '1990-06-17', 'F') });
+    await ctx.services.ledger.integratePending();
+    await ctx.services.ledger.publishCheckpoint();
+  });
+  afterAll(async () => ctx?.close());
+  const verify = () => verifyLedger(ctx.db, { suite: 'sha256', origin: ctx.config.LEDGER_ORIGIN, verifier: ctx.services.ledger.verifier, batch: 7 });
+
+  it('M§33 passes an untouched ledger, recomputing every entry, node, head, checkpoint and snapshot', async () => {
+    const r = await verify();
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.entries).toBeGreaterThan(40);
+    expect(r.checkpoints).toBe(2);
+    expect(r.snapshots).toBeGreaterThan(5);
+  });
+
+  it('M§33 names an entry, a page snapshot and a checkpoint altered in SQL by a database superuser', async () => {
+    const leaf = await ctx.db.selectFrom('ledger_leaves').selectAll().where('leaf_index', '=', 5).executeTakeFirstOrThrow();
+    const shown = await ctx.db.selectFrom('ledger_leaves').select('entry').where('entry_id', 'in', ctx.db.selectFrom('events').select('id').where('type', '=', 'application.consent_given')).limit(1).executeTakeFirstOrThrow();
+    const textVersionId = (parseCanonical(shown.entry) as { textVersion: { id: string } }).textVersion.id;
+    const first = await ctx.db.selectFrom('ledger_checkpoints').select('tree_size').orderBy('tree_size').limit(1).executeTakeFirstOrThrow();
+    // A superuser can switch the append-only triggers off for a session; verification must not depend on them.
+    await ctx.db.connection().execute(async (conn) => {
+      await sql`set session_replication_role = replica`.execute(conn);
+      await sql`update ledger_leaves set entry = ${Buffer.from(leaf.entry.toString('utf8').replace('"v":1', '"v":2'))} where leaf_index = 5`.execute(conn);
+      await sql`update text_versions set content = content || '（已修改）', content_hash = encode(sha256(convert_to(title || E'\\n\\n' || content || '（已修改）', 'UTF8')), 'hex') where id = ${textVersionId}`.execute(conn);
+      await sql`update ledger_checkpoints set note = replace(note, ${`\n${first.tree_size}\n`}, ${`\n${first.tree_size + 1}\n`}) where tree_size = ${first.tree_size}`.execute(conn);
+      await sql`set session_replication_role = origin`.execute(conn);
+    });
+    const r = await verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'entry', at: 'leaf 5', ref: `${leaf.ref_type}:${leaf.ref_id}` }),
+        expect.objectContaining({ kind: 'snapshot', at: textVersionId }),
+        expect.objectContaining({ kind: 'checkpoint', at: `size ${first.tree_size}` }),
+      ]),
+    );
   });
 });

@@ -1,0 +1,143 @@
+import type { Db } from '../db/database.js';
+import { sha256Hex } from '../platform/text-versions.js';
+import { isCanonical } from './canonical-json.js';
+import { openCheckpoint } from './checkpoint.js';
+import { leafHash, type HashSuite } from './hash.js';
+import { MerkleFrontier, nodeKey } from './merkle.js';
+import type { NoteVerifier } from './signer.js';
+
+/** Canonical entries spell the shown text as {"contentHash":…,"id":…}: found without parsing every entry. */
+const TEXT_VERSION = /"textVersion":\{"contentHash":"([0-9a-f]{64})","id":"([^"\\]+)"\}/;
+
+export interface VerifyProblem {
+  kind: 'entry' | 'node' | 'tree_head' | 'checkpoint' | 'snapshot' | 'meta';
+  /** Leaf index, tree size, or text version id: what is wrong, named so a person can find it. */
+  at: string;
+  /** The business record the bad entry belongs to, for entries. */
+  ref?: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  treeSize: number;
+  entries: number;
+  checkpoints: number;
+  snapshots: number;
+  problems: VerifyProblem[];
+}
+
+/**
+ * Recomputes the whole tree from the stored entry bytes and checks everything stored against it: each leaf hash,
+ * each perfect-subtree hash, each tree head's root and frontier, each checkpoint's signature and root, and each
+ * page snapshot's content hash. Reads in batches, so a million entries need little memory. Never trusts a stored
+ * hash it can recompute.
+ */
+export async function verifyLedger(
+  db: Db,
+  opts: { suite: HashSuite; origin: string; verifier: NoteVerifier; batch?: number; onProgress?: (done: number, total: number) => void },
+): Promise<VerifyReport> {
+  const { suite } = opts;
+  const batch = opts.batch ?? 10_000;
+  const problems: VerifyProblem[] = [];
+  const meta = await db.selectFrom('ledger_meta').selectAll().executeTakeFirst();
+  if (meta && (meta.hash_suite !== suite || meta.origin !== opts.origin))
+    problems.push({ kind: 'meta', at: 'ledger_meta', message: `log is ${meta.origin} (${meta.hash_suite}), expected ${opts.origin} (${suite})` });
+
+  const total = Number((await db.selectFrom('ledger_leaves').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const heads = await db.selectFrom('ledger_tree_heads').selectAll().orderBy('tree_size').execute();
+  const checkpoints = await db.selectFrom('ledger_checkpoints').selectAll().orderBy('tree_size').execute();
+  const rootsWanted = new Set<number>([...heads.map((h) => h.tree_size), ...checkpoints.map((c) => c.tree_size)]);
+  const roots = new Map<number, Buffer>();
+  const frontiers = new Map<number, Buffer[]>();
+
+  const frontier = new MerkleFrontier(suite);
+  if (rootsWanted.has(0)) roots.set(0, frontier.root());
+  const computedNodes = new Map<string, Buffer>();
+  // The content hash each entry says its page had, to hold every snapshot to what the signed log recorded.
+  const shownHashes = new Map<string, { hash: string; leaf: number }>();
+  let next = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('ledger_leaves')
+      .select(['leaf_index', 'entry', 'leaf_hash', 'ref_type', 'ref_id'])
+      .where('leaf_index', '>=', next)
+      .orderBy('leaf_index')
+      .limit(batch)
+      .execute();
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const ref = `${r.ref_type}:${r.ref_id}`;
+      if (r.leaf_index !== next) {
+        problems.push({ kind: 'entry', at: `leaf ${next}`, message: `leaf ${next} is missing (next stored is ${r.leaf_index})` });
+        next = r.leaf_index;
+      }
+      const h = leafHash(suite, r.entry);
+      if (!h.equals(r.leaf_hash)) problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes do not hash to the stored leaf hash' });
+      else if (!isCanonical(r.entry)) problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes are not canonical JSON' });
+      const shown = TEXT_VERSION.exec(r.entry.toString('utf8'));
+      if (shown && !shownHashes.has(shown[2]!)) shownHashes.set(shown[2]!, { hash: shown[1]!, leaf: r.leaf_index });
+      frontier.append(h, (node, hash) => {
+        if (node.level > 0) computedNodes.set(nodeKey(node), hash);
+      });
+      next++;
+      if (rootsWanted.has(frontier.size)) {
+        roots.set(frontier.size, frontier.root());
+        frontiers.set(frontier.size, frontier.frontier);
+      }
+    }
+    // Compare this batch's completed subtrees with the stored ones, then let them go.
+    if (computedNodes.size) {
+      const keys = [...computedNodes.keys()].map((k) => k.split(':').map(Number) as [number, number]);
+      const stored = await db
+        .selectFrom('ledger_nodes')
+        .select(['level', 'idx', 'hash'])
+        .where((eb) => eb.or(keys.map(([level, idx]) => eb.and([eb('level', '=', level), eb('idx', '=', idx)]))))
+        .execute();
+      const storedMap = new Map(stored.map((s) => [`${s.level}:${s.idx}`, s.hash]));
+      for (const [k, hash] of computedNodes) {
+        const s = storedMap.get(k);
+        if (!s || !s.equals(hash)) problems.push({ kind: 'node', at: `node ${k}`, message: s ? 'stored subtree hash differs from the recomputed one' : 'stored subtree hash is missing' });
+      }
+      computedNodes.clear();
+    }
+    opts.onProgress?.(next, total);
+  }
+
+  for (const h of heads) {
+    const root = roots.get(h.tree_size);
+    if (!root) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'tree head is larger than the stored leaves' });
+    else if (!root.equals(h.root_hash)) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored root differs from the recomputed root' });
+    else if (frontiers.has(h.tree_size) && !frontiers.get(h.tree_size)!.every((f, i) => h.frontier[i]?.equals(f)))
+      problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored frontier differs from the recomputed one' });
+  }
+  for (const c of checkpoints) {
+    try {
+      const { checkpoint } = openCheckpoint(c.note, [opts.verifier], { origin: opts.origin });
+      const root = roots.get(checkpoint.size);
+      if (checkpoint.size !== c.tree_size) problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: `note says size ${checkpoint.size}` });
+      else if (!root || !root.equals(checkpoint.rootHash)) problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: 'signed root differs from the recomputed root' });
+    } catch (e) {
+      problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: `signature or format: ${(e as Error).message}` });
+    }
+  }
+
+  // Page snapshots: each shown text must still hash to the content hash its entries carry.
+  let snapshots = 0;
+  let after = '';
+  for (;;) {
+    const rows = await db.selectFrom('text_versions').select(['id', 'title', 'content', 'content_hash']).where('id', '>', after).orderBy('id').limit(batch).execute();
+    if (rows.length === 0) break;
+    for (const t of rows) {
+      snapshots++;
+      const actual = sha256Hex(`${t.title}\n\n${t.content}`);
+      const logged = shownHashes.get(t.id);
+      if (actual !== t.content_hash) problems.push({ kind: 'snapshot', at: t.id, message: 'snapshot content does not match its content hash' });
+      else if (logged && logged.hash !== actual)
+        problems.push({ kind: 'snapshot', at: t.id, message: `snapshot differs from the content hash logged at leaf ${logged.leaf}` });
+    }
+    after = rows.at(-1)!.id;
+  }
+
+  return { ok: problems.length === 0, treeSize: next, entries: total, checkpoints: checkpoints.length, snapshots, problems };
+}
