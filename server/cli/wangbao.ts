@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,10 @@ import { createPiiCipher, type PiiCipher } from '../platform/pii.js';
 import { readDevOutbox } from '../modules/identity/dev-sms.provider.js';
 import { bootstrapStaff } from '../modules/staff/staff.service.js';
 import { totp, totpStep } from '../modules/staff/totp.js';
+import { verifyLedger } from '../ledger/verify.js';
+import { verifierOf } from '../ledger/signer.js';
+import { createLedgerService } from '../ledger/ledger.service.js';
+import { exportPolicyBundle } from '../ledger/export.js';
 
 /**
  * `wangbao`, the operator's command line: `npx tsx server/cli/wangbao.ts <command> [options]` or `bin/wangbao.mjs`.
@@ -165,6 +169,65 @@ export const commands: Record<string, Command> = {
       const left = 30 - (Math.floor(at.getTime() / 1000) % 30);
       ctx.io.out(code);
       ctx.io.err(`valid for ${left} more seconds (step ${totpStep(at)})`);
+    },
+  },
+
+  'ledger verify': {
+    summary: 'Recompute the whole ledger from stored entries and check every hash, checkpoint and page snapshot',
+    usage: 'ledger verify [--json]',
+    options: { json: { type: 'boolean' } },
+    async run(ctx) {
+      const config = loadConfig(ctx.env);
+      const keys = loadKeys(config);
+      const tty = process.stderr.isTTY;
+      let lastPrinted = 0;
+      const report = await withDatabase(config, ctx.io, (db) =>
+        verifyLedger(db, {
+          suite: config.LEDGER_HASH,
+          origin: config.LEDGER_ORIGIN,
+          verifier: verifierOf(keys.ledgerSigner),
+          onProgress: (done, total) => {
+            if (!tty && done - lastPrinted < 100_000 && done < total) return;
+            lastPrinted = done;
+            const width = 30;
+            const filled = total ? Math.round((done / total) * width) : width;
+            const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} entries`;
+            if (tty) process.stderr.write(`\r${line}`);
+            else ctx.io.err(line);
+          },
+        }),
+      );
+      if (tty) process.stderr.write('\n');
+      if (ctx.values.json) ctx.io.out(JSON.stringify(report));
+      else {
+        ctx.io.out(`${report.entries} entries, tree size ${report.treeSize}, ${report.checkpoints} checkpoints, ${report.snapshots} page snapshots checked.`);
+        for (const p of report.problems) ctx.io.out(`BAD ${p.kind} ${p.at}${p.ref ? ` (${p.ref})` : ''}: ${p.message}`);
+        ctx.io.out(report.ok ? '验证通过 / verified: every hash, checkpoint and snapshot matches.' : `验证失败 / FAILED: ${report.problems.length} problem(s).`);
+      }
+      return report.ok ? 0 : 1;
+    },
+  },
+
+  'ledger export': {
+    summary: "Write a self-contained bundle of one policy's ledger entries, proofs and page snapshots for offline checking",
+    usage: 'ledger export --policy <policy number> [--out <file>]',
+    options: { policy: { type: 'string' }, out: { type: 'string' } },
+    async run(ctx) {
+      const policyNumber = required(ctx, 'policy');
+      const config = loadConfig(ctx.env);
+      const keys = loadKeys(config);
+      const bundle = await withDatabase(config, ctx.io, async (db) => {
+        const ledger = createLedgerService({ db, clock: systemClock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: keys.ledgerSigner } });
+        await ledger.integratePending();
+        await ledger.publishCheckpoint();
+        return exportPolicyBundle(db, ledger, policyNumber);
+      });
+      const text = `${JSON.stringify(bundle, null, 2)}\n`;
+      const out = str(ctx.values.out);
+      if (out) {
+        writeFileSync(out, text);
+        ctx.io.err(`Wrote ${out}: ${bundle.entries.length} entries, ${bundle.snapshots.length} snapshots. Check it with: node verifier/verify-bundle.mjs ${out}`);
+      } else ctx.io.out(text);
     },
   },
 

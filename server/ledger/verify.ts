@@ -72,9 +72,14 @@ export async function verifyLedger(
         problems.push({ kind: 'entry', at: `leaf ${next}`, message: `leaf ${next} is missing (next stored is ${r.leaf_index})` });
         next = r.leaf_index;
       }
-      const h = leafHash(suite, r.entry);
-      if (!h.equals(r.leaf_hash)) problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes do not hash to the stored leaf hash' });
-      else if (!isCanonical(r.entry)) problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes are not canonical JSON' });
+      let h = leafHash(suite, r.entry);
+      if (!h.equals(r.leaf_hash)) {
+        problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes do not hash to the stored leaf hash' });
+        // Go on with the stored hash: the rest of the tree is then checked on its own, and one altered entry is
+        // reported once instead of as every subtree, head and checkpoint above it. (Were the stored leaf hash
+        // altered too, the subtree above it no longer matches and is reported as a node.)
+        h = r.leaf_hash;
+      } else if (!isCanonical(r.entry)) problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes are not canonical JSON' });
       const shown = TEXT_VERSION.exec(r.entry.toString('utf8'));
       if (shown && !shownHashes.has(shown[2]!)) shownHashes.set(shown[2]!, { hash: shown[1]!, leaf: r.leaf_index });
       frontier.append(h, (node, hash) => {

@@ -8,13 +8,13 @@ import { createLogger } from '../../server/platform/logger.js';
 import type { PlatformKeys } from '../../server/platform/keys.js';
 import type { Platform } from '../../server/platform/context.js';
 import type { Db } from '../../server/db/database.js';
-import { generateSigner } from '../../server/ledger/signer.js';
+import { generateSigner, signerFromPem } from '../../server/ledger/signer.js';
 import { createTestDatabase } from './database.js';
 
-export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm', ledger: { origin: string; algorithm: 'ed25519' | 'sm2' } = { origin: 'ledger.wangbao.local/v1', algorithm: 'ed25519' }): PlatformKeys {
+export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm', ledger: { origin: string; algorithm: 'ed25519' | 'sm2'; privateKeyPem?: string } = { origin: 'ledger.wangbao.local/v1', algorithm: 'ed25519' }): PlatformKeys {
   const gw = generateKeyPairSync('ed25519');
   return {
-    ledgerSigner: generateSigner(ledger.algorithm, ledger.origin).signer,
+    ledgerSigner: ledger.privateKeyPem ? signerFromPem(ledger.origin, ledger.privateKeyPem) : generateSigner(ledger.algorithm, ledger.origin).signer,
     keyring: { activeKeyId: 'test1', keys: new Map([['test1', randomBytes(32)]]), suite, blindIndexKey: randomBytes(32) },
     gatewayPrivateKeyPem: gw.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     gatewayPublicKeyPem: gw.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -23,6 +23,8 @@ export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm', ledger: {
 
 export interface TestContext {
   db: Db;
+  /** The connection URL of this test's own database, for child processes and the CLI. */
+  url: string;
   clock: ManualClock;
   config: Config;
   platform: Platform;
@@ -50,7 +52,7 @@ export async function createTestContext(
     config,
     db: database.db,
     clock,
-    keys: testKeys(config.PII_CIPHER, { origin: config.LEDGER_ORIGIN, algorithm: config.LEDGER_SIGNATURE }),
+    keys: testKeys(config.PII_CIPHER, { origin: config.LEDGER_ORIGIN, algorithm: config.LEDGER_SIGNATURE, privateKeyPem: config.LEDGER_PRIVATE_KEY }),
     logger: opts.logLines ? createLogger('trace', { write: (line: string) => void opts.logLines!.push(line) }) : createLogger('silent'),
     deliverPaymentNotification: async (n) => {
       pendingNotifications.push(n);
@@ -61,6 +63,7 @@ export async function createTestContext(
   await app.ready();
   return {
     db: database.db,
+    url: database.url,
     clock,
     config,
     platform,

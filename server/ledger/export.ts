@@ -1,0 +1,47 @@
+import type { Db } from '../db/database.js';
+import { AppError } from '../platform/errors.js';
+import type { LedgerService } from './ledger.service.js';
+import * as repo from './ledger.repository.js';
+
+/** The self-contained bundle an auditor checks offline with `verifier/verify-bundle.mjs` (issue 3, item 10). */
+export interface LedgerBundle {
+  origin: string;
+  hash: 'sha256' | 'sm3';
+  checkpoint: string;
+  public_key: string;
+  entries: Array<{ index: number; data: string; proof: string[] }>;
+  snapshots: Array<{ id: string; content_hash: string; title: string; content: string }>;
+}
+
+/**
+ * Every ledger entry of one policy's sale and life — its application, payment orders and the policy itself —
+ * with inclusion proofs against the latest signed checkpoint, and the page snapshots the entries name.
+ */
+export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string): Promise<LedgerBundle> {
+  const policy = await db.selectFrom('policies').select(['id', 'application_id']).where('policy_number', '=', policyNumber).executeTakeFirst();
+  if (!policy) throw new AppError('NOT_FOUND', `No policy ${policyNumber}`);
+  const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', policy.application_id).execute();
+  const leaves = [
+    ...(await repo.leavesForRef(db, 'application', [policy.application_id])),
+    ...(await repo.leavesForRef(db, 'policy', [policy.id])),
+    ...(orders.length ? await repo.leavesForRef(db, 'payment_order', orders.map((o) => o.id)) : []),
+  ].sort((a, b) => a.leaf_index - b.leaf_index);
+  const checkpoint = await ledger.latestCheckpoint();
+  const covered = leaves.filter((l) => l.leaf_index < checkpoint.treeSize);
+  if (covered.length < leaves.length) throw new AppError('INVALID_STATE', 'Some entries are not yet under a signed checkpoint; run the sequencer and publish first');
+  const entries = [];
+  for (const l of covered) {
+    const p = await ledger.inclusionProof(l.leaf_index, checkpoint.treeSize);
+    entries.push({ index: l.leaf_index, data: l.entry.toString('base64'), proof: p.proof.map((h) => h.toString('base64')) });
+  }
+  const textIds = [...new Set(covered.map((l) => /"textVersion":\{"contentHash":"[0-9a-f]{64}","id":"([^"]+)"\}/.exec(l.entry.toString('utf8'))?.[1]).filter((x): x is string => !!x))];
+  const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'content_hash', 'title', 'content']).where('id', 'in', textIds).orderBy('id').execute() : [];
+  return {
+    origin: ledger.origin,
+    hash: ledger.suite,
+    checkpoint: checkpoint.note,
+    public_key: ledger.verifier.publicKeyPem,
+    entries,
+    snapshots: texts.map((t) => ({ id: t.id, content_hash: t.content_hash, title: t.title, content: t.content })),
+  };
+}
