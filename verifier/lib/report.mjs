@@ -18,7 +18,8 @@ export function formatReport(r, file) {
   line(`wangbao ledger bundle verification: ${file}`, `网保可回溯账本证据包校验：${file}`);
   if (r.exit_code === 2) {
     for (const f of r.failures) line(`✗ [${f.code}] ${f.en}`, f.zh);
-    line('RESULT: UNREADABLE: the bundle could not be checked (exit 2)', '结论：无法读取，证据包未能校验（退出码 2）');
+    if (r.failures.some((f) => f.code === 'VERIFIER_UNAVAILABLE')) line('RESULT: NOT CHECKED: this machine cannot verify the bundle (exit 2)', '结论：未校验，本机环境无法校验该证据包（退出码 2）');
+    else line('RESULT: UNREADABLE: the bundle could not be checked (exit 2)', '结论：无法读取，证据包未能校验（退出码 2）');
     return out.join('\n') + '\n';
   }
   const cp = r.checkpoint;

@@ -188,7 +188,7 @@ export async function verifyBundle(input, options = {}) {
     if (key.algorithm === 'sm2') (await loadSm2()).assertSm2PublicKey(key.raw);
   } catch (e) {
     const why = /** @type {Error} */ (e).message;
-    if (why.includes('@noble/curves')) return unreadable(problem('VERIFIER_UNAVAILABLE', why, `SM2 验签需要 @noble/curves 软件包：${why}`));
+    if (why.includes('@noble/curves')) return unreadable(problem('VERIFIER_UNAVAILABLE', why, 'SM2 验签需要 @noble/curves 软件包（npm install @noble/curves@1.9.7）'));
     key = null;
     failures.push(problem('PUBLIC_KEY_INVALID', `public_key: not a usable Ed25519 or SM2 public key: ${why}`, `public_key：不是可用的 Ed25519 或 SM2 公钥：${why}`));
   }
