@@ -56,7 +56,7 @@ describe('wangbao ledger export and verify', () => {
     // One byte of one entry changed: the verifier names it and exits 1.
     const tampered = structuredClone(bundle);
     const data = Buffer.from(tampered.entries[3].data, 'base64');
-    data[data.length - 2] ^= 1;
+    data.writeUInt8(data.readUInt8(data.length - 2) ^ 1, data.length - 2);
     tampered.entries[3].data = data.toString('base64');
     writeFileSync(file, JSON.stringify(tampered));
     const bad = await run(process.execPath, ['verifier/verify-bundle.mjs', '--json', file]).catch((e) => e);

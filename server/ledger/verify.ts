@@ -4,6 +4,7 @@ import { isCanonical } from './canonical-json.js';
 import { openCheckpoint } from './checkpoint.js';
 import { leafHash, type HashSuite } from './hash.js';
 import { MerkleFrontier, nodeKey } from './merkle.js';
+import { nodeHashes } from './ledger.repository.js';
 import type { NoteVerifier } from './signer.js';
 
 /** Canonical entries spell the shown text as {"contentHash":…,"id":…}: found without parsing every entry. */
@@ -93,16 +94,13 @@ export async function verifyLedger(
     }
     // Compare this batch's completed subtrees with the stored ones, then let them go.
     if (computedNodes.size) {
-      const keys = [...computedNodes.keys()].map((k) => k.split(':').map(Number) as [number, number]);
-      const stored = await db
-        .selectFrom('ledger_nodes')
-        .select(['level', 'idx', 'hash'])
-        .where((eb) => eb.or(keys.map(([level, idx]) => eb.and([eb('level', '=', level), eb('idx', '=', idx)]))))
-        .execute();
-      const storedMap = new Map(stored.map((s) => [`${s.level}:${s.idx}`, s.hash]));
+      const storedMap = await nodeHashes(db, [...computedNodes.keys()].map((k) => {
+        const [level, index] = k.split(':').map(Number) as [number, number];
+        return { level, index };
+      }));
       for (const [k, hash] of computedNodes) {
-        const s = storedMap.get(k);
-        if (!s || !s.equals(hash)) problems.push({ kind: 'node', at: `node ${k}`, message: s ? 'stored subtree hash differs from the recomputed one' : 'stored subtree hash is missing' });
+        const stored = storedMap.get(k);
+        if (!stored || !stored.equals(hash)) problems.push({ kind: 'node', at: `node ${k}`, message: stored ? 'stored subtree hash differs from the recomputed one' : 'stored subtree hash is missing' });
       }
       computedNodes.clear();
     }
