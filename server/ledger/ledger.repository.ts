@@ -66,6 +66,19 @@ export async function nodeHashes(db: DbOrTrx, nodes: NodeId[]): Promise<Map<stri
   return out;
 }
 
+/** Stored perfect-subtree hashes of whole index ranges per level, keyed `level:index`. */
+export async function nodeHashesInRanges(db: DbOrTrx, ranges: Array<{ level: number; from: number; to: number }>): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (!ranges.length) return out;
+  const rows = await db
+    .selectFrom('ledger_nodes')
+    .select(['level', 'idx', 'hash'])
+    .where((eb) => eb.or(ranges.map((r) => eb.and([eb('level', '=', r.level), eb('idx', '>=', r.from), eb('idx', '<=', r.to)]))))
+    .execute();
+  for (const r of rows) out.set(`${r.level}:${r.idx}`, r.hash);
+  return out;
+}
+
 export function latestCheckpoint(db: DbOrTrx) {
   return db.selectFrom('ledger_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
 }

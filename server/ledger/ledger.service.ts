@@ -91,8 +91,20 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     return assembleProof(suite, plan, (n) => hashes.get(nodeKey(n)));
   }
 
+  /** Roots never change once computed: a tree of a given size has one root for ever. */
+  const roots = new Map<number, Buffer>();
+
   /** The root of the first `size` leaves: a stored tree head, or folded from the perfect subtrees that make it. */
   async function rootAt(size: number): Promise<Buffer> {
+    const known = roots.get(size);
+    if (known) return known;
+    const root = await computeRootAt(size);
+    if (roots.size > 10_000) roots.clear();
+    roots.set(size, root);
+    return root;
+  }
+
+  async function computeRootAt(size: number): Promise<Buffer> {
     if (size === 0) return emptyRoot(suite);
     const head = await repo.treeHeadAt(db, size);
     if (head) return head.root_hash;
