@@ -72,25 +72,34 @@ export async function verifyLedger(
   const computedNodes = new Map<string, Buffer>();
   // The content hash each entry says its page had, to hold every snapshot to what the signed log recorded.
   const shownHashes = new Map<string, { hash: string; leaf: number }>();
+  const maxIndex = total ? Number((await db.selectFrom('ledger_leaves').select((eb) => eb.fn.max('leaf_index').as('m')).executeTakeFirstOrThrow()).m) : -1;
+  const fetchLeaves = (from: number) =>
+    db.selectFrom('ledger_leaves').select(['leaf_index', 'entry', 'leaf_hash']).where('leaf_index', '>=', from).where('leaf_index', '<', from + batch).orderBy('leaf_index').execute();
+  /** Compares one batch's completed subtrees with the stored ones. */
+  const checkNodes = async (computed: Map<string, Buffer>) => {
+    const storedMap = await storedNodesLike(db, computed);
+    for (const [k, hash] of computed) {
+      const stored = storedMap.get(k);
+      if (!stored || !stored.equals(hash)) problems.push({ kind: 'node', at: `node ${k}`, message: stored ? 'stored subtree hash differs from the recomputed one' : 'stored subtree hash is missing' });
+    }
+  };
+  const badEntries: number[] = [];
   let next = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('ledger_leaves')
-      .select(['leaf_index', 'entry', 'leaf_hash', 'ref_type', 'ref_id'])
-      .where('leaf_index', '>=', next)
-      .orderBy('leaf_index')
-      .limit(batch)
-      .execute();
-    if (rows.length === 0) break;
+  // Pipelined: the next batch of leaves and this batch's stored subtrees are read while this batch is hashed.
+  let pendingLeaves = maxIndex >= 0 ? fetchLeaves(0) : Promise.resolve([]);
+  let pendingNodes: Promise<void> = Promise.resolve();
+  for (let from = 0; from <= maxIndex; from += batch) {
+    const rows = await pendingLeaves;
+    if (from + batch <= maxIndex) pendingLeaves = fetchLeaves(from + batch);
     for (const r of rows) {
-      const ref = `${r.ref_type}:${r.ref_id}`;
       if (r.leaf_index !== next) {
-        problems.push({ kind: 'entry', at: `leaf ${next}`, message: `leaf ${next} is missing (next stored is ${r.leaf_index})` });
+        problems.push({ kind: 'entry', at: `leaf ${next}`, message: `leaves ${next} to ${r.leaf_index - 1} are missing` });
         next = r.leaf_index;
       }
       let h = leafHash(suite, r.entry);
       if (!h.equals(r.leaf_hash)) {
-        problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, ref, message: 'entry bytes do not hash to the stored leaf hash' });
+        badEntries.push(problems.length);
+        problems.push({ kind: 'entry', at: `leaf ${r.leaf_index}`, message: 'entry bytes do not hash to the stored leaf hash' });
         // Go on with the stored hash: the rest of the tree is then checked on its own, and one altered entry is
         // reported once instead of as every subtree, head and checkpoint above it. (Were the stored leaf hash
         // altered too, the subtree above it no longer matches and is reported as a node.)
@@ -110,16 +119,18 @@ export async function verifyLedger(
         frontiers.set(frontier.size, frontier.frontier);
       }
     }
-    // Compare this batch's completed subtrees with the stored ones, then let them go.
-    if (computedNodes.size) {
-      const storedMap = await storedNodesLike(db, computedNodes);
-      for (const [k, hash] of computedNodes) {
-        const stored = storedMap.get(k);
-        if (!stored || !stored.equals(hash)) problems.push({ kind: 'node', at: `node ${k}`, message: stored ? 'stored subtree hash differs from the recomputed one' : 'stored subtree hash is missing' });
-      }
-      computedNodes.clear();
-    }
+    await pendingNodes;
+    if (computedNodes.size) pendingNodes = checkNodes(new Map(computedNodes));
+    computedNodes.clear();
     opts.onProgress?.(next, total);
+  }
+  await pendingNodes;
+  // Name the business record of each bad entry: read only for the few that failed.
+  if (badEntries.length) {
+    const indexes = badEntries.map((i) => Number(problems[i]!.at.slice('leaf '.length)));
+    const refs = await db.selectFrom('ledger_leaves').select(['leaf_index', 'ref_type', 'ref_id']).where('leaf_index', 'in', indexes).execute();
+    const byIndex = new Map(refs.map((r) => [r.leaf_index, `${r.ref_type}:${r.ref_id}`]));
+    for (const i of badEntries) problems[i]!.ref = byIndex.get(Number(problems[i]!.at.slice('leaf '.length)));
   }
 
   for (const h of heads) {
