@@ -1,5 +1,6 @@
 import type { Platform } from './platform/context.js';
 import { createLedgerService } from './ledger/ledger.service.js';
+import { createReplayService } from './ledger/replay.service.js';
 import { createPaymentService } from './modules/payments/payment.service.js';
 import { createOtpService } from './modules/identity/otp.service.js';
 import { createConsumerService } from './modules/consumers/consumer.service.js';
@@ -23,8 +24,10 @@ export function createServices(platform: Platform) {
   const quotes = createQuoteService({ db, clock, config, products });
   // Payment confirmation and issuance are one transaction (issue item 9).
   payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
+  const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
   return {
-    ledger: createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } }),
+    ledger,
+    replay: createReplayService({ db, clock, ledger }),
     products,
     quotes,
     payments,

@@ -13,7 +13,18 @@ const count = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  */
 export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { ledger } = services;
+  const { ledger, replay } = services;
+
+  app.get(
+    '/v1/console/replay/applications/:id',
+    { schema: { tags, security: [{ bearer: [] }], description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: z.object({ id: z.string().min(1).max(64) }) } },
+    async (req) => replay.replay(req.actor, { applicationId: req.params.id }),
+  );
+  app.get(
+    '/v1/console/replay/policies/:policyNumber',
+    { schema: { tags, security: [{ bearer: [] }], params: z.object({ policyNumber: z.string().min(1).max(32) }) } },
+    async (req) => replay.replay(req.actor, { policyNumber: req.params.policyNumber }),
+  );
 
   app.get(
     '/v1/ledger/checkpoint',

@@ -45,6 +45,7 @@ export const eventTypes = {
   'staff.created': 'a staff account was created',
   'staff.signed_out': 'a staff member ended their session',
   'staff.personal_data_read': 'a staff member read personal data in full',
+  'staff.trace_read': 'a staff member replayed the trace records of a sale (调阅)',
 } as const;
 export type EventType = keyof typeof eventTypes;
 

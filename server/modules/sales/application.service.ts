@@ -164,16 +164,6 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
         },
         [holder, insured, ...beneficiaries],
       );
-      // The ID checksum and its consistency with the quote are the first identity checks (M§33).
-      for (const p of [holder, ...(input.insured.relationship === 'self' ? [] : [insured])])
-        await recordIdentityVerification(trx, actor, {
-          applicationId,
-          partyRole: p.role,
-          method: 'id_checksum',
-          passed: true,
-          evidence: { standard: 'GB 11643-1999', idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)) },
-          at: now,
-        });
       await recordEvent(trx, {
         type: 'application.created',
         actor,
@@ -189,6 +179,16 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
         },
         at: now,
       });
+      // The ID checksum and its consistency with the quote are the first identity checks (M§33).
+      for (const p of [holder, ...(input.insured.relationship === 'self' ? [] : [insured])])
+        await recordIdentityVerification(trx, actor, {
+          applicationId,
+          partyRole: p.role,
+          method: 'id_checksum',
+          passed: true,
+          evidence: { standard: 'GB 11643-1999', idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)) },
+          at: now,
+        });
     });
     return getApplication(actor, applicationId);
   }

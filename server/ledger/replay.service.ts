@@ -1,0 +1,91 @@
+import type { Db } from '../db/database.js';
+import { requireRole, type Actor } from '../platform/actor.js';
+import type { Clock } from '../platform/clock.js';
+import { AppError } from '../platform/errors.js';
+import { recordEvent } from '../platform/events.js';
+import type { LedgerService } from './ledger.service.js';
+import * as repo from './ledger.repository.js';
+import type { LedgerEntry } from './entry.js';
+
+/** Who may replay a sale (调阅): compliance reviews it, auditors and regulators read it. */
+const REPLAY_ROLES = ['compliance_officer', 'auditor'] as const;
+
+/**
+ * Replay of a sale as the consumer lived it (M§33, 可回溯): every entry of the application, its payment orders and
+ * its policy in log order — the page or text shown with its full snapshot, each action with the element, the value
+ * (as logged: masked or absent, never personal data), server time and time on the page — and beside each entry
+ * its inclusion proof against the latest checkpoint. The read itself is an entry of the log.
+ */
+export function createReplayService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
+  const { db, clock, ledger } = deps;
+
+  async function replay(actor: Actor, target: { applicationId?: string; policyNumber?: string }) {
+    const staff = requireRole(actor, ...REPLAY_ROLES);
+    const policy = target.policyNumber
+      ? await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('policy_number', '=', target.policyNumber).executeTakeFirst()
+      : await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('application_id', '=', target.applicationId ?? '').executeTakeFirst();
+    const applicationId = policy?.application_id ?? target.applicationId;
+    const app = applicationId ? await db.selectFrom('applications').select(['id']).where('id', '=', applicationId).executeTakeFirst() : undefined;
+    if (!app) throw new AppError('NOT_FOUND', 'No such application or policy');
+
+    // 调阅 is recorded before anything is shown, in the log it reads.
+    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { policyNumber: policy?.policy_number ?? null }, at: clock.now() });
+
+    const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', app.id).execute();
+    const refs: Array<[string, string[]]> = [
+      ['application', [app.id]],
+      ['policy', policy ? [policy.id] : []],
+      ['payment_order', orders.map((o) => o.id)],
+    ];
+    const leaves = (await Promise.all(refs.filter(([, ids]) => ids.length).map(([type, ids]) => repo.leavesForRef(db, type, ids)))).flat().sort((a, b) => a.leaf_index - b.leaf_index);
+    const pending = (await db.selectFrom('ledger_queue').select(['entry', 'ref_type', 'ref_id']).orderBy('seq').execute()).filter((q) => refs.some(([t, ids]) => t === q.ref_type && ids.includes(q.ref_id)));
+
+    let checkpoint: Awaited<ReturnType<LedgerService['latestCheckpoint']>> | undefined;
+    try {
+      checkpoint = await ledger.latestCheckpoint();
+    } catch {
+      checkpoint = undefined;
+    }
+    const entries: LedgerEntry[] = [...leaves.map((l) => JSON.parse(l.entry.toString('utf8')) as LedgerEntry), ...pending.map((q) => JSON.parse(q.entry.toString('utf8')) as LedgerEntry)];
+    const textIds = [...new Set(entries.map((e) => e.textVersion?.id).filter((x): x is string => !!x))];
+    const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'kind', 'title', 'content', 'content_hash', 'online_at', 'offline_at']).where('id', 'in', textIds).execute() : [];
+    const textById = new Map(texts.map((t) => [t.id, t]));
+
+    const shownAt = new Map<string, number>();
+    const timeline = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const leaf = leaves[i];
+      const at = Date.parse(e.at);
+      if (e.type === 'application.text_displayed' || e.type === 'application.document_displayed') shownAt.set(e.textVersion?.id ?? '', at);
+      const shown = e.textVersion ? shownAt.get(e.textVersion.id) : undefined;
+      const interaction = (e.payload as { interaction?: { elementId?: string; action?: string; initialState?: string; dwellMs?: number } }).interaction;
+      const proof = leaf && checkpoint && leaf.leaf_index < checkpoint.treeSize ? await ledger.inclusionProof(leaf.leaf_index, checkpoint.treeSize) : undefined;
+      timeline.push({
+        leafIndex: leaf?.leaf_index ?? null,
+        at: e.at,
+        type: e.type,
+        actor: e.actor,
+        subject: e.subject,
+        element: interaction?.elementId ?? null,
+        action: interaction?.action ?? null,
+        // Values as logged: events never hold personal data in plaintext, so nothing here needs unmasking.
+        value: e.payload,
+        textVersion: e.textVersion,
+        timeOnPageMs: shown !== undefined && e.type !== 'application.text_displayed' && e.type !== 'application.document_displayed' ? at - shown : null,
+        clientDwellMs: interaction?.dwellMs ?? null,
+        proof: proof ? { treeSize: proof.treeSize, leafHash: proof.leafHash.toString('base64'), hashes: proof.proof.map((h) => h.toString('base64')) } : null,
+      });
+    }
+    return {
+      applicationId: app.id,
+      policyNumber: policy?.policy_number ?? null,
+      checkpoint: checkpoint ? { treeSize: checkpoint.treeSize, note: checkpoint.note } : null,
+      timeline,
+      snapshots: texts.map((t) => ({ id: t.id, kind: t.kind, title: t.title, content: t.content, contentHash: t.content_hash, onlineAt: t.online_at.toISOString(), offlineAt: t.offline_at?.toISOString() ?? null })),
+    };
+  }
+
+  return { replay };
+}
+export type ReplayService = ReturnType<typeof createReplayService>;
