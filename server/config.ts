@@ -60,6 +60,11 @@ const configSchema = z.object({
   LEDGER_SEQUENCE_MS: z.coerce.number().int().min(10).default(200),
   LEDGER_CHECKPOINT_MS: z.coerce.number().int().min(100).default(5000),
 
+  /** Retention of trace records from termination (requirements §2.4): ≤ 1-year terms, longer terms, after disputes. */
+  RETENTION_SHORT_TERM_YEARS: z.coerce.number().int().min(5).default(5),
+  RETENTION_LONG_TERM_YEARS: z.coerce.number().int().min(10).default(10),
+  RETENTION_DISPUTE_YEARS: z.coerce.number().int().min(2).default(2),
+
   /** Development payment gateway's signing key (PEM, Ed25519). Generated into DEV_KEY_FILE when unset. */
   PAYMENT_GATEWAY_PUBLIC_KEY: z.string().optional(),
 });

@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { seedDemo } from './demo.js';
 import { startJobs } from './platform/jobs.js';
 import { startSequencer } from './ledger/sequencer.js';
+import { retentionReport } from './ledger/retention.js';
 
 /** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
 async function main() {
@@ -42,6 +43,14 @@ async function main() {
     jobs: [
       { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
       { name: 'payments.retry-requested-refunds', cron: '*/5 * * * *', run: () => services.payments.retryRequestedRefunds() },
+      {
+        name: 'ledger.retention-report',
+        cron: '0 3 * * *',
+        run: async () => {
+          const r = await retentionReport(db, { shortTermYears: config.RETENTION_SHORT_TERM_YEARS, longTermYears: config.RETENTION_LONG_TERM_YEARS, disputeYears: config.RETENTION_DISPUTE_YEARS }, new Date());
+          return { asOf: r.asOf, policiesChecked: r.policiesChecked, pastRetention: r.pastRetention.length };
+        },
+      },
     ],
   });
 
