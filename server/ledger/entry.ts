@@ -17,6 +17,19 @@ export interface LedgerEntry {
   textVersion: { id: string; contentHash: string } | null;
 }
 
+const TEXT_VERSION_MARK = Buffer.from('"textVersion":{"contentHash"');
+const TEXT_VERSION = /"textVersion":\{"contentHash":"([0-9a-f]{64})","id":"([^"\\]+)"\}/;
+
+/**
+ * The text version an entry says was shown, read from its canonical bytes without parsing the whole entry (most
+ * entries name none, and a full verify reads a million of them).
+ */
+export function shownTextVersion(entry: Buffer): { id: string; contentHash: string } | undefined {
+  if (!entry.includes(TEXT_VERSION_MARK)) return undefined;
+  const m = TEXT_VERSION.exec(entry.toString('utf8'));
+  return m ? { contentHash: m[1]!, id: m[2]! } : undefined;
+}
+
 /** Text versions never change: their content hashes are read once per process. */
 const contentHashes = new Map<string, string>();
 

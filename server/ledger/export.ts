@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../platform/errors.js';
 import type { LedgerService } from './ledger.service.js';
 import * as repo from './ledger.repository.js';
+import { shownTextVersion } from './entry.js';
 
 /** The self-contained bundle an auditor checks offline with `verifier/verify-bundle.mjs` (issue 3, item 10). */
 export interface LedgerBundle {
@@ -20,12 +21,7 @@ export interface LedgerBundle {
 export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string): Promise<LedgerBundle> {
   const policy = await db.selectFrom('policies').select(['id', 'application_id']).where('policy_number', '=', policyNumber).executeTakeFirst();
   if (!policy) throw new AppError('NOT_FOUND', `No policy ${policyNumber}`);
-  const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', policy.application_id).execute();
-  const leaves = [
-    ...(await repo.leavesForRef(db, 'application', [policy.application_id])),
-    ...(await repo.leavesForRef(db, 'policy', [policy.id])),
-    ...(orders.length ? await repo.leavesForRef(db, 'payment_order', orders.map((o) => o.id)) : []),
-  ].sort((a, b) => a.leaf_index - b.leaf_index);
+  const leaves = await repo.leavesOfSale(db, await repo.refsOfSale(db, policy.application_id, policy.id));
   const checkpoint = await ledger.latestCheckpoint();
   const covered = leaves.filter((l) => l.leaf_index < checkpoint.treeSize);
   if (covered.length < leaves.length) throw new AppError('INVALID_STATE', 'Some entries are not yet under a signed checkpoint; run the sequencer and publish first');
@@ -34,7 +30,7 @@ export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNu
     const p = await ledger.inclusionProof(l.leaf_index, checkpoint.treeSize);
     entries.push({ index: l.leaf_index, data: l.entry.toString('base64'), proof: p.proof.map((h) => h.toString('base64')) });
   }
-  const textIds = [...new Set(covered.map((l) => /"textVersion":\{"contentHash":"[0-9a-f]{64}","id":"([^"]+)"\}/.exec(l.entry.toString('utf8'))?.[1]).filter((x): x is string => !!x))];
+  const textIds = [...new Set(covered.map((l) => shownTextVersion(l.entry)?.id).filter((x): x is string => !!x))];
   const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'content_hash', 'title', 'content']).where('id', 'in', textIds).orderBy('id').execute() : [];
   return {
     origin: ledger.origin,

@@ -95,6 +95,22 @@ export function findLeafByEntryId(db: DbOrTrx, entryId: string) {
   return db.selectFrom('ledger_leaves').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
 }
 
+/** The business references of one sale: its application, its payment orders and (once issued) its policy. */
+export async function refsOfSale(db: DbOrTrx, applicationId: string, policyId: string | null): Promise<Array<{ type: string; ids: string[] }>> {
+  const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute();
+  return [
+    { type: 'application', ids: [applicationId] },
+    { type: 'payment_order', ids: orders.map((o) => o.id) },
+    { type: 'policy', ids: policyId ? [policyId] : [] },
+  ].filter((r) => r.ids.length > 0);
+}
+
+/** Every sequenced entry of one sale, in log order. */
+export async function leavesOfSale(db: DbOrTrx, refs: Array<{ type: string; ids: string[] }>) {
+  const groups = await Promise.all(refs.map((r) => leavesForRef(db, r.type, r.ids)));
+  return groups.flat().sort((a, b) => a.leaf_index - b.leaf_index);
+}
+
 export function leavesForRef(db: DbOrTrx, refType: string, refIds: string[]) {
   return db.selectFrom('ledger_leaves').selectAll().where('ref_type', '=', refType).where('ref_id', 'in', refIds).orderBy('leaf_index').execute();
 }

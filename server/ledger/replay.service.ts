@@ -31,14 +31,15 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     // 调阅 is recorded before anything is shown, in the log it reads.
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { policyNumber: policy?.policy_number ?? null }, at: clock.now() });
 
-    const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', app.id).execute();
-    const refs: Array<[string, string[]]> = [
-      ['application', [app.id]],
-      ['policy', policy ? [policy.id] : []],
-      ['payment_order', orders.map((o) => o.id)],
-    ];
-    const leaves = (await Promise.all(refs.filter(([, ids]) => ids.length).map(([type, ids]) => repo.leavesForRef(db, type, ids)))).flat().sort((a, b) => a.leaf_index - b.leaf_index);
-    const pending = (await db.selectFrom('ledger_queue').select(['entry', 'ref_type', 'ref_id']).orderBy('seq').execute()).filter((q) => refs.some(([t, ids]) => t === q.ref_type && ids.includes(q.ref_id)));
+    const refs = await repo.refsOfSale(db, app.id, policy?.id ?? null);
+    const leaves = await repo.leavesOfSale(db, refs);
+    // Entries not yet sequenced are shown too, without a proof.
+    const pending = await db
+      .selectFrom('ledger_queue')
+      .select('entry')
+      .where((eb) => eb.or(refs.map((r) => eb.and([eb('ref_type', '=', r.type), eb('ref_id', 'in', r.ids)]))))
+      .orderBy('seq')
+      .execute();
 
     let checkpoint: Awaited<ReturnType<LedgerService['latestCheckpoint']>> | undefined;
     try {

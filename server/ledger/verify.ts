@@ -4,11 +4,8 @@ import { openCheckpoint } from './checkpoint.js';
 import { leafHash, type HashSuite } from './hash.js';
 import { MerkleFrontier, nodeKey } from './merkle.js';
 import { nodeHashesInRanges } from './ledger.repository.js';
+import { shownTextVersion } from './entry.js';
 import type { NoteVerifier } from './signer.js';
-
-/** Canonical entries spell the shown text as {"contentHash":…,"id":…}: found without parsing every entry. */
-const TEXT_VERSION_MARK = Buffer.from('"textVersion":{"contentHash"');
-const TEXT_VERSION = /"textVersion":\{"contentHash":"([0-9a-f]{64})","id":"([^"\\]+)"\}/;
 
 export interface VerifyProblem {
   kind: 'entry' | 'node' | 'tree_head' | 'checkpoint' | 'snapshot' | 'meta';
@@ -105,11 +102,8 @@ export async function verifyLedger(
         // altered too, the subtree above it no longer matches and is reported as a node.)
         h = r.leaf_hash;
       }
-      // Decode only entries that name a page: most do not, and decoding every entry would halve the rate.
-      if (r.entry.includes(TEXT_VERSION_MARK)) {
-        const shown = TEXT_VERSION.exec(r.entry.toString('utf8'));
-        if (shown && !shownHashes.has(shown[2]!)) shownHashes.set(shown[2]!, { hash: shown[1]!, leaf: r.leaf_index });
-      }
+      const shown = shownTextVersion(r.entry);
+      if (shown && !shownHashes.has(shown.id)) shownHashes.set(shown.id, { hash: shown.contentHash, leaf: r.leaf_index });
       frontier.append(h, (node, hash) => {
         if (node.level > 0) computedNodes.set(nodeKey(node), hash);
       });
