@@ -13,6 +13,11 @@ const configSchema = z.object({
 
   /** When unset, an embedded PostgreSQL is started under EMBEDDED_PG_DIR. */
   DATABASE_URL: z.string().optional(),
+  /**
+   * A separate role for migrations. When set, the server migrates with it and leaves the DATABASE_URL role without
+   * UPDATE, DELETE or TRUNCATE on the ledger and events; background jobs (which create their own schema) use it too.
+   */
+  MIGRATION_DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   EMBEDDED_PG_DIR: z.string().default('./data/pg'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),

@@ -2,6 +2,7 @@ import { loadConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrateToLatest } from './db/migrator.js';
+import { grantRuntimePrivileges, roleOf } from './db/privileges.js';
 import { createLogger } from './platform/logger.js';
 import { createPlatform } from './boot.js';
 import { createServices } from './services.js';
@@ -25,8 +26,17 @@ async function main() {
     url = embedded.url;
   }
   const { db } = createDb(url, config.DATABASE_POOL_SIZE);
-  const applied = await migrateToLatest(db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (config.MIGRATION_DATABASE_URL) {
+    // Migrations and grants run as the migration role; the runtime role cannot rewrite the ledger.
+    const migration = createDb(config.MIGRATION_DATABASE_URL, 2);
+    const applied = await migrateToLatest(migration.db);
+    await grantRuntimePrivileges(migration.db, roleOf(url));
+    await migration.db.destroy();
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  } else {
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
 
   const providers = createDb(url, 4);
   const platform = createPlatform({ config, db, logger, providerDb: providers.db });
@@ -38,7 +48,7 @@ async function main() {
   const app = await buildApp(platform, services);
   const sequencer = startSequencer({ ledger: services.ledger, logger, sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: config.LEDGER_CHECKPOINT_MS });
   const jobs = await startJobs({
-    connectionString: url,
+    connectionString: config.MIGRATION_DATABASE_URL ?? url,
     logger,
     jobs: [
       { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
