@@ -88,6 +88,8 @@ describe.each([
       sql`update events set type = 'x'`,
       sql`delete from events`,
       sql`truncate events cascade`,
+      sql`update text_versions set content = 'x'`,
+      sql`delete from text_versions`,
     ])
       await expect(statement.execute(ctx.db)).rejects.toThrow(/append-only/);
   });

@@ -24,8 +24,12 @@ export interface TextVersionsTable {
   content: string;
   content_hash: string;
   online_at: Ts;
-  offline_at: Ts | null;
   created_at: Ts;
+}
+/** When a page version stopped being shown; inserted once, never changed. */
+export interface TextVersionOfflineTable {
+  text_version_id: string;
+  offline_at: Ts;
 }
 export interface SmsOutboxTable {
   id: string;
@@ -360,6 +364,7 @@ export interface Database {
   ledger_checkpoints: LedgerCheckpointsTable;
   events: EventsTable;
   text_versions: TextVersionsTable;
+  text_version_offline: TextVersionOfflineTable;
   sms_outbox: SmsOutboxTable;
   otp_challenges: OtpChallengesTable;
   consumers: ConsumersTable;

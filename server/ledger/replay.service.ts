@@ -49,7 +49,12 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     }
     const entries: LedgerEntry[] = [...leaves.map((l) => JSON.parse(l.entry.toString('utf8')) as LedgerEntry), ...pending.map((q) => JSON.parse(q.entry.toString('utf8')) as LedgerEntry)];
     const textIds = [...new Set(entries.map((e) => e.textVersion?.id).filter((x): x is string => !!x))];
-    const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'kind', 'title', 'content', 'content_hash', 'online_at', 'offline_at']).where('id', 'in', textIds).execute() : [];
+    const texts = textIds.length ? await db
+          .selectFrom('text_versions')
+          .leftJoin('text_version_offline', 'text_version_offline.text_version_id', 'text_versions.id')
+          .select(['text_versions.id', 'kind', 'title', 'content', 'content_hash', 'online_at', 'text_version_offline.offline_at'])
+          .where('text_versions.id', 'in', textIds)
+          .execute() : [];
     const textById = new Map(texts.map((t) => [t.id, t]));
 
     const shownAt = new Map<string, number>();

@@ -71,7 +71,9 @@ describe('the product service', () => {
     expect(published.status).toBe('published');
     expect(Object.keys(published.textVersions)).toEqual(expect.arrayContaining(['exclusions', 'purchaseNotice', 'disclosureDuty', 'HEALTH.H1', 'SUITABILITY.INCOME']));
     const tv = await ctx.db.selectFrom('text_versions').selectAll().where('id', '=', published.textVersions.exclusions!).executeTakeFirstOrThrow();
-    expect(tv).toMatchObject({ kind: 'product_disclosure', ref: 'MEDICAL_1Y@1:exclusions', title: '责任免除', offline_at: null });
+    expect(tv).toMatchObject({ kind: 'product_disclosure', ref: 'MEDICAL_1Y@1:exclusions', title: '责任免除' });
+    // Online: no offline time has been recorded for it.
+    expect(await ctx.db.selectFrom('text_version_offline').selectAll().where('text_version_id', '=', tv.id).executeTakeFirst()).toBeUndefined();
     const q = await ctx.db.selectFrom('text_versions').selectAll().where('id', '=', published.textVersions['HEALTH.H1']!).executeTakeFirstOrThrow();
     expect(q).toMatchObject({ kind: 'questionnaire_item', ref: 'MEDICAL_1Y@1:HEALTH.H1' });
 
@@ -152,7 +154,12 @@ describe('the product service', () => {
     expect(old.definition).toEqual(p1.definition);
     expect(old.textVersions.fees).toBe(p1.textVersions.fees);
     expect(p2.textVersions.fees).not.toBe(p1.textVersions.fees);
-    const oldFees = await ctx.db.selectFrom('text_versions').select(['offline_at', 'content']).where('id', '=', p1.textVersions.fees!).executeTakeFirstOrThrow();
+    const oldFees = await ctx.db
+      .selectFrom('text_versions')
+      .leftJoin('text_version_offline', 'text_version_offline.text_version_id', 'text_versions.id')
+      .select(['text_version_offline.offline_at', 'text_versions.content'])
+      .where('text_versions.id', '=', p1.textVersions.fees!)
+      .executeTakeFirstOrThrow();
     expect(oldFees.offline_at).not.toBeNull();
     expect(oldFees.content).toBe(d1.disclosure.fees);
     expect(await eventsOf(ctx, v1.productVersionId)).toEqual(['product.version_created', 'product.version_published', 'product.version_withdrawn']);
