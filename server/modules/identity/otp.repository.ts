@@ -9,30 +9,18 @@ export async function lockOtpKey(db: DbOrTrx, key: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${'otp:' + key}, 0))`.execute(db);
 }
 
-export function latestChallengeFor(db: DbOrTrx, purpose: string, subjectRef: string) {
-  return db
+/** The newest challenge for a purpose and subject; with `lock`, row-locked for the verification that follows. */
+export function latestChallengeFor(db: DbOrTrx, purpose: string, subjectRef: string, opts: { lock?: boolean } = {}) {
+  let q = db
     .selectFrom('otp_challenges')
     .selectAll()
     .where('purpose', '=', purpose)
     .where('subject_ref', '=', subjectRef)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
-/** The newest challenge for a purpose and subject, row-locked for the verification that follows. */
-export function latestChallengeForUpdate(db: DbOrTrx, purpose: string, subjectRef: string) {
-  return db
-    .selectFrom('otp_challenges')
-    .selectAll()
-    .where('purpose', '=', purpose)
-    .where('subject_ref', '=', subjectRef)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .forUpdate()
-    .executeTakeFirst();
+    .limit(1);
+  if (opts.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
 }
 
 export async function countSentToPhoneSince(db: DbOrTrx, phoneIndex: string, since: Date): Promise<number> {

@@ -110,7 +110,7 @@ export function createOtpService(deps: OtpServiceDeps) {
     assertPurpose(input.purpose, input.subjectRef);
     const outcome = await db.transaction().execute(async (trx) => {
       const now = clock.now();
-      const ch = await repo.latestChallengeForUpdate(trx, input.purpose, input.subjectRef);
+      const ch = await repo.latestChallengeFor(trx, input.purpose, input.subjectRef, { lock: true });
       if (!ch) return { error: 'OTP_INVALID' as ErrorCode, detail: 'No code was sent for this request' };
 
       const checked = async (result: 'passed' | 'failed', reason?: string, attempts?: number) =>
