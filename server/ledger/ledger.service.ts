@@ -10,13 +10,24 @@ import {
   inclusionProofPlan,
   MerkleFrontier,
   nodeKey,
+  nodeRange,
   planNodes,
+  rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
+  type NodeId,
   type ProofPlan,
 } from './merkle.js';
 import * as repo from './ledger.repository.js';
 import { verifierOf, type NoteSigner } from './signer.js';
+
+/**
+ * Perfect subtrees of fewer than 2^LOWEST_STORED_LEVEL leaves are not stored: a proof recomputes any of them from at
+ * most 16 leaf hashes, read in the same statement as its stored nodes, while storing them would cost the sequencer
+ * one more row per entry and verify one more row per entry to check. (Logs written before keep theirs; verify checks
+ * whatever is stored.)
+ */
+export const LOWEST_STORED_LEVEL = 4;
 
 /** One sequencer at a time across every server process: the holder of this advisory lock. */
 const SEQUENCER_LOCK = 0x5742_4c47; // "WBLG"
@@ -39,39 +50,57 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
   const batchSize = deps.config.batchSize ?? 5000;
   const verifier = verifierOf(signer);
 
+  /** The log's identity never changes once written: checked once per process, not before every batch. */
+  let identityChecked = false;
   async function assertLogIdentity() {
+    if (identityChecked) return;
     const meta = await repo.findMeta(db);
     if (meta && (meta.origin !== origin || meta.hash_suite !== suite))
       throw new Error(`This database holds the ledger ${meta.origin} (${meta.hash_suite}); configured: ${origin} (${suite})`);
     if (!meta) await repo.insertMetaOnce(db, origin, suite, clock.now());
+    else identityChecked = true;
   }
 
   /**
    * Integrates one batch of queued entries, in one transaction: leaves with consecutive indexes, every perfect
    * subtree they complete, and the new tree head. Killed at any point, the transaction leaves nothing behind and
    * the next run takes the same entries again — nothing lost, nothing twice. Returns 0 when another process leads.
+   *
+   * The entries are read by binary COPY and hashed as they arrive; the move from queue to leaves is one statement
+   * that copies the entry bytes inside the server, so each entry crosses the wire once, not three times.
    */
   async function integrateBatch(): Promise<{ integrated: number; treeSize: number; leader: boolean }> {
     return db.transaction().execute(async (trx) => {
       if (!(await repo.tryLeaderLock(trx, SEQUENCER_LOCK))) return { integrated: 0, treeSize: -1, leader: false };
       const head = await repo.latestTreeHead(trx);
-      const queued = await repo.nextQueued(trx, batchSize);
-      if (queued.length === 0) return { integrated: 0, treeSize: head?.tree_size ?? 0, leader: true };
       const frontier = new MerkleFrontier(suite, head?.tree_size ?? 0, head?.frontier ?? []);
-      const now = clock.now();
-      const nodes: Array<{ level: number; idx: number; hash: Buffer }> = [];
-      const leaves = queued.map((q) => {
-        const hash = leafHash(suite, q.entry);
-        const index = frontier.append(hash, (node, h) => {
-          if (node.level > 0) nodes.push({ level: node.level, idx: node.index, hash: h });
-        });
-        return { leaf_index: index, entry_id: q.entry_id, entry: q.entry, leaf_hash: hash, ref_type: q.ref_type, ref_id: q.ref_id, queued_at: q.queued_at, sequenced_at: now };
+      const firstIndex = frontier.size;
+      const seqs: number[] = [];
+      const leafHashes: Buffer[] = [];
+      const levels: number[] = [];
+      const indexes: number[] = [];
+      const nodeHashes: Buffer[] = [];
+      const onNode = (node: NodeId, h: Buffer) => {
+        if (node.level < LOWEST_STORED_LEVEL) return;
+        levels.push(node.level);
+        indexes.push(node.index);
+        nodeHashes.push(h);
+      };
+      await repo.streamQueued(trx, batchSize, (seq, buf, start, end) => {
+        const hash = leafHash(suite, buf.subarray(start, end));
+        seqs.push(seq);
+        leafHashes.push(hash);
+        frontier.append(hash, onNode);
       });
-      await repo.insertLeaves(trx, leaves);
-      await repo.insertNodes(trx, nodes);
+      if (seqs.length === 0) return { integrated: 0, treeSize: frontier.size, leader: true };
+      const now = clock.now();
+      const moved = await repo.moveQueuedToLeaves(trx, seqs, firstIndex, Buffer.concat(leafHashes), now);
+      // Only this leader deletes from the queue, so every entry read is still there; were one not, the leaf
+      // indexes after it would be wrong, and the whole batch is rolled back instead.
+      if (moved !== seqs.length) throw new Error(`ledger sequencer: ${seqs.length} entries read, ${moved} moved; batch rolled back`);
+      await repo.insertNodes(trx, levels, indexes, Buffer.concat(nodeHashes));
       await repo.insertTreeHead(trx, { tree_size: frontier.size, root_hash: frontier.root(), frontier: frontier.frontier, integrated_at: now });
-      await repo.deleteQueued(trx, queued.map((q) => q.seq));
-      return { integrated: queued.length, treeSize: frontier.size, leader: true };
+      return { integrated: seqs.length, treeSize: frontier.size, leader: true };
     });
   }
 
@@ -86,9 +115,24 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     }
   }
 
-  async function proofFromPlan(plan: ProofPlan): Promise<Buffer[]> {
-    const hashes = await repo.nodeHashes(db, planNodes(plan));
-    return assembleProof(suite, plan, (n) => hashes.get(nodeKey(n)));
+  /**
+   * The proof a plan describes; `alsoRead` are more nodes read in the same round trip, returned beside it. Subtrees
+   * below LOWEST_STORED_LEVEL are folded from their leaf hashes, read in that same round trip.
+   */
+  async function proofFromPlan(plan: ProofPlan, alsoRead: NodeId[] = []): Promise<{ proof: Buffer[]; hashes: Map<string, Buffer> }> {
+    const wanted = [...planNodes(plan), ...alsoRead];
+    const folded = wanted.filter((n) => n.level > 0 && n.level < LOWEST_STORED_LEVEL);
+    const leavesBelow = folded.flatMap((n) => {
+      const { start, end } = nodeRange(n);
+      return Array.from({ length: end - start }, (_, i) => ({ level: 0, index: start + i }));
+    });
+    const hashes = await repo.nodeHashes(db, [...wanted.filter((n) => n.level === 0 || n.level >= LOWEST_STORED_LEVEL), ...leavesBelow]);
+    for (const n of folded) {
+      const { start, end } = nodeRange(n);
+      const leaves = Array.from({ length: end - start }, (_, i) => hashes.get(`0:${start + i}`));
+      if (leaves.every((h) => h)) hashes.set(nodeKey(n), rootFromLeafHashes(suite, leaves as Buffer[]));
+    }
+    return { proof: assembleProof(suite, plan, (n) => hashes.get(nodeKey(n))), hashes };
   }
 
   /** Roots never change once computed: a tree of a given size has one root for ever. */
@@ -110,7 +154,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     if (head) return head.root_hash;
     const latest = await repo.latestTreeHead(db);
     if (!latest || latest.tree_size < size) throw new AppError('NOT_FOUND', `The tree has not reached size ${size}`);
-    return (await proofFromPlan([frontierNodes(size)]))[0]!;
+    return (await proofFromPlan([frontierNodes(size)])).proof[0]!;
   }
 
   /**
@@ -129,7 +173,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     }
     if (last && last.tree_size > 0) {
       const previous = openCheckpoint(last.note, [verifier], { origin }).checkpoint;
-      const proof = await proofFromPlan(consistencyProofPlan(last.tree_size, head.tree_size));
+      const { proof } = await proofFromPlan(consistencyProofPlan(last.tree_size, head.tree_size));
       if (!verifyConsistency(suite, last.tree_size, head.tree_size, proof, previous.rootHash, head.root_hash))
         throw new Error(`Tree of size ${head.tree_size} is not consistent with the checkpoint of size ${last.tree_size}: refusing to sign`);
     }
@@ -148,8 +192,8 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
   async function inclusionProof(index: number, treeSize?: number) {
     const size = treeSize ?? (await latestCheckpoint()).treeSize;
     if (!(index >= 0 && index < size)) throw new AppError('NOT_FOUND', `No leaf ${index} in a tree of size ${size}`);
-    const [proof, root, leaf] = await Promise.all([proofFromPlan(inclusionProofPlan(index, size)), rootAt(size), repo.nodeHashes(db, [{ level: 0, index }])]);
-    const hash = leaf.get(`0:${index}`)!;
+    const [{ proof, hashes }, root] = await Promise.all([proofFromPlan(inclusionProofPlan(index, size), [{ level: 0, index }]), rootAt(size)]);
+    const hash = hashes.get(`0:${index}`)!;
     // Never hand out a proof that does not verify: that would be a corrupted store.
     if (!verifyInclusion(suite, hash, index, size, proof, root)) throw new Error(`Stored tree is corrupt around leaf ${index}`);
     return { index, treeSize: size, leafHash: hash, proof, root };
@@ -157,7 +201,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
 
   async function consistencyProof(from: number, to: number) {
     if (!(from >= 0 && from <= to)) throw new AppError('VALIDATION_FAILED', 'Needs 0 ≤ from ≤ to');
-    const [proof, rootFrom, rootTo] = await Promise.all([proofFromPlan(consistencyProofPlan(from, to)), rootAt(from), rootAt(to)]);
+    const [{ proof }, rootFrom, rootTo] = await Promise.all([proofFromPlan(consistencyProofPlan(from, to)), rootAt(from), rootAt(to)]);
     return { from, to, proof, rootFrom, rootTo };
   }
 

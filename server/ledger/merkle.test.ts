@@ -490,6 +490,41 @@ describe('MerkleFrontier', () => {
     expect(seen).toEqual(['0:0', '0:1', '1:0', '0:2', '0:3', '1:1', '2:0']);
   });
 
+  it('integrates a perfect subtree given by its root exactly as its leaves one by one, reporting the nodes above it', () => {
+    // Leaves 0…299 cut into aligned perfect subtrees of mixed heights (as verify folds blocks hashed elsewhere).
+    const byLeaf = new Map<string, Buffer>();
+    new MerkleFrontier(S).appendMany(leaves.slice(0, 300), (node, h) => byLeaf.set(nodeKey(node), h));
+    for (const level of [0, 1, 3, 5]) {
+      const f = new MerkleFrontier(S);
+      const seen = new Map<string, Buffer>();
+      const width = 2 ** level;
+      for (let start = 0; start + width <= 300; start += width) {
+        const reported: NodeId[] = [];
+        expect(f.appendSubtree(level, byLeaf.get(`${level}:${start / width}`)!, (node, h) => (reported.push(node), seen.set(nodeKey(node), h)))).toBe(start);
+        expect(reported[0]).toEqual({ level, index: start / width });
+        expect(reported.every((n) => n.level >= level)).toBe(true);
+        expect(f.root().equals(roots[start + width]!), `level ${level}, size ${start + width}`).toBe(true);
+        expect(f.frontierNodes()).toEqual(frontierNodes(start + width));
+      }
+      for (const [k, h] of seen) expect(h.equals(byLeaf.get(k)!), k).toBe(true);
+    }
+    // A partial tail: what is left after 256 leaves, as its own perfect subtrees, largest first.
+    const f = new MerkleFrontier(S);
+    f.appendSubtree(8, byLeaf.get('8:0')!);
+    for (const n of frontierNodes(300 - 256)) f.appendSubtree(n.level, byLeaf.get(`${n.level}:${256 / 2 ** n.level + n.index}`)!);
+    expect(f.root().equals(roots[300]!)).toBe(true);
+  });
+
+  it('refuses a subtree that does not start on its own boundary, or is not 32 bytes', () => {
+    const f = new MerkleFrontier(S);
+    f.appendMany(leaves.slice(0, 2));
+    expect(() => f.appendSubtree(2, leaves[0]!)).toThrow(/cannot start at leaf 2/);
+    expect(() => f.appendSubtree(1, Buffer.alloc(31))).toThrow(/32 bytes/);
+    expect(() => f.appendSubtree(-1, leaves[0]!)).toThrow(RangeError);
+    expect(f.appendSubtree(1, leaves[0]!)).toBe(2);
+    expect(f.size).toBe(4);
+  });
+
   it('refuses a frontier that does not fit its size, and hashes that are not 32 bytes', () => {
     const f = new MerkleFrontier(S);
     f.appendMany(leaves.slice(0, 6)); // 6 = 4 + 2: two frontier hashes

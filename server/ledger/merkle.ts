@@ -201,6 +201,36 @@ export class MerkleFrontier {
     return leafIndex;
   }
 
+  /**
+   * Integrates a whole perfect subtree of 2^level leaves, given its root (its leaves hashed elsewhere: another
+   * thread, a stored node), as if its leaves had been appended one by one. The tree size must be a multiple of
+   * 2^level. Returns the index of its first leaf. `onNode` sees the subtree's root and every node above it that this
+   * completes — not the nodes below its root.
+   */
+  appendSubtree(level: number, rootHash: Uint8Array, onNode?: NodeVisitor): number {
+    if (!Number.isSafeInteger(level) || level < 0 || level > 52) throw new RangeError(`subtree level must be 0…52, got ${level}`);
+    if (rootHash.length !== HASH_SIZE) throw new RangeError(`subtree hash must be ${HASH_SIZE} bytes, got ${rootHash.length}`);
+    const width = 2 ** level;
+    if (this.#size % width !== 0) throw new RangeError(`a subtree of ${width} leaves cannot start at leaf ${this.#size}`);
+    if (this.#size + width > Number.MAX_SAFE_INTEGER) throw new RangeError('tree size would exceed Number.MAX_SAFE_INTEGER');
+    const first = this.#size;
+    let h: Buffer = Buffer.from(rootHash);
+    let index = first / width;
+    let at = level;
+    onNode?.({ level: at, index }, h);
+    // The tree size being a multiple of 2^level, every frontier hash is at least that high, and the last one is this
+    // subtree's left sibling exactly when its index is odd: the same carry as appending a leaf, `level` rows up.
+    while (isOdd(index)) {
+      h = nodeHash(this.suite, this.#nodes.pop()!, h);
+      index = half(index);
+      at += 1;
+      onNode?.({ level: at, index }, h);
+    }
+    this.#nodes.push(h);
+    this.#size = first + width;
+    return first;
+  }
+
   /** Appends leaf hashes in order; returns the index of the first (the size before appending). */
   appendMany(leafHashes: Iterable<Uint8Array>, onNode?: NodeVisitor): number {
     const first = this.#size;
