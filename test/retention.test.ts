@@ -11,6 +11,9 @@ describe('retentionEnd (requirements §2.4)', () => {
     expect(retentionEnd(rules, { termYears: 1, terminationDate: '2027-03-02' })).toBe('2032-03-02');
     expect(retentionEnd(rules, { termYears: 20, terminationDate: '2046-03-02' })).toBe('2056-03-02');
   });
+  it('§2.7 keeps a one-year sale with callback data 10 years, as callback data must be', () => {
+    expect(retentionEnd(rules, { termYears: 1, hasCallback: true, terminationDate: '2027-03-02' })).toBe('2037-03-02');
+  });
   it('§2.4 keeps records under dispute until 2 years after the dispute ends, when that is later', () => {
     expect(retentionEnd(rules, { termYears: 1, terminationDate: '2027-03-02', disputeEndDate: '2031-06-30' })).toBe('2033-06-30');
     expect(retentionEnd(rules, { termYears: 1, terminationDate: '2027-03-02', disputeEndDate: '2028-01-01' })).toBe('2032-03-02');

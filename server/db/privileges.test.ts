@@ -38,6 +38,21 @@ describe('grantRuntimePrivileges', () => {
       await expect(statement.execute(runtime)).rejects.toThrow(/permission denied|must be owner/);
   });
 
+  it('M§33 gives every table a trigger guards the same refusal in privileges: page versions, callback records, signed documents, subject keys', async () => {
+    for (const statement of [
+      sql`update text_versions set content = ''`,
+      sql`delete from text_version_offline`,
+      sql`update callback_answers set answer = 'yes'`,
+      sql`delete from callback_cases`,
+      sql`update policy_documents set pdf = ''::bytea`,
+      sql`delete from subject_keys`,
+    ])
+      await expect(statement.execute(runtime)).rejects.toThrow(/permission denied/);
+    // A case's status moves and a key can be destroyed: those updates stay the platform's to make.
+    await expect(sql`update callback_cases set status = status where false`.execute(runtime)).resolves.toBeDefined();
+    await expect(sql`update subject_keys set key_cipher = null where false`.execute(runtime)).resolves.toBeDefined();
+  });
+
   it('keeps what the platform needs: business rows change, the sequencer empties its queue', async () => {
     await expect(sql`delete from ledger_queue`.execute(runtime)).resolves.toBeDefined();
     await expect(sql`update products set name = name where false`.execute(runtime)).resolves.toBeDefined();

@@ -13,7 +13,44 @@ const count = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  */
 export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { ledger, replay } = services;
+  const { ledger, replay, records } = services;
+  const staffOnly = [{ bearer: [] }];
+  const sale = z.union([z.object({ applicationId: z.string().min(1).max(64) }), z.object({ policyNumber: z.string().min(1).max(32) })]);
+
+  app.post(
+    '/v1/console/disputes',
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        description: "Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.",
+        body: z.intersection(sale, z.object({ kind: z.enum(['claim', 'complaint', 'litigation', 'arbitration', 'regulator_inquiry']), reference: z.string().min(1).max(200) })),
+      },
+    },
+    async (req, reply) => reply.code(201).send(await records.openDispute(req.actor, req.body)),
+  );
+  app.post(
+    '/v1/console/disputes/:id/end',
+    { schema: { tags, security: staffOnly, params: z.object({ id: z.string().min(1).max(64) }) } },
+    async (req) => records.endDispute(req.actor, req.params.id),
+  );
+  app.get(
+    '/v1/console/records/retention',
+    { schema: { tags, security: staffOnly, description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: sale } },
+    async (req) => records.retentionOf(req.actor, req.query),
+  );
+  app.post(
+    '/v1/console/records/shred',
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        description: "Crypto-shredding after retention (compliance officers): destroys the sale's data key; its ledger entries stay and still verify.",
+        body: z.intersection(sale, z.object({ reason: z.string().min(1).max(500) })),
+      },
+    },
+    async (req) => records.shredSale(req.actor, req.body),
+  );
 
   app.get(
     '/v1/console/replay/applications/:id',

@@ -6,6 +6,8 @@ import { recordEvent } from '../platform/events.js';
 import type { LedgerService } from './ledger.service.js';
 import * as repo from './ledger.repository.js';
 import type { LedgerEntry } from './entry.js';
+import type { PiiCipher } from '../platform/pii.js';
+import { createSubjectKeys, replaceSealed, sealedValuesIn } from '../platform/subject-keys.js';
 
 /** Who may replay a sale (调阅): compliance reviews it, auditors and regulators read it. */
 const REPLAY_ROLES = ['compliance_officer', 'auditor'] as const;
@@ -13,11 +15,13 @@ const REPLAY_ROLES = ['compliance_officer', 'auditor'] as const;
 /**
  * Replay of a sale as the consumer lived it (M§33, 可回溯): every entry of the application, its payment orders and
  * its policy in log order — the page or text shown with its full snapshot, each action with the element, the value
- * (as logged: masked or absent, never personal data), server time and time on the page — and beside each entry
+ * (personal data is sealed in entries; shown here masked, or as destroyed once its key is shredded), server time
+ * and time on the page — and beside each entry
  * its inclusion proof against the latest checkpoint. The read itself is an entry of the log.
  */
-export function createReplayService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
+export function createReplayService(deps: { db: Db; clock: Clock; ledger: LedgerService; pii: PiiCipher }) {
   const { db, clock, ledger } = deps;
+  const subjectKeys = createSubjectKeys({ pii: deps.pii });
 
   async function replay(actor: Actor, target: { applicationId?: string; policyNumber?: string }) {
     const staff = requireRole(actor, ...REPLAY_ROLES);
@@ -32,6 +36,9 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { policyNumber: policy?.policy_number ?? null }, at: clock.now() });
 
     const refs = await repo.refsOfSale(db, app.id, policy?.id ?? null);
+    // The codes sent for this application are part of its trail (M§33 identity checks).
+    const challenges = await db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', app.id).execute();
+    if (challenges.length) refs.push({ type: 'otp_challenge', ids: challenges.map((c) => c.id) });
     const leaves = await repo.leavesOfSale(db, refs);
     // Entries not yet sequenced are shown too, without a proof.
     const pending = await db
@@ -56,6 +63,7 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
           .where('text_versions.id', 'in', textIds)
           .execute() : [];
     const textById = new Map(texts.map((t) => [t.id, t]));
+    const revealed = await subjectKeys.revealMasked(db, entries.flatMap((e) => sealedValuesIn(e.payload)));
 
     const shownAt = new Map<string, number>();
     const timeline = [];
@@ -75,8 +83,8 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
         subject: e.subject,
         element: interaction?.elementId ?? null,
         action: interaction?.action ?? null,
-        // Values as logged: events never hold personal data in plaintext, so nothing here needs unmasking.
-        value: e.payload,
+        // Sealed personal data is opened only to be shown masked (M§38); a shredded value says so.
+        value: replaceSealed(e.payload, (s) => ({ sealed: s.$sealed.field, ...revealed.get(s.$sealed.ct)! })),
         textVersion: e.textVersion,
         timeOnPageMs: shown !== undefined && e.type !== 'application.text_displayed' && e.type !== 'application.document_displayed' ? at - shown : null,
         clientDwellMs: interaction?.dwellMs ?? null,

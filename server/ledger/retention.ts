@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTrx } from '../db/database.js';
 import { addYears, shanghaiDate, type CalendarDate } from '../platform/dates.js';
 
 export interface RetentionRules {
@@ -14,27 +14,123 @@ export interface RetentionRules {
  * When a sale's trace records may go (requirements §2.4, §2.7): counted from the contract's termination — 5
  * years for a term of at most one year, 10 years beyond — and never before 2 years after a dispute ends.
  */
-export function retentionEnd(r: RetentionRules, p: { termYears: number; terminationDate: CalendarDate; disputeEndDate?: CalendarDate | null }): CalendarDate {
-  const byContract = addYears(p.terminationDate, p.termYears <= 1 ? r.shortTermYears : r.longTermYears);
+export function retentionEnd(
+  r: RetentionRules,
+  p: { termYears: number; terminationDate: CalendarDate; disputeEndDate?: CalendarDate | null; /** callback data: at least the long term (requirements §2.7) */ hasCallback?: boolean },
+): CalendarDate {
+  const byContract = addYears(p.terminationDate, p.termYears <= 1 && !p.hasCallback ? r.shortTermYears : r.longTermYears);
   if (!p.disputeEndDate) return byContract;
   const byDispute = addYears(p.disputeEndDate, r.disputeYears);
   return byDispute > byContract ? byDispute : byContract;
 }
 
+/** What keeps one sale's records: the contract's term and termination, and its disputes. */
+interface SaleRecord {
+  applicationId: string;
+  policyNumber: string | null;
+  termYears: number;
+  hasCallback: boolean;
+  terminationDate: CalendarDate;
+}
+
 /**
- * The retention report: every issued policy whose records are past retention on `now`, with the date they were
- * due. Nothing is purged here or anywhere else; the report is what a records officer acts on.
+ * Disputes of each application: an open one holds the records indefinitely (`open`), ended ones extend retention
+ * to 2 years after the last ends.
+ */
+async function disputesByApplication(db: DbOrTrx, applicationIds: string[]) {
+  const out = new Map<string, { open: boolean; lastEnd: CalendarDate | null }>();
+  if (!applicationIds.length) return out;
+  const rows = await db.selectFrom('disputes').select(['application_id', 'ended_at']).where('application_id', 'in', applicationIds).execute();
+  for (const r of rows) {
+    const d = out.get(r.application_id) ?? { open: false, lastEnd: null };
+    if (!r.ended_at) d.open = true;
+    else {
+      const end = shanghaiDate(r.ended_at);
+      if (!d.lastEnd || end > d.lastEnd) d.lastEnd = end;
+    }
+    out.set(r.application_id, d);
+  }
+  return out;
+}
+
+/** Every sale's record: issued policies by their term and termination; applications never issued as 1-year records ending at their last event. */
+async function saleRecords(db: DbOrTrx, applicationIds?: string[]): Promise<SaleRecord[]> {
+  let pq = db.selectFrom('policies').select(['policy_number', 'application_id', 'term_years', 'end_date', 'cancelled_at']);
+  if (applicationIds) pq = pq.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
+  const policies = await pq.execute();
+  const issued = new Set(policies.map((p) => p.application_id));
+  // Callback data is kept at least as long as a long-term contract's records (requirements §2.7), so a one-year
+  // product that opted into the callback keeps the whole sale's records 10 years.
+  const withCallback = new Set(
+    policies.length
+      ? (await db.selectFrom('callback_cases').select('application_id').where('application_id', 'in', policies.map((p) => p.application_id)).execute()).map((c) => c.application_id)
+      : [],
+  );
+  const records: SaleRecord[] = policies.map((p) => ({
+    applicationId: p.application_id,
+    policyNumber: p.policy_number,
+    termYears: p.term_years,
+    hasCallback: withCallback.has(p.application_id),
+    // A policy cancelled in the 犹豫期 terminated that day; otherwise at the end of its cover.
+    terminationDate: p.cancelled_at ? shanghaiDate(p.cancelled_at) : p.end_date,
+  }));
+  let aq = db
+    .selectFrom('applications')
+    .leftJoin('events', (j) => j.onRef('events.subject_id', '=', 'applications.id').on('events.subject_type', '=', 'application'))
+    .select((eb) => ['applications.id', 'applications.created_at', eb.fn.max('events.created_at').as('last_at')])
+    .groupBy(['applications.id', 'applications.created_at']);
+  if (applicationIds) aq = aq.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
+  for (const a of await aq.execute()) {
+    if (issued.has(a.id)) continue;
+    // An application that never became a contract ends with its last recorded step; kept as a short-term record.
+    const last = (a.last_at as Date | null) ?? a.created_at;
+    records.push({ applicationId: a.id, policyNumber: null, termYears: 0, hasCallback: false, terminationDate: shanghaiDate(last) });
+  }
+  return records;
+}
+
+export interface SaleRetention {
+  applicationId: string;
+  policyNumber: string | null;
+  terminationDate: CalendarDate;
+  /** null while a dispute is open: the records are held until it ends. */
+  retentionEnd: CalendarDate | null;
+  heldByOpenDispute: boolean;
+}
+
+/** The retention of each sale (all of them, or the ones named). */
+export async function saleRetentions(db: DbOrTrx, rules: RetentionRules, applicationIds?: string[]): Promise<SaleRetention[]> {
+  const records = await saleRecords(db, applicationIds);
+  const disputes = await disputesByApplication(db, records.map((r) => r.applicationId));
+  return records.map((r) => {
+    const d = disputes.get(r.applicationId);
+    return {
+      applicationId: r.applicationId,
+      policyNumber: r.policyNumber,
+      terminationDate: r.terminationDate,
+      retentionEnd: d?.open ? null : retentionEnd(rules, { termYears: r.termYears, hasCallback: r.hasCallback, terminationDate: r.terminationDate, disputeEndDate: d?.lastEnd ?? null }),
+      heldByOpenDispute: !!d?.open,
+    };
+  });
+}
+
+/**
+ * The retention report: every sale whose records are past retention on `now`, with the date they were due, and
+ * the sales held by an open dispute. Nothing is purged here or anywhere else; the report is what a records officer
+ * acts on (and crypto-shredding of a sale's sealed personal data is refused before its date).
  */
 export async function retentionReport(db: Db, rules: RetentionRules, now: Date) {
   const today = shanghaiDate(now);
-  const policies = await db.selectFrom('policies').select(['policy_number', 'application_id', 'term_years', 'end_date', 'cancelled_at', 'status']).execute();
-  const due = policies
-    .map((p) => {
-      // A policy cancelled in the 犹豫期 terminated that day; otherwise at the end of its cover.
-      const terminationDate = p.cancelled_at ? shanghaiDate(p.cancelled_at) : p.end_date;
-      return { policyNumber: p.policy_number, applicationId: p.application_id, terminationDate, retentionEnd: retentionEnd(rules, { termYears: p.term_years, terminationDate }) };
-    })
-    .filter((p) => p.retentionEnd < today)
-    .sort((a, b) => a.retentionEnd.localeCompare(b.retentionEnd));
-  return { asOf: today, policiesChecked: policies.length, pastRetention: due };
+  const all = await saleRetentions(db, rules);
+  const due = all
+    .filter((r): r is SaleRetention & { retentionEnd: CalendarDate } => r.retentionEnd !== null && r.retentionEnd < today)
+    .sort((a, b) => a.retentionEnd.localeCompare(b.retentionEnd))
+    .map((r) => ({ policyNumber: r.policyNumber, applicationId: r.applicationId, terminationDate: r.terminationDate, retentionEnd: r.retentionEnd }));
+  return {
+    asOf: today,
+    policiesChecked: all.filter((r) => r.policyNumber).length,
+    salesChecked: all.length,
+    pastRetention: due,
+    heldByOpenDispute: all.filter((r) => r.heldByOpenDispute).map((r) => ({ policyNumber: r.policyNumber, applicationId: r.applicationId })),
+  };
 }

@@ -5,7 +5,9 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export type IdPrefix =
   | 'prd' | 'pv' | 'txt' | 'quo' | 'app' | 'prt' | 'con' | 'ans' | 'otp' | 'idv' | 'uw' | 'sig' | 'pay' | 'pol'
-  | 'ref' | 'evt' | 'stf' | 'ses' | 'csm' | 'sms' | 'gw' | 'ntf' | 'can' | 'job';
+  | 'ref' | 'evt' | 'stf' | 'ses' | 'csm' | 'sms' | 'gw' | 'ntf' | 'can' | 'job' | 'sk' | 'dsp' | 'doc' | 'inv'
+  | 'cbc' | 'cbt' | 'cba' | 'cbi' | 'cbd' | 'cbr' | 'cbm' | 'cbp' | 'cbn' | 'cbf' | 'cbo'
+  | 'cbsr' | 'cbsd' | 'cbs' | 'cbsv' | 'cbsw' | 'cbrp';
 
 let lastTime = -1;
 let lastRandom = 0n;

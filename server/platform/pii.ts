@@ -18,7 +18,7 @@ export interface PiiKeyring {
   blindIndexKey: Buffer;
 }
 
-export type PiiField = 'id_number' | 'phone' | 'name' | 'bank_account' | 'health_answer' | 'answer' | 'face_image' | 'sms_body' | 'totp_secret' | 'address';
+export type PiiField = 'id_number' | 'phone' | 'name' | 'bank_account' | 'health_answer' | 'answer' | 'face_image' | 'sms_body' | 'totp_secret' | 'address' | 'subject_key';
 
 const b64u = (b: Buffer) => b.toString('base64url');
 const fromB64u = (s: string) => Buffer.from(s, 'base64url');
@@ -79,7 +79,12 @@ export function createPiiCipher(keyring: PiiKeyring) {
     return createHmac('sha256', keyring.blindIndexKey).update(field).update('\0').update(normalize(field, plaintext)).digest('base64url');
   }
 
-  return { encrypt, decrypt, blindIndex, suite: keyring.suite, activeKeyId: keyring.activeKeyId };
+  /** A secret of its own for one purpose (e.g. policy verification codes), derived so no new key must be managed. */
+  function deriveKey(label: string): Buffer {
+    return createHmac('sha256', keyring.blindIndexKey).update('wangbao-derive\0').update(label).digest();
+  }
+
+  return { encrypt, decrypt, blindIndex, deriveKey, suite: keyring.suite, activeKeyId: keyring.activeKeyId };
 }
 export type PiiCipher = ReturnType<typeof createPiiCipher>;
 

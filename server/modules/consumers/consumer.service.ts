@@ -6,6 +6,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
+import { createSubjectKeys } from '../../platform/subject-keys.js';
 import { hashToken, newSessionToken } from '../../platform/sessions.js';
 import type { OtpService } from '../identity/otp.service.js';
 import * as repo from './consumer.repository.js';
@@ -35,6 +36,7 @@ export function createConsumerService(deps: {
   otp: Pick<OtpService, 'sendCode' | 'verifyCode'>;
 }) {
   const { db, clock, config, pii, otp } = deps;
+  const subjectKeys = createSubjectKeys({ pii });
 
   /** Sends a sign-in code to the phone (throttled by the OTP service). */
   async function requestSignInCode(actor: Actor, input: { phone: string }) {
@@ -59,7 +61,7 @@ export function createConsumerService(deps: {
       const consumer = (await repo.findConsumerByPhoneIndex(trx, phoneIndex))!;
       const me: Actor = { type: 'consumer', id: consumer.id, ip: 'ip' in actor ? actor.ip : undefined, userAgent: 'userAgent' in actor ? actor.userAgent : undefined };
       if (created) {
-        await recordEvent(trx, { type: 'consumer.registered', actor: me, subject: { type: 'consumer', id: consumer.id }, payload: { phone: maskPhone(phone) }, at: now });
+        await recordEvent(trx, { type: 'consumer.registered', actor: me, subject: { type: 'consumer', id: consumer.id }, payload: { phone: await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'phone', phone, now) }, at: now });
       }
       const { token, hash } = newSessionToken('consumer');
       const sessionId = newId('ses', now.getTime());

@@ -123,6 +123,9 @@ describe('OtpService', () => {
     // Nor an unkeyed hash of it, which 10^6 guesses would reverse.
     for (const enc of ['hex', 'base64', 'base64url'] as const) expect(dump).not.toContain(createHash('sha256').update(s.code).digest(enc));
     expect(challenges[0]!.code_hash).toMatch(/^hs256\.[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify(events)).toContain(s.maskedPhone);
+    // Not even masked: the phone is sealed under its scope's key, so it can be shredded after retention.
+    expect(JSON.stringify(events)).not.toContain(s.maskedPhone);
+    const sent = events.find((e) => e.type === 'consumer.otp_sent')!.payload as { phone: { $sealed: { field: string; ct: string } } };
+    expect(sent.phone.$sealed).toMatchObject({ field: 'phone', ct: expect.stringMatching(/^v1\.(aes|sm4)\.sk_/) });
   });
 });

@@ -8,6 +8,7 @@ import type { ErrorCode } from '../../../contracts/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
+import { createSubjectKeys, type SealScope } from '../../platform/subject-keys.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import * as repo from './otp.repository.js';
 
@@ -36,6 +37,7 @@ export function createOtpService(deps: OtpServiceDeps) {
   const { db, clock, config, pii, sms } = deps;
   // A dedicated key: the keyed blind index of a fixed label is an HMAC of the blind-index key, so it is secret,
   // stable across restarts, and unrelated to any real blind index.
+  const subjectKeys = createSubjectKeys({ pii });
   const codeKey = Buffer.from(pii.blindIndex('sms_body', 'wangbao/otp-code-key/v1'), 'base64url');
 
   function codeHash(challengeId: string, code: string): Buffer {
@@ -50,9 +52,10 @@ export function createOtpService(deps: OtpServiceDeps) {
   /**
    * Sends a 6-digit code by SMS for one purpose and subject (a sign-in phone, an application …). A new code
    * supersedes the previous one. Refuses a resend within OTP_RESEND_SECONDS (OTP_RESEND_TOO_SOON) and more than
-   * OTP_MAX_PER_HOUR codes to one phone per hour (RATE_LIMITED).
+   * OTP_MAX_PER_HOUR codes to one phone per hour (RATE_LIMITED). The phone is sealed in the event under `scope`'s
+   * key (the application it is for; by default the phone's own scope), so it can be shredded with that record.
    */
-  async function sendCode(actor: Actor, input: { purpose: string; subjectRef: string; phone: string }) {
+  async function sendCode(actor: Actor, input: { purpose: string; subjectRef: string; phone: string; scope?: SealScope }) {
     assertPurpose(input.purpose, input.subjectRef);
     const phone = input.phone.replace(/[\s-]/g, '');
     if (!/^\d{6,15}$/.test(phone)) throw new AppError('VALIDATION_FAILED', 'Not a phone number', [{ path: 'phone', message: 'invalid' }]);
@@ -91,7 +94,12 @@ export function createOtpService(deps: OtpServiceDeps) {
         type: 'consumer.otp_sent',
         actor,
         subject: { type: 'otp_challenge', id: challengeId },
-        payload: { purpose: input.purpose, phone: maskedPhone, provider: sms.name, expiresAt: expiresAt.toISOString() },
+        payload: {
+          purpose: input.purpose,
+          phone: await subjectKeys.seal(trx, input.scope ?? { type: 'consumer_phone', id: phoneIndex }, 'phone', phone, now),
+          provider: sms.name,
+          expiresAt: expiresAt.toISOString(),
+        },
         at: now,
       });
       // Sent last inside the transaction: if the gateway refuses, no challenge exists and the throttle is not spent.

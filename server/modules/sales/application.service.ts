@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, maskPhone, type PiiCipher } from '../../platform/pii.js';
+import { createSubjectKeys } from '../../platform/subject-keys.js';
 import type { FaceProvider } from '../../platform/providers.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
 import { parseIdNumber } from '../identity/id-number.js';
@@ -68,6 +69,7 @@ function parseIdentity(idNumber: string, path: string) {
  */
 export function createApplicationService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; otp: OtpPort; face: FaceProvider }) {
   const { db, clock, pii } = deps;
+  const subjectKeys = createSubjectKeys({ pii });
   /** Text versions this service has registered, by kind, ref and content: the same text registers once. */
   const textVersionIds = new Map<string, { id: string; contentHash: string }>();
   async function registerText(conn: DbOrTrx, t: { kind: string; ref: string; title: string; content: string; at: Date }) {
@@ -186,7 +188,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
           partyRole: p.role,
           method: 'id_checksum',
           passed: true,
-          evidence: { standard: 'GB 11643-1999', idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)) },
+          evidence: { standard: 'GB 11643-1999', idNumber: await subjectKeys.seal(trx, { type: 'application', id: applicationId }, 'id_number', pii.decrypt('id_number', p.id_number_cipher), now) },
           at: now,
         });
     });
@@ -317,7 +319,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     if (app.status === 'declined' || app.status === 'issued') throw new AppError('INVALID_STATE');
     if (party === 'insured' && app.insured_relationship === 'self') throw new AppError('VALIDATION_FAILED', 'The insured is the policyholder');
     const phone = await partyPhone(app.id, party);
-    return deps.otp.sendCode(actor, { purpose: party === 'policyholder' ? OTP_PURPOSE_POLICYHOLDER : OTP_PURPOSE_INSURED, subjectRef: app.id, phone });
+    return deps.otp.sendCode(actor, { purpose: party === 'policyholder' ? OTP_PURPOSE_POLICYHOLDER : OTP_PURPOSE_INSURED, subjectRef: app.id, phone, scope: { type: 'application', id: app.id } });
   }
 
   async function refreshIdentityStatus(trx: DbOrTrx, app: Row<'applications'>, definition: ProductDefinition, now: Date) {
