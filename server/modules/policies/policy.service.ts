@@ -14,6 +14,10 @@ import * as salesRepo from '../sales/application.repository.js';
 import type { PaymentPort } from '../sales/ports.js';
 import { assertPolicyTransition, computePolicyDates, coolingOffRefund, formatPolicyNumber } from './policy.js';
 
+/** Told, in the transaction that makes the change, that a policy was issued or cancelled (e.g. to open or close its callback). */
+export type PolicyIssuedListener = (trx: Trx, issued: { policyId: string; applicationId: string; at: Date }) => Promise<void>;
+export type PolicyCancelledListener = (trx: Trx, cancelled: { policyId: string; kind: 'cooling_off' | 'misselling'; at: Date }) => Promise<void>;
+
 export interface PaidOrder {
   orderId: string;
   applicationId: string;
@@ -26,6 +30,8 @@ export interface PaidOrder {
  */
 export function createPolicyService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; payments: Pick<PaymentPort, 'refundOrder'> }) {
   const { db, clock, config, pii } = deps;
+  const issuedListeners: PolicyIssuedListener[] = [];
+  const cancelledListeners: PolicyCancelledListener[] = [];
 
   /** Issues the policy of a paid application. Runs inside the payment confirmation's transaction. */
   async function issuePolicy(trx: Trx, paid: PaidOrder) {
@@ -84,6 +90,7 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
       payload: { policyNumber, applicationId: app.id, orderId: paid.orderId, productCode: pv.code, productVersion: pv.version, ...dates, effectiveAt: dates.effectiveAt.toISOString() },
       at: issuedAt,
     });
+    for (const listener of issuedListeners) await listener(trx, { policyId, applicationId: app.id, at: issuedAt });
     return { policyId, policyNumber };
   }
 
@@ -168,10 +175,54 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
         payload: { policyNumber: p.policy_number, premiumFen: p.premium_fen, costFen, refundFen, refundId: refund.refundId, voidFromStart: true },
         at: now,
       });
+      for (const listener of cancelledListeners) await listener(trx, { policyId: p.id, kind: 'cooling_off', at: now });
     });
     return getPolicy(actor, policyId);
   }
 
-  return { issuePolicy, listPolicies, getPolicy, getPolicyByApplication, cancelInCoolingOff };
+  /**
+   * Cancels a policy for mis-selling found in the callback (CB: 发现销售过程中存在误导的，应立即纠正), on the
+   * policyholder's acceptance of the offer: the whole premium paid goes back to the original account, no cost is
+   * deducted, inside or after the 犹豫期; the policy is void from the start. Runs in the caller's transaction.
+   */
+  async function cancelForMisselling(trx: Trx, actor: Actor, input: { policyId: string; offerId: string; at: Date }) {
+    const p = await trx.selectFrom('policies').selectAll().where('id', '=', input.policyId).forUpdate().executeTakeFirst();
+    if (!p) throw new AppError('NOT_FOUND', 'No such policy');
+    assertPolicyTransition(p.status, 'cancelled_for_misselling');
+    const order = await trx.selectFrom('payment_orders').select(['id', 'amount_fen']).where('application_id', '=', p.application_id).where('status', '=', 'paid').executeTakeFirstOrThrow();
+    const refundFen = order.amount_fen;
+    const refund = await deps.payments.refundOrder(trx, { orderId: order.id, policyId: p.id, amountFen: refundFen, reason: 'misselling_cancellation' });
+    const updated = await trx
+      .updateTable('policies')
+      .set({ status: 'cancelled_for_misselling', cancelled_at: input.at, void_from_start: true })
+      .where('id', '=', p.id)
+      .where('status', '=', 'in_force')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
+    const cancellationId = newId('can', input.at.getTime());
+    await trx
+      .insertInto('cancellations')
+      .values({ id: cancellationId, policy_id: p.id, kind: 'misselling', premium_fen: p.premium_fen, cost_fen: 0, refund_fen: refundFen, refund_id: refund.refundId, requested_at: input.at })
+      .execute();
+    await recordEvent(trx, {
+      type: 'policy.cancelled_for_misselling',
+      actor,
+      subject: { type: 'policy', id: p.id },
+      payload: { policyNumber: p.policy_number, premiumFen: p.premium_fen, costFen: 0, refundFen, refundId: refund.refundId, offerId: input.offerId, voidFromStart: true },
+      at: input.at,
+    });
+    for (const listener of cancelledListeners) await listener(trx, { policyId: p.id, kind: 'misselling', at: input.at });
+    return { cancellationId, refundId: refund.refundId, refundFen };
+  }
+
+  /** Listeners run inside the issuing or cancelling transaction: if one throws, the change does not happen. */
+  function onIssued(listener: PolicyIssuedListener) {
+    issuedListeners.push(listener);
+  }
+  function onCancelled(listener: PolicyCancelledListener) {
+    cancelledListeners.push(listener);
+  }
+
+  return { issuePolicy, listPolicies, getPolicy, getPolicyByApplication, cancelInCoolingOff, cancelForMisselling, onIssued, onCancelled };
 }
 export type PolicyService = ReturnType<typeof createPolicyService>;

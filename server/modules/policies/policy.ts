@@ -1,12 +1,14 @@
 import { AppError } from '../../platform/errors.js';
 import { addDays, addYears, shanghaiDate, shanghaiMidnight, type CalendarDate } from '../../platform/dates.js';
 
-export const policyStatuses = ['in_force', 'cancelled_in_cooling_off'] as const;
+export const policyStatuses = ['in_force', 'cancelled_in_cooling_off', 'cancelled_for_misselling'] as const;
 export type PolicyStatus = (typeof policyStatuses)[number];
 
 const transitions: Record<PolicyStatus, readonly PolicyStatus[]> = {
-  in_force: ['cancelled_in_cooling_off'],
+  in_force: ['cancelled_in_cooling_off', 'cancelled_for_misselling'],
   cancelled_in_cooling_off: [],
+  // Mis-selling found in the callback: cancelled with the whole premium back, in or after the 犹豫期 (CB).
+  cancelled_for_misselling: [],
 };
 
 export function assertPolicyTransition(from: string, to: PolicyStatus): void {

@@ -1,0 +1,442 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../../db/database.js';
+import type { NewRow, Row } from '../../db/schema.js';
+import type { CaseStatus } from './callback.js';
+
+/** Queries over callback cases and their records. No rules here: the services decide. */
+
+export type CaseRow = Row<'callback_cases'>;
+export type TaskRow = Row<'callback_tasks'>;
+export type ProblemRow = Row<'callback_problems'>;
+
+export async function insertCase(db: DbOrTrx, row: NewRow<'callback_cases'>): Promise<void> {
+  await db.insertInto('callback_cases').values(row).execute();
+}
+
+export function findCase(db: DbOrTrx, id: string, opts: { lock?: boolean } = {}) {
+  let q = db.selectFrom('callback_cases').selectAll().where('id', '=', id);
+  if (opts.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export function findCaseByPolicy(db: DbOrTrx, policyId: string, opts: { lock?: boolean } = {}) {
+  let q = db.selectFrom('callback_cases').selectAll().where('policy_id', '=', policyId);
+  if (opts.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export function listCasesOfConsumer(db: DbOrTrx, consumerId: string) {
+  return db.selectFrom('callback_cases').selectAll().where('consumer_id', '=', consumerId).orderBy('opened_at', 'desc').execute();
+}
+
+export function listCases(db: DbOrTrx, f: { status?: string; limit: number }) {
+  let q = db.selectFrom('callback_cases').selectAll().orderBy('opened_at', 'desc').limit(f.limit);
+  if (f.status) q = q.where('status', '=', f.status);
+  return q.execute();
+}
+
+/**
+ * Moves a case from one status to another, writing the milestones given; the condition on the old status makes a
+ * concurrent change lose instead of both winning. Returns whether this change won.
+ */
+export async function transitionCase(db: DbOrTrx, id: string, from: string, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
+  const r = await db
+    .updateTable('callback_cases')
+    .set({ ...milestones, status: to })
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function setCaseMilestones(db: DbOrTrx, id: string, milestones: Partial<Pick<CaseRow, 'notified_at' | 'notice_message_id' | 'identity_verified_at' | 'started_at'>>): Promise<void> {
+  await db.updateTable('callback_cases').set(milestones).where('id', '=', id).execute();
+}
+
+/** Cases whose notice is not yet sent, oldest first. */
+export function casesAwaitingNotice(db: DbOrTrx, limit: number) {
+  return db
+    .selectFrom('callback_cases')
+    .select('id')
+    .where('notified_at', 'is', null)
+    .where('status', 'in', ['awaiting_electronic', 'electronic_in_progress'])
+    .orderBy('opened_at')
+    .limit(limit)
+    .execute();
+}
+
+export function casesPastFallback(db: DbOrTrx, now: Date, limit: number) {
+  return db
+    .selectFrom('callback_cases')
+    .select('id')
+    .where('status', 'in', ['awaiting_electronic', 'electronic_in_progress'])
+    .where('fallback_at', '<=', now)
+    .orderBy('fallback_at')
+    .limit(limit)
+    .execute();
+}
+
+export function casesPastDeadlineOnPhone(db: DbOrTrx, now: Date, limit: number) {
+  return db.selectFrom('callback_cases').select('id').where('status', '=', 'phone_pending').where('deadline_at', '<=', now).orderBy('deadline_at').limit(limit).execute();
+}
+
+export function letterTasksPastDue(db: DbOrTrx, now: Date, limit: number) {
+  return db
+    .selectFrom('callback_tasks')
+    .select(['id', 'case_id'])
+    .where('kind', '=', 'letter_visit')
+    .where('status', '=', 'open')
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+}
+
+// tasks
+
+export async function insertTask(db: DbOrTrx, row: NewRow<'callback_tasks'>): Promise<void> {
+  await db.insertInto('callback_tasks').values(row).execute();
+}
+
+export function findTask(db: DbOrTrx, id: string) {
+  return db.selectFrom('callback_tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findOpenTask(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_tasks').selectAll().where('case_id', '=', caseId).where('status', '=', 'open').executeTakeFirst();
+}
+
+export function tasksOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_tasks').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
+}
+
+export function listTasks(db: DbOrTrx, f: { kind?: string; status?: string; assignedTo?: string; limit: number }) {
+  let q = db
+    .selectFrom('callback_tasks')
+    .innerJoin('callback_cases', 'callback_cases.id', 'callback_tasks.case_id')
+    .innerJoin('policies', 'policies.id', 'callback_cases.policy_id')
+    .select([
+      'callback_tasks.id',
+      'callback_tasks.case_id',
+      'callback_tasks.kind',
+      'callback_tasks.reason',
+      'callback_tasks.status',
+      'callback_tasks.opened_at',
+      'callback_tasks.due_at',
+      'callback_tasks.assigned_to',
+      'callback_cases.product_code',
+      'policies.policy_number',
+    ])
+    .orderBy('callback_tasks.due_at')
+    .orderBy('callback_tasks.id')
+    .limit(f.limit);
+  if (f.kind) q = q.where('callback_tasks.kind', '=', f.kind as 'phone' | 'letter_visit');
+  if (f.status) q = q.where('callback_tasks.status', '=', f.status as 'open');
+  if (f.assignedTo) q = q.where('callback_tasks.assigned_to', '=', f.assignedTo);
+  return q.execute();
+}
+
+export async function endTask(db: DbOrTrx, id: string, to: 'succeeded' | 'failed' | 'closed', at: Date, reason: string): Promise<boolean> {
+  const r = await db.updateTable('callback_tasks').set({ status: to, ended_at: at, end_reason: reason }).where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function assignTask(db: DbOrTrx, id: string, staffId: string, at: Date): Promise<void> {
+  await db.updateTable('callback_tasks').set({ assigned_to: staffId, assigned_at: at }).where('id', '=', id).execute();
+}
+
+/** The active callback agent with the fewest open tasks (or problem cases), for a fair first assignment. */
+export async function leastBusyAgent(db: DbOrTrx, of: 'tasks' | 'problems'): Promise<string | undefined> {
+  const open =
+    of === 'tasks'
+      ? sql<number>`(select count(*) from callback_tasks t where t.assigned_to = s.id and t.status = 'open')`
+      : sql<number>`(select count(*) from callback_problems p where p.assigned_to = s.id and p.status <> 'closed')`;
+  const r = await sql<{ id: string }>`
+    select s.id from staff_accounts s
+    where 'callback_agent' = any(s.roles) and s.disabled_at is null
+    order by ${open}, s.id
+    limit 1`.execute(db);
+  return r.rows[0]?.id;
+}
+
+export function findAgent(db: DbOrTrx, staffId: string) {
+  return db.selectFrom('staff_accounts').select(['id', 'roles', 'disabled_at']).where('id', '=', staffId).executeTakeFirst();
+}
+
+// attempts
+
+export async function insertAttempt(db: DbOrTrx, row: NewRow<'callback_attempts'>): Promise<void> {
+  await db.insertInto('callback_attempts').values(row).execute();
+}
+
+export async function insertAttemptOutcome(db: DbOrTrx, row: NewRow<'callback_attempt_outcomes'>): Promise<boolean> {
+  const r = await db.insertInto('callback_attempt_outcomes').values(row).onConflict((oc) => oc.column('attempt_id').doNothing()).returning('attempt_id').executeTakeFirst();
+  return !!r;
+}
+
+/** The electronic attempt of a case that has not ended, if any. */
+export function openElectronicAttempt(db: DbOrTrx, caseId: string) {
+  return db
+    .selectFrom('callback_attempts')
+    .leftJoin('callback_attempt_outcomes', 'callback_attempt_outcomes.attempt_id', 'callback_attempts.id')
+    .selectAll('callback_attempts')
+    .where('callback_attempts.case_id', '=', caseId)
+    .where('callback_attempts.method', '=', 'electronic')
+    .where('callback_attempt_outcomes.attempt_id', 'is', null)
+    .executeTakeFirst();
+}
+
+/** The newest electronic attempt of a case, ended or not: there is at most one. */
+export function latestElectronicAttempt(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_attempts').selectAll().where('case_id', '=', caseId).where('method', '=', 'electronic').orderBy('started_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+}
+
+export function attemptsOfCase(db: DbOrTrx, caseId: string) {
+  return db
+    .selectFrom('callback_attempts')
+    .leftJoin('callback_attempt_outcomes', 'callback_attempt_outcomes.attempt_id', 'callback_attempts.id')
+    .select([
+      'callback_attempts.id',
+      'callback_attempts.task_id',
+      'callback_attempts.method',
+      'callback_attempts.started_at',
+      'callback_attempts.started_by_type',
+      'callback_attempts.started_by_id',
+      'callback_attempt_outcomes.outcome',
+      'callback_attempt_outcomes.reason',
+      'callback_attempt_outcomes.media_id',
+      'callback_attempt_outcomes.closing_text_version_id',
+      'callback_attempt_outcomes.closing_confirmed_at',
+      'callback_attempt_outcomes.ended_at',
+      'callback_attempt_outcomes.ended_by_id',
+    ])
+    .where('callback_attempts.case_id', '=', caseId)
+    .orderBy('callback_attempts.started_at')
+    .orderBy('callback_attempts.id')
+    .execute();
+}
+
+export async function countEndedAttemptsOfTask(db: DbOrTrx, taskId: string): Promise<number> {
+  const r = await db
+    .selectFrom('callback_attempts')
+    .innerJoin('callback_attempt_outcomes', 'callback_attempt_outcomes.attempt_id', 'callback_attempts.id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('callback_attempts.task_id', '=', taskId)
+    .where('callback_attempt_outcomes.outcome', 'not in', ['completed', 'receipt_signed'])
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+// identity
+
+export async function insertIdentityCheck(db: DbOrTrx, row: NewRow<'callback_identity_checks'>): Promise<void> {
+  await db.insertInto('callback_identity_checks').values(row).execute();
+}
+
+export function identityChecksOfAttempt(db: DbOrTrx, attemptId: string) {
+  return db.selectFrom('callback_identity_checks').selectAll().where('attempt_id', '=', attemptId).orderBy('checked_at').orderBy('id').execute();
+}
+
+export function identityChecksOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_identity_checks').selectAll().where('case_id', '=', caseId).orderBy('checked_at').orderBy('id').execute();
+}
+
+// items and answers
+
+export async function insertDisplay(db: DbOrTrx, row: NewRow<'callback_item_displays'>): Promise<void> {
+  await db.insertInto('callback_item_displays').values(row).execute();
+}
+
+/** The first time this version of an item was shown in this attempt (or, for the script, for this task). */
+export function findDisplay(db: DbOrTrx, f: { attemptId?: string; taskId?: string; itemCode: string; textVersionId: string }) {
+  let q = db
+    .selectFrom('callback_item_displays')
+    .select(['id', 'displayed_at'])
+    .where('item_code', '=', f.itemCode)
+    .where('text_version_id', '=', f.textVersionId)
+    .orderBy('displayed_at')
+    .limit(1);
+  if (f.attemptId) q = q.where('attempt_id', '=', f.attemptId);
+  if (f.taskId) q = q.where('task_id', '=', f.taskId);
+  return q.executeTakeFirst();
+}
+
+export async function insertAnswer(db: DbOrTrx, row: NewRow<'callback_answers'>): Promise<void> {
+  await db.insertInto('callback_answers').values(row).execute();
+}
+
+export function answersOfAttempt(db: DbOrTrx, attemptId: string) {
+  return db.selectFrom('callback_answers').selectAll().where('attempt_id', '=', attemptId).orderBy('position').execute();
+}
+
+export function answersOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_answers').selectAll().where('case_id', '=', caseId).orderBy('answered_at').orderBy('id').execute();
+}
+
+// media
+
+export async function storeBlob(db: DbOrTrx, row: NewRow<'callback_media_blobs'>): Promise<void> {
+  await db.insertInto('callback_media_blobs').values(row).onConflict((oc) => oc.column('sha256').doNothing()).execute();
+}
+
+export async function insertMedia(db: DbOrTrx, row: NewRow<'callback_media'>): Promise<void> {
+  await db.insertInto('callback_media').values(row).execute();
+}
+
+export function findMedia(db: DbOrTrx, id: string) {
+  return db.selectFrom('callback_media').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function mediaOfCase(db: DbOrTrx, caseId: string) {
+  return db
+    .selectFrom('callback_media')
+    .innerJoin('callback_media_blobs', 'callback_media_blobs.sha256', 'callback_media.sha256')
+    .select(['callback_media.id', 'callback_media.kind', 'callback_media.sha256', 'callback_media_blobs.media_type', 'callback_media_blobs.size_bytes', 'callback_media.uploaded_by', 'callback_media.uploaded_at'])
+    .where('callback_media.case_id', '=', caseId)
+    .orderBy('callback_media.uploaded_at')
+    .execute();
+}
+
+// problems
+
+export async function insertProblem(db: DbOrTrx, row: NewRow<'callback_problems'>): Promise<void> {
+  await db.insertInto('callback_problems').values(row).execute();
+}
+
+export function findProblem(db: DbOrTrx, id: string, opts: { lock?: boolean } = {}) {
+  let q = db.selectFrom('callback_problems').selectAll().where('id', '=', id);
+  if (opts.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export function problemsOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_problems').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
+}
+
+export function listProblems(db: DbOrTrx, f: { status?: string; assignedTo?: string; limit: number }) {
+  let q = db
+    .selectFrom('callback_problems')
+    .innerJoin('policies', 'policies.id', 'callback_problems.policy_id')
+    .innerJoin('callback_cases', 'callback_cases.id', 'callback_problems.case_id')
+    .select([
+      'callback_problems.id',
+      'callback_problems.case_id',
+      'callback_problems.kind',
+      'callback_problems.item_code',
+      'callback_problems.status',
+      'callback_problems.opened_at',
+      'callback_problems.assigned_to',
+      'callback_cases.product_code',
+      'policies.policy_number',
+    ])
+    .orderBy('callback_problems.opened_at')
+    .orderBy('callback_problems.id')
+    .limit(f.limit);
+  if (f.status) q = q.where('callback_problems.status', '=', f.status as 'open');
+  if (f.assignedTo) q = q.where('callback_problems.assigned_to', '=', f.assignedTo);
+  return q.execute();
+}
+
+export async function assignProblem(db: DbOrTrx, id: string, staffId: string, at: Date): Promise<void> {
+  await db.updateTable('callback_problems').set({ assigned_to: staffId, assigned_at: at }).where('id', '=', id).execute();
+}
+
+export async function updateProblem(db: DbOrTrx, id: string, from: string, set: Partial<Pick<ProblemRow, 'status' | 'resolution' | 'resolved_at' | 'resolved_by' | 'closed_at' | 'close_reason'>>): Promise<boolean> {
+  const r = await db.updateTable('callback_problems').set(set).where('id', '=', id).where('status', '=', from as 'open').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export function awaitingProblemsOfPolicy(db: DbOrTrx, policyId: string) {
+  return db.selectFrom('callback_problems').selectAll().where('policy_id', '=', policyId).where('status', '=', 'awaiting_customer').execute();
+}
+
+export async function insertNote(db: DbOrTrx, row: NewRow<'callback_problem_notes'>): Promise<void> {
+  await db.insertInto('callback_problem_notes').values(row).execute();
+}
+
+export function notesOfProblem(db: DbOrTrx, problemId: string) {
+  return db.selectFrom('callback_problem_notes').selectAll().where('problem_id', '=', problemId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function insertFlag(db: DbOrTrx, row: NewRow<'callback_misselling_flags'>): Promise<void> {
+  await db.insertInto('callback_misselling_flags').values(row).execute();
+}
+
+export function flagOfProblem(db: DbOrTrx, problemId: string) {
+  return db.selectFrom('callback_misselling_flags').selectAll().where('problem_id', '=', problemId).executeTakeFirst();
+}
+
+export async function insertOffer(db: DbOrTrx, row: NewRow<'callback_refund_offers'>): Promise<void> {
+  await db.insertInto('callback_refund_offers').values(row).execute();
+}
+
+export function offersOfPolicy(db: DbOrTrx, policyId: string) {
+  return db
+    .selectFrom('callback_refund_offers')
+    .leftJoin('callback_refund_offer_answers', 'callback_refund_offer_answers.offer_id', 'callback_refund_offers.id')
+    .select([
+      'callback_refund_offers.id',
+      'callback_refund_offers.problem_id',
+      'callback_refund_offers.amount_fen',
+      'callback_refund_offers.offered_at',
+      'callback_refund_offer_answers.answer',
+      'callback_refund_offer_answers.via',
+      'callback_refund_offer_answers.answered_at',
+      'callback_refund_offer_answers.cancellation_id',
+    ])
+    .where('callback_refund_offers.policy_id', '=', policyId)
+    .orderBy('callback_refund_offers.offered_at')
+    .execute();
+}
+
+export function findOffer(db: DbOrTrx, id: string) {
+  return db
+    .selectFrom('callback_refund_offers')
+    .leftJoin('callback_refund_offer_answers', 'callback_refund_offer_answers.offer_id', 'callback_refund_offers.id')
+    .selectAll('callback_refund_offers')
+    .select(['callback_refund_offer_answers.answer'])
+    .where('callback_refund_offers.id', '=', id)
+    .executeTakeFirst();
+}
+
+export function findOfferOfProblem(db: DbOrTrx, problemId: string) {
+  return db
+    .selectFrom('callback_refund_offers')
+    .leftJoin('callback_refund_offer_answers', 'callback_refund_offer_answers.offer_id', 'callback_refund_offers.id')
+    .selectAll('callback_refund_offers')
+    .select(['callback_refund_offer_answers.answer'])
+    .where('callback_refund_offers.problem_id', '=', problemId)
+    .executeTakeFirst();
+}
+
+export async function insertOfferAnswer(db: DbOrTrx, row: NewRow<'callback_refund_offer_answers'>): Promise<boolean> {
+  const r = await db.insertInto('callback_refund_offer_answers').values(row).onConflict((oc) => oc.column('offer_id').doNothing()).returning('offer_id').executeTakeFirst();
+  return !!r;
+}
+
+export async function insertFinalRecord(db: DbOrTrx, row: NewRow<'callback_final_records'>): Promise<void> {
+  await db.insertInto('callback_final_records').values(row).execute();
+}
+
+export function finalRecordOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_final_records').selectAll().where('case_id', '=', caseId).executeTakeFirst();
+}
+
+// the policy behind a case
+
+export function policyOfCase(db: DbOrTrx, policyId: string) {
+  return db.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirstOrThrow();
+}
+
+export function policyholderOf(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+}
+
+export function applicationOf(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('applications').select(['id', 'insured_relationship', 'consumer_id']).where('id', '=', applicationId).executeTakeFirstOrThrow();
+}
+
+export async function paidPremiumOf(db: DbOrTrx, applicationId: string): Promise<number> {
+  const r = await db.selectFrom('payment_orders').select('amount_fen').where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
+  return r?.amount_fen ?? 0;
+}
