@@ -59,12 +59,37 @@ export const errorCatalog = {
   REFUND_EXCEEDS_PAID: { status: 422, zh: '退款金额超过可退金额', en: 'The refund exceeds what was paid less earlier refunds' },
   COOLING_OFF_ENDED: { status: 422, zh: '犹豫期已结束，请办理退保', en: 'The cooling-off period has ended; use surrender instead' },
 
+  // electronic callback (CB, requirements §2.7)
+  CALLBACK_CLOSED: { status: 409, zh: '该回访已结束', en: 'The callback is closed' },
+  CALLBACK_NOT_ELECTRONIC: { status: 409, zh: '本次回访已转为电话、信函或上门方式，不能继续电子化回访', en: 'The callback has moved to phone, letter or visit; the electronic callback is closed' },
+  CALLBACK_DEADLINE_PASSED: { status: 409, zh: '电子化回访已超过办理时限，我们将电话联系您', en: 'The time for the electronic callback has passed; we will call you' },
+  CALLBACK_IDENTITY_REQUIRED: { status: 422, zh: '请先完成身份验证', en: 'Verify your identity first' },
+  CALLBACK_IDENTITY_MISMATCH: { status: 422, zh: '身份信息与投保人不一致', en: 'The identity given is not the policyholder’s' },
+  CALLBACK_ITEM_OUT_OF_ORDER: { status: 422, zh: '请按顺序逐项确认回访内容', en: 'Answer the callback items one at a time, in order' },
+  CALLBACK_ITEM_NOT_SHOWN: { status: 422, zh: '作答的回访内容版本与展示的不一致', en: 'The item version answered is not the one shown' },
+  CALLBACK_ANSWER_FINAL: { status: 409, zh: '该事项已作答，回答不可更改', en: 'This item has been answered; an answer is never changed' },
+  CALLBACK_ITEMS_INCOMPLETE: { status: 422, zh: '尚有回访事项未确认', en: 'Some callback items have not been answered' },
+  CALLBACK_EVIDENCE_REQUIRED: { status: 422, zh: '须提供通话录音或投保人签名回执', en: 'A call recording or the signed receipt is required' },
+  SAMPLING_RULE_RETROACTIVE: { status: 422, zh: '抽检比例只能自当前或将来的时间起生效', en: 'A sampling rate can take effect only from now or a later time' },
+  SAMPLE_CHECKLIST_INCOMPLETE: { status: 422, zh: '抽检清单须逐项给出结论', en: 'Every checklist item of the sample needs a result' },
+  SAMPLE_CHECK_CONTRADICTS_RECORD: { status: 422, zh: '抽检结论与系统记录核验结果不符', en: 'The result contradicts what the records show for this checklist item' },
+  SAMPLE_REVIEW_STALE: { status: 409, zh: '该抽检已有新的检查记录，请刷新后重试', en: 'The sample has a newer review; reload it and try again' },
+  SAMPLE_REWORK_OPEN: { status: 409, zh: '该抽检的整改尚未完成', en: 'The rework of this sample is still open' },
+  SAMPLE_REWORK_REFERENCE_INVALID: { status: 422, zh: '整改关联的记录不属于该回访', en: 'The record named is not part of this callback' },
+
   // staff security (M§38, 等保三级)
   CREDENTIALS_INVALID: { status: 401, zh: '用户名、密码或动态口令错误', en: 'Wrong username, password or one-time password' },
   ACCOUNT_LOCKED: { status: 423, zh: '登录失败次数过多，账户已锁定', en: 'Too many failed logins; the account is locked' },
   PASSWORD_TOO_WEAK: { status: 422, zh: '密码强度不足', en: 'The password is too weak' },
   STAFF_USERNAME_TAKEN: { status: 409, zh: '该用户名已被使用', en: 'The username is already taken' },
   ADMIN_ROLES_NOT_SEPARATE: { status: 422, zh: '系统管理员、安全管理员、审计管理员须由不同账户担任', en: 'System, security and audit administrator roles must be held by separate accounts' },
+
+  // documents (M§22)
+  DOCUMENT_NOT_READY: { status: 409, zh: '电子保单正在生成，请稍后再试', en: 'The document is being prepared; try again shortly' },
+
+  // records retention (M§33, requirements §2.4)
+  RETENTION_NOT_ENDED: { status: 409, zh: '记录尚在保存期内或处于争议中，不得销毁', en: 'The records are within retention or under dispute; they cannot be shredded' },
+  RECORDS_SHREDDED: { status: 409, zh: '该业务记录的个人信息已按保存期届满销毁', en: "The sale's personal data was shredded after retention; nothing more can be recorded for it" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -70,6 +70,47 @@ const configSchema = z.object({
   RETENTION_LONG_TERM_YEARS: z.coerce.number().int().min(10).default(10),
   RETENTION_DISPUTE_YEARS: z.coerce.number().int().min(2).default(2),
 
+  // Public policy verification (M§12(6)) and documents (M§22)
+  VERIFY_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  VERIFY_FAILURES_PER_NUMBER_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  /** The seller's tax ID when a product's insurer carries none (统一社会信用代码). */
+  INVOICE_SELLER_TAX_ID: z.string().regex(/^[0-9A-Z]{15,20}$/).default('91350100M000100Y43'),
+  /** Two digits of the tax region in 全电发票 numbers. */
+  INVOICE_REGION_CODE: z.string().regex(/^\d{2}$/).default('31'),
+  /** Where the documents' development CA and signing certificate live (created on first start when no PEMs are given). */
+  DOCUMENT_CA_DIR: z.string().default('./data/documents-ca'),
+  /** Production document signing: the certificate chain and key as PEM (the development CA is used when absent). */
+  DOCUMENT_SIGNING_CERT_PEM: z.string().optional(),
+  DOCUMENT_SIGNING_KEY_PEM: z.string().optional(),
+  DOCUMENT_SIGNING_CHAIN_PEM: z.string().optional(),
+
+  /** The electronic callback (CB, requirements §2.7). Not done electronically this many days before the 犹豫期 ends → a phone task. */
+  CALLBACK_FALLBACK_DAYS_BEFORE_END: z.coerce.number().int().min(1).max(30).default(5),
+  /** Failed phone calls before the callback moves to a letter or visit. */
+  CALLBACK_PHONE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Days after the 犹豫期 ends by which a letter or visit must bring back the signed receipt. */
+  CALLBACK_LETTER_DAYS: z.coerce.number().int().min(1).max(180).default(30),
+  /** Failed letters or visits before the callback is recorded as failed. */
+  CALLBACK_LETTER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /** Failed identity checks (wrong code, other ID, other face) that end an electronic callback. */
+  CALLBACK_IDENTITY_MAX_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+  /** Products of a term of one year or less that opt in to the callback: comma-separated product codes. */
+  CALLBACK_OPT_IN_PRODUCTS: z.string().default(''),
+  /** Largest call recording or receipt scan accepted, in bytes. */
+  CALLBACK_MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  /** Quality sampling (抽检): the share of completed callbacks drawn where no rule names the channel or product; a decimal 0–1, at most 6 places. */
+  CALLBACK_SAMPLING_DEFAULT_RATE: z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/).default('0.05'),
+  /** Days a failed sample's rework is due in. */
+  CALLBACK_SAMPLING_REWORK_DAYS: z.coerce.number().int().min(1).max(90).default(10),
+  /** First-use report (首次使用电子化回访报告): the regions the callback serves, comma-separated (e.g. 北京市,上海市). */
+  CALLBACK_REGIONS: z.string().default(''),
+  /** The sales channels the callback serves when no case names one yet, comma-separated (direct = the self-operated platform). */
+  CALLBACK_CHANNELS: z.string().default('direct'),
+  /** The insurer's written callback rules, `area=title` separated by `;`; areas: flow, archive, sampling, problems, disputes, accountability. */
+  CALLBACK_MANAGEMENT_RULES: z.string().default(''),
+  /** The day the electronic callback is first used (实施日), YYYY-MM-DD; the first case's day when unset. */
+  CALLBACK_FIRST_USE_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+
   /** Development payment gateway's signing key (PEM, Ed25519). Generated into DEV_KEY_FILE when unset. */
   PAYMENT_GATEWAY_PUBLIC_KEY: z.string().optional(),
 });

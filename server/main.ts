@@ -53,6 +53,12 @@ async function main() {
     jobs: [
       { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
       { name: 'payments.retry-requested-refunds', cron: '*/5 * * * *', run: () => services.payments.retryRequestedRefunds() },
+      // M§22: e-policies once a checkpoint seals their issuance, invoices for paid premiums.
+      { name: 'documents.generate-pending', cron: '* * * * *', run: () => services.documents.generatePending() },
+      // Callback notices and every callback deadline: fallback to phone, to letter or visit, final failure (CB).
+      { name: 'callbacks.deadlines', cron: '* * * * *', run: () => services.callbacks.runCallbackDeadlines(platform.clock.now()) },
+      // CB: the daily quality sampling (抽检) draw over callbacks completed since the last run.
+      { name: 'callbacks.sampling-draw', cron: '30 2 * * *', run: () => services.callbackSampling.drawSamples() },
       {
         name: 'ledger.retention-report',
         cron: '0 3 * * *',

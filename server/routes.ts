@@ -12,6 +12,10 @@ import { policyRoutes } from './modules/policies/policy.routes.js';
 import { underwritingRoutes } from './modules/underwriting/underwriting.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
 import { quoteRoutes } from './modules/quotes/quote.routes.js';
+import { callbackRoutes } from './modules/callbacks/callback.routes.js';
+import { callbackReportRoutes } from './modules/callbacks/callback-reports.routes.js';
+import { verificationRoutes } from './modules/documents/verification.routes.js';
+import { documentRoutes } from './modules/documents/documents.routes.js';
 
 export interface RouteOptions {
   services: Services;
@@ -30,6 +34,10 @@ export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
   salesRoutes,
   policyRoutes,
   underwritingRoutes,
+  callbackRoutes,
+  callbackReportRoutes,
+  verificationRoutes,
+  documentRoutes,
   // The development gateway stands in for an external system: never served in production.
   async (app, opts) => {
     if (opts.platform.config.NODE_ENV !== 'production') await app.register(devGatewayRoutes, opts);

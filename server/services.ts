@@ -1,6 +1,10 @@
 import type { Platform } from './platform/context.js';
 import { createLedgerService } from './ledger/ledger.service.js';
 import { createReplayService } from './ledger/replay.service.js';
+import { createRecordsService } from './ledger/records.service.js';
+import { createVerificationService } from './modules/documents/verification.service.js';
+import { createDocumentService } from './modules/documents/document.service.js';
+import { documentEngineFromConfig } from './modules/documents/engine-from-config.js';
 import { createPaymentService } from './modules/payments/payment.service.js';
 import { createOtpService } from './modules/identity/otp.service.js';
 import { createConsumerService } from './modules/consumers/consumer.service.js';
@@ -13,6 +17,8 @@ import { createUnderwritingService } from './modules/underwriting/underwriting.s
 import { createPolicyService } from './modules/policies/policy.service.js';
 import { createProductService } from './modules/products/product.service.js';
 import { createQuoteService } from './modules/quotes/quote.service.js';
+import { createCallbackService } from './modules/callbacks/callback.service.js';
+import { createCallbackReportServices } from './modules/callbacks/callback-reports.service.js';
 
 /** Builds every use-case service from the platform. Each module adds its own line. */
 export function createServices(platform: Platform) {
@@ -24,10 +30,37 @@ export function createServices(platform: Platform) {
   const quotes = createQuoteService({ db, clock, config, products });
   // Payment confirmation and issuance are one transaction (issue item 9).
   payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
+  // Opens a callback case in the issuing transaction and closes it in the cancelling one (CB).
+  const callbacks = createCallbackService({ db, clock, config, pii, sms: platform.sms, face: platform.face, otp, policies });
   const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
+  const verification = createVerificationService({
+    db,
+    clock,
+    pii,
+    ledger,
+    limits: { perClientPerMinute: config.VERIFY_PER_CLIENT_PER_MINUTE, failuresPerNumberPerHour: config.VERIFY_FAILURES_PER_NUMBER_PER_HOUR },
+  });
   return {
     ledger,
-    replay: createReplayService({ db, clock, ledger }),
+    replay: createReplayService({ db, clock, ledger, pii }),
+    verification,
+    documents: createDocumentService({
+      db,
+      clock,
+      config,
+      pii,
+      sms: platform.sms,
+      ledger,
+      engine: documentEngineFromConfig(config),
+      verification,
+      publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`,
+    }),
+    records: createRecordsService({
+      db,
+      clock,
+      pii,
+      rules: { shortTermYears: config.RETENTION_SHORT_TERM_YEARS, longTermYears: config.RETENTION_LONG_TERM_YEARS, disputeYears: config.RETENTION_DISPUTE_YEARS },
+    }),
     products,
     quotes,
     payments,
@@ -40,6 +73,8 @@ export function createServices(platform: Platform) {
     signatures: createSignatureService({ db, clock, pii, otp }),
     checkout: createCheckoutService({ db, clock, pii, payments }),
     underwriting: createUnderwritingService({ db, clock, pii }),
+    callbacks,
+    ...createCallbackReportServices(platform),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -280,7 +280,7 @@ export interface PoliciesTable {
 export interface CancellationsTable {
   id: string;
   policy_id: string;
-  kind: 'cooling_off';
+  kind: 'cooling_off' | 'misselling';
   premium_fen: number;
   cost_fen: number;
   refund_fen: number;
@@ -312,6 +312,258 @@ export interface DevGatewayRefundsTable {
   amount_fen: number;
   reason: string;
   created_at: Ts;
+}
+
+/** 0008_callbacks: the electronic callback (CB). Cases, tasks and problems change status; every other table is append-only. */
+export interface CallbackCasesTable {
+  id: string;
+  policy_id: string;
+  application_id: string;
+  consumer_id: string;
+  product_version_id: string;
+  product_code: string;
+  product_line: string;
+  channel: string;
+  new_type: boolean;
+  face_required: boolean;
+  basis: 'term_over_one_year' | 'product_opt_in';
+  status: string;
+  method: string | null;
+  deadline_date: string;
+  deadline_at: Ts;
+  fallback_at: Ts;
+  opened_at: Ts;
+  notified_at: Ts | null;
+  notice_message_id: string | null;
+  started_at: Ts | null;
+  identity_verified_at: Ts | null;
+  phone_requested_at: Ts | null;
+  phone_task_at: Ts | null;
+  letter_task_at: Ts | null;
+  succeeded_at: Ts | null;
+  failed_at: Ts | null;
+  closed_at: Ts | null;
+  close_reason: string | null;
+}
+export interface CallbackTasksTable {
+  id: string;
+  case_id: string;
+  kind: 'phone' | 'letter_visit';
+  reason: string;
+  status: 'open' | 'succeeded' | 'failed' | 'closed';
+  opened_at: Ts;
+  due_at: Ts;
+  assigned_to: string | null;
+  assigned_at: Ts | null;
+  ended_at: Ts | null;
+  end_reason: string | null;
+}
+export interface CallbackAttemptsTable {
+  id: string;
+  case_id: string;
+  task_id: string | null;
+  method: 'electronic' | 'phone' | 'letter' | 'visit';
+  started_at: Ts;
+  started_by_type: string;
+  started_by_id: string | null;
+}
+export interface CallbackAttemptOutcomesTable {
+  attempt_id: string;
+  outcome: string;
+  reason: string | null;
+  media_id: string | null;
+  closing_text_version_id: string | null;
+  closing_confirmed_at: Ts | null;
+  ended_at: Ts;
+  ended_by_type: string;
+  ended_by_id: string | null;
+}
+export interface CallbackIdentityChecksTable {
+  id: string;
+  case_id: string;
+  attempt_id: string;
+  method: 'sms_code' | 'id_number' | 'face';
+  result: 'passed' | 'failed';
+  reason: string | null;
+  evidence: Json;
+  checked_at: Ts;
+}
+export interface CallbackItemDisplaysTable {
+  id: string;
+  case_id: string;
+  attempt_id: string | null;
+  task_id: string | null;
+  item_code: string;
+  text_version_id: string;
+  shown_to: 'policyholder' | 'agent';
+  displayed_at: Ts;
+}
+export interface CallbackAnswersTable {
+  id: string;
+  case_id: string;
+  attempt_id: string;
+  item_code: string;
+  position: number;
+  answer: 'yes' | 'no' | 'unsure';
+  text_version_id: string;
+  method: 'electronic' | 'phone' | 'letter' | 'visit';
+  recorded_by_type: string;
+  recorded_by_id: string | null;
+  displayed_at: Ts | null;
+  answered_at: Ts;
+}
+export interface CallbackMediaBlobsTable {
+  sha256: string;
+  media_type: string;
+  size_bytes: number;
+  content: Buffer;
+  stored_at: Ts;
+}
+export interface CallbackMediaTable {
+  id: string;
+  case_id: string;
+  kind: 'call_recording' | 'signed_receipt';
+  sha256: string;
+  uploaded_by: string;
+  uploaded_at: Ts;
+}
+export interface CallbackProblemsTable {
+  id: string;
+  case_id: string;
+  policy_id: string;
+  kind: 'negative_answer' | 'unsure_answer' | 'policy_not_received' | 'signature_not_own';
+  item_code: string;
+  answer_id: string;
+  status: 'open' | 'awaiting_customer' | 'closed';
+  opened_at: Ts;
+  assigned_to: string | null;
+  assigned_at: Ts | null;
+  resolution: 'explained_confirmed' | 'misselling' | null;
+  resolved_at: Ts | null;
+  resolved_by: string | null;
+  closed_at: Ts | null;
+  close_reason: string | null;
+}
+export interface CallbackProblemNotesTable {
+  id: string;
+  problem_id: string;
+  kind: 'investigation' | 'phone_explanation' | 'resolution' | 'correction';
+  body_cipher: string;
+  media_id: string | null;
+  corrects_note_id: string | null;
+  author_id: string;
+  created_at: Ts;
+}
+export interface CallbackMissellingFlagsTable {
+  id: string;
+  problem_id: string;
+  case_id: string;
+  policy_id: string;
+  application_id: string;
+  responsible_staff_ref: string | null;
+  flagged_by: string;
+  flagged_at: Ts;
+}
+export interface CallbackRefundOffersTable {
+  id: string;
+  problem_id: string;
+  policy_id: string;
+  amount_fen: number;
+  offered_by: string;
+  offered_at: Ts;
+}
+export interface CallbackRefundOfferAnswersTable {
+  offer_id: string;
+  answer: 'accepted' | 'declined';
+  via: 'online' | 'phone';
+  media_id: string | null;
+  cancellation_id: string | null;
+  answered_by_type: string;
+  answered_by_id: string | null;
+  answered_at: Ts;
+}
+export interface CallbackFinalRecordsTable {
+  case_id: string;
+  outcome: 'failed';
+  reasons: Json;
+  recorded_at: Ts;
+  recorded_by: string;
+}
+/** 0011_callback_sampling: quality sampling of callbacks (抽检) and the first-use report; every table append-only. */
+export interface CallbackSamplingRulesTable {
+  id: string;
+  channel: string | null;
+  product_code: string | null;
+  /** numeric(7,6) as a decimal string; null: fall back to the broader rule. */
+  rate: string | null;
+  effective_from: Ts;
+  reason: string;
+  set_by: string;
+  set_at: Ts;
+}
+export interface CallbackSamplingDrawsTable {
+  case_id: string;
+  outcome: 'succeeded' | 'failed';
+  completed_at: Ts;
+  rule_id: string | null;
+  rate: string;
+  draw_hex: string;
+  key_id: string;
+  selected: boolean;
+  run_id: string;
+  drawn_at: Ts;
+}
+export interface CallbackSamplesTable {
+  id: string;
+  case_id: string;
+  checks: Json;
+  created_at: Ts;
+}
+export interface CallbackSampleReviewsTable {
+  id: string;
+  sample_id: string;
+  seq: number;
+  kind: 'initial' | 'correction' | 're_review';
+  previous_review_id: string | null;
+  outcome: 'passed' | 'failed';
+  findings_cipher: string | null;
+  closes_sample: Generated<boolean>;
+  reviewer_id: string;
+  reviewed_at: Ts;
+}
+export interface CallbackSampleReviewItemsTable {
+  review_id: string;
+  item_code: string;
+  computed: 'pass' | 'fail' | 'not_applicable' | 'manual';
+  result: 'pass' | 'fail' | 'not_applicable';
+  note_cipher: string | null;
+}
+export interface CallbackSampleReworksTable {
+  id: string;
+  sample_id: string;
+  review_id: string;
+  case_id: string;
+  failed_items: string[];
+  opened_at: Ts;
+  due_at: Ts;
+}
+export interface CallbackSampleReworkCompletionsTable {
+  rework_id: string;
+  outcome: 'callback_redone' | 'evidence_supplemented' | 'problem_case_opened' | 'not_possible' | 'withdrawn_by_review';
+  note_cipher: string | null;
+  reference_id: string | null;
+  completed_by: string;
+  completed_at: Ts;
+}
+export interface CallbackReportsTable {
+  id: string;
+  kind: 'first_use';
+  content: Json;
+  content_sha256: string;
+  pdf: Buffer;
+  pdf_sha256: string;
+  generated_by: string;
+  generated_at: Ts;
 }
 
 export interface LedgerMetaTable {
@@ -355,7 +607,70 @@ export interface LedgerCheckpointsTable {
   published_at: Ts;
 }
 
+export interface SubjectKeysTable {
+  id: string;
+  scope_type: string;
+  scope_id: string;
+  key_cipher: string | null;
+  created_at: Ts;
+  destroyed_at: Ts | null;
+  destroyed_by: string | null;
+  destroy_reason: string | null;
+}
+export interface DisputesTable {
+  id: string;
+  application_id: string;
+  policy_id: string | null;
+  kind: 'claim' | 'complaint' | 'litigation' | 'arbitration' | 'regulator_inquiry';
+  reference: string;
+  opened_at: Ts;
+  opened_by: string;
+  ended_at: Ts | null;
+  ended_by: string | null;
+}
+
+export interface InvoicesTable {
+  id: string;
+  invoice_number: string;
+  payment_order_id: string;
+  policy_id: string;
+  buyer_name_cipher: string;
+  seller_name: string;
+  seller_tax_id: string;
+  item_name: string;
+  amount_fen: ColumnType<number, number, number>;
+  amount_excl_tax_fen: ColumnType<number, number, number>;
+  tax_rate_bp: number;
+  tax_fen: ColumnType<number, number, number>;
+  tax_exempt: boolean;
+  issued_at: Ts;
+}
+export interface PolicyDocumentsTable {
+  id: string;
+  policy_id: string;
+  kind: 'e_policy' | 'invoice';
+  invoice_id: string | null;
+  version: number;
+  content_hash: string;
+  pdf: Buffer;
+  signer_certificate_sha256: string;
+  sealed_by_tree_size: number | null;
+  created_at: Ts;
+}
+export interface VerificationAttemptsTable {
+  id: Generated<number>;
+  client_key: string;
+  number_key: string;
+  genuine: boolean;
+  at: Ts;
+}
+
 export interface Database {
+  invoices: InvoicesTable;
+  policy_documents: PolicyDocumentsTable;
+  verification_attempts: VerificationAttemptsTable;
+  subject_keys: SubjectKeysTable;
+  disputes: DisputesTable;
   ledger_meta: LedgerMetaTable;
   ledger_queue: LedgerQueueTable;
   ledger_leaves: LedgerLeavesTable;
@@ -389,6 +704,29 @@ export interface Database {
   cancellations: CancellationsTable;
   dev_gateway_transactions: DevGatewayTransactionsTable;
   dev_gateway_refunds: DevGatewayRefundsTable;
+  callback_cases: CallbackCasesTable;
+  callback_tasks: CallbackTasksTable;
+  callback_attempts: CallbackAttemptsTable;
+  callback_attempt_outcomes: CallbackAttemptOutcomesTable;
+  callback_identity_checks: CallbackIdentityChecksTable;
+  callback_item_displays: CallbackItemDisplaysTable;
+  callback_answers: CallbackAnswersTable;
+  callback_media_blobs: CallbackMediaBlobsTable;
+  callback_media: CallbackMediaTable;
+  callback_problems: CallbackProblemsTable;
+  callback_problem_notes: CallbackProblemNotesTable;
+  callback_misselling_flags: CallbackMissellingFlagsTable;
+  callback_refund_offers: CallbackRefundOffersTable;
+  callback_refund_offer_answers: CallbackRefundOfferAnswersTable;
+  callback_final_records: CallbackFinalRecordsTable;
+  callback_sampling_rules: CallbackSamplingRulesTable;
+  callback_sampling_draws: CallbackSamplingDrawsTable;
+  callback_samples: CallbackSamplesTable;
+  callback_sample_reviews: CallbackSampleReviewsTable;
+  callback_sample_review_items: CallbackSampleReviewItemsTable;
+  callback_sample_reworks: CallbackSampleReworksTable;
+  callback_sample_rework_completions: CallbackSampleReworkCompletionsTable;
+  callback_reports: CallbackReportsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -1,0 +1,318 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, DbOrTrx } from '../../db/database.js';
+import { requireConsumer, systemActor, type Actor } from '../../platform/actor.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Config } from '../../config.js';
+import { ageOn, shanghaiDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import { newId } from '../../platform/ids.js';
+import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
+import type { SmsProvider } from '../../platform/providers.js';
+import type { LedgerService } from '../../ledger/ledger.service.js';
+import { openCheckpoint } from '../../ledger/checkpoint.js';
+import { loadProductVersion } from '../sales/product-versions.js';
+import type { DocumentModel } from './document-model.js';
+import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
+import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
+
+/** What the service needs of the PDF engine: render a model, sign a PDF (PAdES B-B). */
+export interface DocumentEngine {
+  render(model: DocumentModel): Promise<Buffer>;
+  sign(pdf: Buffer, at: Date): Promise<Buffer>;
+  /** SHA-256 of the signing certificate (DER, hex), stored beside every signed document. */
+  signerCertificateSha256: string;
+}
+
+export interface DocumentServiceDeps {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, 'INSURER_NAME' | 'COOLING_OFF_COST_FEN' | 'LEDGER_ORIGIN' | 'INVOICE_SELLER_TAX_ID' | 'INVOICE_REGION_CODE'>;
+  pii: PiiCipher;
+  sms: SmsProvider;
+  ledger: Pick<LedgerService, 'latestCheckpoint' | 'integratePending' | 'publishCheckpoint' | 'verifier'>;
+  engine: DocumentEngine;
+  /** Verification code and the URL its QR code opens (M§12(6)). */
+  verification: { codeFor(policyNumber: string): string };
+  publicBaseUrl: string;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Electronic policies and invoices (M§22): rendered from the sale's records, signed, stored byte for byte as a new
+ * version (never overwritten), delivered by SMS notice and downloaded by their owner. A policy's PDF waits for the
+ * ledger checkpoint that seals its issuance, and prints it (M§33).
+ */
+export function createDocumentService(deps: DocumentServiceDeps) {
+  const { db, clock, config, pii, sms, ledger, engine } = deps;
+
+  function verificationUrl(policyNumber: string) {
+    return `${deps.publicBaseUrl.replace(/\/$/, '')}/verify?n=${encodeURIComponent(policyNumber)}&c=${encodeURIComponent(deps.verification.codeFor(policyNumber))}`;
+  }
+
+  /** The issuance entry's leaf and the latest checkpoint that covers it, if one does yet. */
+  async function sealOf(policyId: string): Promise<EPolicyFacts['seal']> {
+    const leaf = await db
+      .selectFrom('ledger_leaves')
+      .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
+      .select('ledger_leaves.leaf_index')
+      .where('events.subject_type', '=', 'policy')
+      .where('events.subject_id', '=', policyId)
+      .where('events.type', '=', 'policy.issued')
+      .executeTakeFirst();
+    if (!leaf) return null;
+    let latest;
+    try {
+      latest = await ledger.latestCheckpoint();
+    } catch {
+      return null;
+    }
+    if (leaf.leaf_index >= latest.treeSize) return null;
+    const cp = openCheckpoint(latest.note, [ledger.verifier]).checkpoint;
+    return { origin: cp.origin, leafIndex: leaf.leaf_index, treeSize: cp.size, rootBase64: cp.rootHash.toString('base64') };
+  }
+
+  async function ePolicyFacts(policyId: string, seal: EPolicyFacts['seal'], now: Date): Promise<{ facts: EPolicyFacts; phoneCipher: string | null }> {
+    const p = await db.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirst();
+    if (!p) throw new AppError('NOT_FOUND', 'No such policy');
+    const app = await db.selectFrom('applications').select(['insured_relationship', 'beneficiary_designation']).where('id', '=', p.application_id).executeTakeFirstOrThrow();
+    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const parties = await db.selectFrom('parties').selectAll().where('application_id', '=', p.application_id).orderBy('position').execute();
+    const holder = parties.find((x) => x.role === 'policyholder')!;
+    const insured = parties.find((x) => x.role === 'insured') ?? holder;
+    const person = (x: typeof holder) => ({ name: pii.decrypt('name', x.name_cipher), idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)), birthDate: x.birth_date, gender: x.gender });
+    const bens = parties.filter((x) => x.role === 'beneficiary');
+    return {
+      phoneCipher: holder.phone_cipher,
+      facts: {
+        policyNumber: p.policy_number,
+        verificationCode: deps.verification.codeFor(p.policy_number),
+        verificationUrl: verificationUrl(p.policy_number),
+        definition: pv.definition,
+        premiumFen: p.premium_fen,
+        sumInsuredFen: p.sum_insured_fen,
+        termYears: p.term_years,
+        paymentMode: p.payment_mode as EPolicyFacts['paymentMode'],
+        effectiveDate: p.effective_date,
+        endDate: p.end_date,
+        coolingOffEndDate: p.cooling_off_end_date,
+        receivedDate: shanghaiDate(p.received_at),
+        waitingPeriodEndDate: p.waiting_period_end_date,
+        issuedAt: p.issued_at,
+        status: p.status,
+        policyholder: person(holder),
+        insured: { ...person(insured), relationship: app.insured_relationship, ageAtIssue: ageOn(insured.birth_date, shanghaiDate(p.issued_at)) },
+        beneficiaries: app.beneficiary_designation === 'named' && bens.length ? bens.map((b) => ({ name: pii.decrypt('name', b.name_cipher), shareBp: b.share_bp ?? 0 })) : 'legal',
+        seal,
+        coolingOffCostFen: config.COOLING_OFF_COST_FEN,
+        generatedAt: now,
+      },
+    };
+  }
+
+  /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
+  async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
+    await sql`select pg_advisory_xact_lock(hashtext(${`document:${d.policyId}:${d.kind}:${d.invoiceId ?? ''}`}))`.execute(trx);
+    const last = await trx
+      .selectFrom('policy_documents')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('policy_id', '=', d.policyId)
+      .where('kind', '=', d.kind)
+      .where((eb) => (d.invoiceId ? eb('invoice_id', '=', d.invoiceId) : eb('invoice_id', 'is', null)))
+      .executeTakeFirst();
+    const version = Number(last?.v ?? 0) + 1;
+    const id = newId('doc', d.now.getTime());
+    const contentHash = sha256(d.pdf);
+    await trx
+      .insertInto('policy_documents')
+      .values({ id, policy_id: d.policyId, kind: d.kind, invoice_id: d.invoiceId, version, content_hash: contentHash, pdf: d.pdf, signer_certificate_sha256: engine.signerCertificateSha256, sealed_by_tree_size: d.sealedBy, created_at: d.now })
+      .execute();
+    await recordEvent(trx, {
+      type: 'document.issued',
+      actor: systemActor,
+      subject: { type: 'policy', id: d.policyId },
+      payload: { documentId: id, kind: d.kind, invoiceId: d.invoiceId, version, contentHash, bytes: d.pdf.length, signerCertificateSha256: engine.signerCertificateSha256, sealedByTreeSize: d.sealedBy },
+      at: d.now,
+    });
+    return { id, version, contentHash };
+  }
+
+  /**
+   * Renders, signs and stores the e-policy of a policy whose issuance is sealed by a checkpoint, and sends the SMS
+   * notice with the first version. Returns null when no checkpoint covers the issuance yet.
+   */
+  async function generateEPolicy(policyId: string) {
+    const now = clock.now();
+    const seal = await sealOf(policyId);
+    if (!seal) return null;
+    const { facts, phoneCipher } = await ePolicyFacts(policyId, seal, now);
+    const pdf = await engine.sign(await engine.render(ePolicyModel(facts)), now);
+    return db.transaction().execute(async (trx) => {
+      const stored = await store(trx, { policyId, kind: 'e_policy', invoiceId: null, pdf, sealedBy: seal.treeSize, now });
+      if (stored.version === 1 && phoneCipher) {
+        const phone = pii.decrypt('phone', phoneCipher);
+        const body = `【${config.INSURER_NAME}】您的电子保单${facts.policyNumber}已签发，可登录网保平台查看下载，验真码${facts.verificationCode}。`;
+        await sms.send({ phone, template: 'e_policy_issued', params: { policyNumber: facts.policyNumber, code: facts.verificationCode }, body }, now);
+        await recordEvent(trx, { type: 'document.delivered', actor: systemActor, subject: { type: 'policy', id: policyId }, payload: { documentId: stored.id, channel: 'sms', provider: sms.name }, at: now });
+      }
+      return { ...stored, pdf };
+    });
+  }
+
+  /** The order that paid for a policy: the one its issuance names. */
+  async function payingOrderOf(policyId: string): Promise<{ id: string; amount_fen: number; paid_at: Date } | undefined> {
+    const issued = await db.selectFrom('events').select('payload').where('subject_type', '=', 'policy').where('subject_id', '=', policyId).where('type', '=', 'policy.issued').executeTakeFirst();
+    const orderId = (issued?.payload as { orderId?: string } | undefined)?.orderId;
+    if (!orderId) return undefined;
+    const o = await db.selectFrom('payment_orders').select(['id', 'amount_fen', 'paid_at']).where('id', '=', orderId).where('status', '=', 'paid').executeTakeFirst();
+    return o && o.paid_at ? { id: o.id, amount_fen: o.amount_fen, paid_at: o.paid_at } : undefined;
+  }
+
+  /** Issues the electronic invoice of the premium payment of a policy, once, and its signed PDF. */
+  async function issueInvoice(policyId: string) {
+    const now = clock.now();
+    const order = await payingOrderOf(policyId);
+    if (!order) return null;
+    const p = await db.selectFrom('policies').select(['policy_number', 'product_version_id', 'term_years', 'application_id']).where('id', '=', policyId).executeTakeFirstOrThrow();
+    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const holder = await db.selectFrom('parties').select('name_cipher').where('application_id', '=', p.application_id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+    const tax = taxTreatment(pv.definition.line, p.term_years);
+    const split = splitTax(order.amount_fen, tax.rateBp);
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${order.id}`}))`.execute(trx);
+      if (await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).executeTakeFirst()) return null;
+      const seq = await sql<{ n: string }>`select nextval('invoice_number_seq') as n`.execute(trx);
+      // 全电发票号码: 20 digits — year, region, then a sequence.
+      const invoiceNumber = `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(seq.rows[0]!.n).padStart(16, '0')}`;
+      const id = newId('inv', now.getTime());
+      const sellerName = pv.definition.insurer.name;
+      const row = {
+        id,
+        invoice_number: invoiceNumber,
+        payment_order_id: order.id,
+        policy_id: policyId,
+        buyer_name_cipher: holder.name_cipher,
+        seller_name: sellerName,
+        seller_tax_id: pv.definition.insurer.unifiedSocialCreditCode ?? config.INVOICE_SELLER_TAX_ID,
+        item_name: '*保险服务*保险费',
+        amount_fen: order.amount_fen,
+        amount_excl_tax_fen: split.amountExclTaxFen,
+        tax_rate_bp: tax.rateBp,
+        tax_fen: split.taxFen,
+        tax_exempt: tax.exempt,
+        issued_at: now,
+      };
+      await trx.insertInto('invoices').values(row).execute();
+      await recordEvent(trx, {
+        type: 'invoice.issued',
+        actor: systemActor,
+        subject: { type: 'policy', id: policyId },
+        payload: { invoiceId: id, invoiceNumber, orderId: order.id, amountFen: row.amount_fen, amountExclTaxFen: row.amount_excl_tax_fen, taxRateBp: row.tax_rate_bp, taxFen: row.tax_fen, taxExempt: row.tax_exempt },
+        at: now,
+      });
+      const model = invoiceModel({
+        invoiceNumber,
+        issuedAt: now,
+        buyerName: pii.decrypt('name', holder.name_cipher),
+        sellerName,
+        sellerTaxId: row.seller_tax_id,
+        itemName: row.item_name,
+        policyNumber: p.policy_number,
+        amountFen: row.amount_fen,
+        amountExclTaxFen: row.amount_excl_tax_fen,
+        taxFen: row.tax_fen,
+        taxRateBp: row.tax_rate_bp,
+        taxExempt: row.tax_exempt,
+        verificationUrl: verificationUrl(p.policy_number),
+      });
+      const pdf = await engine.sign(await engine.render(model), now);
+      const stored = await store(trx, { policyId, kind: 'invoice', invoiceId: id, pdf, sealedBy: null, now });
+      return { invoiceId: id, invoiceNumber, ...stored };
+    });
+  }
+
+  /**
+   * The job (every minute, and on demand in tests): e-policies for issued policies whose issuance a checkpoint now
+   * seals, and invoices for paid premiums that have none. Each document is its own transaction; one failure does not
+   * hold up the rest.
+   */
+  async function generatePending(limit = 50) {
+    const withoutPolicyPdf = await db
+      .selectFrom('policies')
+      .select('policies.id')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('policy_documents').select('id').whereRef('policy_documents.policy_id', '=', 'policies.id').where('kind', '=', 'e_policy'))))
+      .orderBy('issued_at')
+      .limit(limit)
+      .execute();
+    let ePolicies = 0;
+    for (const p of withoutPolicyPdf) if (await generateEPolicy(p.id)) ePolicies++;
+    const withoutInvoice = await db
+      .selectFrom('policies')
+      .select('policies.id')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('invoices').select('id').whereRef('invoices.policy_id', '=', 'policies.id'))))
+      .orderBy('issued_at')
+      .limit(limit)
+      .execute();
+    let invoices = 0;
+    for (const p of withoutInvoice) if (await issueInvoice(p.id)) invoices++;
+    return { ePolicies, invoices };
+  }
+
+  async function ownedPolicy(actor: Actor, policyId: string) {
+    const consumer = requireConsumer(actor);
+    const p = await db.selectFrom('policies').select(['id', 'consumer_id', 'policy_number']).where('id', '=', policyId).executeTakeFirst();
+    if (!p || p.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such policy');
+    return p;
+  }
+
+  /**
+   * The latest e-policy for its owner (M§22). Generated on demand when the job has not got to it yet: the sequencer
+   * and checkpoint are nudged first, so the document still carries its seal.
+   */
+  async function downloadEPolicy(actor: Actor, policyId: string) {
+    const p = await ownedPolicy(actor, policyId);
+    const latest = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('policy_id', '=', p.id).where('kind', '=', 'e_policy').orderBy('version', 'desc').limit(1).executeTakeFirst();
+    if (latest) return { fileName: `电子保单-${p.policy_number}.pdf`, ...latest };
+    await ledger.integratePending();
+    await ledger.publishCheckpoint();
+    const made = await generateEPolicy(p.id);
+    if (!made) throw new AppError('DOCUMENT_NOT_READY', 'The e-policy is being prepared; try again shortly');
+    return { fileName: `电子保单-${p.policy_number}.pdf`, pdf: made.pdf, version: made.version, content_hash: made.contentHash };
+  }
+
+  async function listInvoices(actor: Actor, policyId: string) {
+    const p = await ownedPolicy(actor, policyId);
+    const rows = await db.selectFrom('invoices').selectAll().where('policy_id', '=', p.id).orderBy('issued_at').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      invoiceNumber: r.invoice_number,
+      issuedAt: r.issued_at.toISOString(),
+      amountFen: r.amount_fen,
+      amountExclTaxFen: r.amount_excl_tax_fen,
+      taxRateBp: r.tax_rate_bp,
+      taxFen: r.tax_fen,
+      taxExempt: r.tax_exempt,
+      itemName: r.item_name,
+      sellerName: r.seller_name,
+      sellerTaxId: r.seller_tax_id,
+    }));
+  }
+
+  async function downloadInvoice(actor: Actor, invoiceId: string) {
+    const consumer = requireConsumer(actor);
+    const inv = await db
+      .selectFrom('invoices')
+      .innerJoin('policies', 'policies.id', 'invoices.policy_id')
+      .select(['invoices.id', 'invoices.invoice_number', 'policies.consumer_id', 'invoices.policy_id'])
+      .where('invoices.id', '=', invoiceId)
+      .executeTakeFirst();
+    if (!inv || inv.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such invoice');
+    const doc = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('invoice_id', '=', inv.id).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
+    return { fileName: `电子发票-${inv.invoice_number}.pdf`, ...doc };
+  }
+
+  return { generateEPolicy, issueInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
+}
+export type DocumentService = ReturnType<typeof createDocumentService>;

@@ -1,0 +1,146 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
+import { makeIdNumber, makePerson, type Person } from './helpers/people.js';
+import { fontCoverage } from '../server/modules/documents/fonts.js';
+
+const havePoppler = spawnSync('pdftotext', ['-v']).status === 0 && spawnSync('pdfsig', ['-v']).status === 0;
+const work = mkdtempSync(path.join(tmpdir(), 'wb-epolicy-'));
+
+function toFile(name: string, pdf: Buffer): string {
+  const file = path.join(work, name);
+  writeFileSync(file, pdf);
+  return file;
+}
+const pdfText = (pdf: Buffer, name: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', toFile(name, pdf), '-'], { encoding: 'utf8' });
+const pdfsig = (pdf: Buffer, name: string) => spawnSync('pdfsig', [toFile(name, pdf)], { encoding: 'utf8' }).stdout;
+
+describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils required: .ci/run installs it)', () => {
+  let ctx: JourneyContext;
+  let holder: Person;
+  let child: Person;
+  let bought: Awaited<ReturnType<JourneyContext['buy']>>;
+  let accident: Awaited<ReturnType<JourneyContext['buy']>>;
+  const beneficiaries = [
+    { name: '李堃', idNumber: makeIdNumber('1962-04-03', 'M'), relationshipToInsured: 'other', shareBp: 5_000 },
+    { name: '𠮷野', idNumber: makeIdNumber('1965-09-30', 'F'), relationshipToInsured: 'other', shareBp: 5_000 },
+  ];
+
+  beforeAll(async () => {
+    ctx = await createJourneyContext();
+    holder = makePerson('王喆', '1986-05-17', 'M');
+    child = makePerson('赵赟', '1991-03-09', 'F');
+    bought = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+      beneficiary: { designation: 'named', beneficiaries },
+    });
+    accident = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('钱赟', '1990-01-01', 'M'), insured: { relationship: 'spouse', person: child } });
+  });
+  afterAll(async () => ctx?.close());
+
+  it('M§33 waits for the checkpoint that seals the issuance before printing the e-policy', async () => {
+    expect(await ctx.services.documents.generateEPolicy(bought.policy.id)).toBeNull();
+    await ctx.services.ledger.integratePending();
+    await ctx.services.ledger.publishCheckpoint();
+    const made = await ctx.services.documents.generatePending();
+    expect(made).toEqual({ ePolicies: 2, invoices: 2 });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0 });
+  });
+
+  it('M§22 prints every name as written, outside GB2312 and outside the BMP too', async () => {
+    const doc = await ctx.db.selectFrom('policy_documents').select('pdf').where('policy_id', '=', bought.policy.id).where('kind', '=', 'e_policy').executeTakeFirstOrThrow();
+    const text = pdfText(doc.pdf, 'policy.pdf');
+    for (const name of ['王喆', '李堃', '𠮷野', bought.policy.policyNumber, '电子保险单', '责任免除', '现金价值表', '犹豫期']) expect(text).toContain(name);
+    // IDs masked as the display rules say; never in full.
+    expect(text).not.toContain(holder.idNumber);
+    expect(text).toContain(`${holder.idNumber.slice(0, 3)}`);
+    const child = await ctx.db.selectFrom('policy_documents').select('pdf').where('policy_id', '=', accident.policy.id).where('kind', '=', 'e_policy').executeTakeFirstOrThrow();
+    expect(pdfText(child.pdf, 'accident.pdf')).toContain('赵赟');
+  });
+
+  it('M§22 embeds a font that covers every character of every field it printed', async () => {
+    const docs = await ctx.db.selectFrom('policy_documents').select(['pdf', 'kind']).execute();
+    expect(docs).toHaveLength(4);
+    for (const d of docs) {
+      const text = pdfText(d.pdf, `${d.kind}.pdf`).replace(/\s/g, '');
+      const coverage = fontCoverage(text);
+      expect(coverage.missing).toEqual([]);
+    }
+  });
+
+  it('M§22 signs the e-policy (PAdES B-B) so pdfsig reports it valid, and invalid after one changed byte', async () => {
+    const doc = await ctx.db.selectFrom('policy_documents').select(['pdf', 'content_hash']).where('policy_id', '=', bought.policy.id).where('kind', '=', 'e_policy').executeTakeFirstOrThrow();
+    const report = pdfsig(doc.pdf, 'signed.pdf');
+    expect(report).toContain('Signature is Valid.');
+    expect(report).toMatch(/ETSI\.CAdES\.detached|PAdES/);
+    // Change one byte inside the signed range: the first text object after the header.
+    const tampered = Buffer.from(doc.pdf);
+    const at = tampered.indexOf('/Producer');
+    expect(at).toBeGreaterThan(0);
+    tampered[at + 2] = tampered[at + 2]! ^ 0x01;
+    expect(pdfsig(tampered, 'tampered.pdf')).not.toContain('Signature is Valid.');
+  });
+
+  it('M§22 sends the SMS notice with the verification code, once', async () => {
+    const outbox = await ctx.db.selectFrom('sms_outbox').select(['template']).where('phone_index', '=', ctx.platform.pii.blindIndex('phone', holder.phone)).execute();
+    expect(outbox.filter((m) => m.template === 'e_policy_issued')).toHaveLength(1);
+    const delivered = await ctx.db.selectFrom('events').select('type').where('subject_id', '=', bought.policy.id).where('type', 'in', ['document.issued', 'document.delivered', 'invoice.issued']).execute();
+    expect(delivered.map((e) => e.type).sort()).toEqual(['document.delivered', 'document.issued', 'document.issued', 'invoice.issued']);
+  });
+
+  it('M§22 lets the owner download the e-policy and the invoice, and nobody else', async () => {
+    const res = await ctx.app.inject({ url: `/v1/policies/${bought.policy.id}/e-policy`, headers: { authorization: `Bearer ${bought.token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const stored = await ctx.db.selectFrom('policy_documents').select('content_hash').where('policy_id', '=', bought.policy.id).where('kind', '=', 'e_policy').executeTakeFirstOrThrow();
+    expect(res.headers['x-content-sha256']).toBe(stored.content_hash);
+
+    const other = await ctx.app.inject({ url: `/v1/policies/${bought.policy.id}/e-policy`, headers: { authorization: `Bearer ${accident.token}` } });
+    expect(other.statusCode).toBe(404);
+    const anonymous = await ctx.app.inject({ url: `/v1/policies/${bought.policy.id}/e-policy` });
+    expect(anonymous.statusCode).toBe(401);
+
+    const list = await ctx.app.inject({ url: `/v1/policies/${bought.policy.id}/invoices`, headers: { authorization: `Bearer ${bought.token}` } });
+    expect(list.statusCode).toBe(200);
+    const [inv] = list.json().items;
+    expect(inv).toMatchObject({ amountFen: bought.policy.premiumFen, taxExempt: true, taxRateBp: 0, taxFen: 0, itemName: '*保险服务*保险费' });
+    expect(inv.invoiceNumber).toMatch(/^\d{20}$/);
+    const pdf = await ctx.app.inject({ url: `/v1/invoices/${inv.id}/pdf`, headers: { authorization: `Bearer ${bought.token}` } });
+    expect(pdf.statusCode).toBe(200);
+    const text = pdfText(pdf.rawPayload, 'invoice.pdf');
+    expect(text).toContain('王喆');
+    expect(text).toContain(inv.invoiceNumber);
+    expect(text).toContain('免税');
+    expect(pdfsig(pdf.rawPayload, 'invoice.pdf')).toContain('Signature is Valid.');
+    const stranger = await ctx.app.inject({ url: `/v1/invoices/${inv.id}/pdf`, headers: { authorization: `Bearer ${accident.token}` } });
+    expect(stranger.statusCode).toBe(404);
+  });
+
+  it('M§22 charges VAT on accident premiums and the amounts add up', async () => {
+    const [inv] = (await ctx.app.inject({ url: `/v1/policies/${accident.policy.id}/invoices`, headers: { authorization: `Bearer ${accident.token}` } })).json().items;
+    expect(inv).toMatchObject({ taxExempt: false, taxRateBp: 600, amountFen: accident.policy.premiumFen });
+    expect(inv.amountExclTaxFen + inv.taxFen).toBe(inv.amountFen);
+  });
+
+  it('M§33 keeps every signed document byte for byte: stored PDFs cannot be changed or deleted', async () => {
+    await expect(sql`update policy_documents set pdf = '\\x00'::bytea`.execute(ctx.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from policy_documents`.execute(ctx.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('M§12(6) prints the verification code that the public verification accepts', async () => {
+    const doc = await ctx.db.selectFrom('policy_documents').select('pdf').where('policy_id', '=', bought.policy.id).where('kind', '=', 'e_policy').executeTakeFirstOrThrow();
+    const code = /验真码\s*([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(pdfText(doc.pdf, 'code.pdf'))?.[1];
+    expect(code).toBeDefined();
+    const res = await ctx.app.inject({ method: 'POST', url: '/v1/public/policy-verifications', payload: { policyNumber: bought.policy.policyNumber, code } });
+    expect(res.json()).toMatchObject({ genuine: true, policy: { policyNumber: bought.policy.policyNumber } });
+  });
+});
