@@ -11,57 +11,17 @@
  * Prints per-step latencies and, last, one JSON line: {"bench":"callback","callbacks_per_s":…,"p99_ms":…} where
  * p99_ms is the 99th percentile of one whole callback.
  */
-import { fork } from 'node:child_process';
-import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../server/db/embedded.js';
-import { withDatabase } from '../server/db/database.js';
 import { buyPolicy, fetchSender, readLatestCode, type Send } from '../test/helpers/journey.js';
 import { makeIdNumber, type Person } from '../test/helpers/people.js';
+import { pct, rssOf, startBenchServer } from './harness.js';
 
 const N = Number(process.env.BENCH_CALLBACKS ?? 400);
 // Two cores run the server (one Node process), PostgreSQL and this client. Four policyholders at once already keep
 // the server's event loop busy: on 2 cores, 8 gave the same callbacks per second with twice the latency.
 const C = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const here = path.dirname(fileURLToPath(import.meta.url));
 
-let adminUrl = process.env.DATABASE_URL;
-const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
-adminUrl ??= embedded!.url;
-const dbName = `wb_bench_cb_${process.pid}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-
-const freePort = await new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const p = (srv.address() as { port: number }).port;
-    srv.close(() => resolve(p));
-  });
-});
-const child = fork(path.join(here, 'server.ts'), [], {
-  execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=./data/profiles'] : [])],
-  env: {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: withDatabase(adminUrl, dbName),
-    DATABASE_POOL_SIZE: String(Math.min(40, Math.max(10, C * 2))),
-    PORT: String(freePort),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${freePort}`,
-    LOG_LEVEL: 'warn',
-    DEV_KEY_FILE: `./data/bench-keys-${process.pid}.json`,
-    OTP_RESEND_SECONDS: '0',
-    OTP_MAX_PER_HOUR: '1000',
-  },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const waitFor = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: any) => m.type === type && resolve(m)));
-const { port } = await waitFor<{ port: number }>('ready');
-const base = `http://127.0.0.1:${port}`;
+const server = await startBenchServer({ dbPrefix: 'wb_bench_cb', poolSize: Math.min(40, Math.max(10, C * 2)) });
+const { base, child } = server;
 const send: Send = fetchSender(base);
 
 const PRODUCTS = [
@@ -168,11 +128,6 @@ async function electronicCallback(p: Prepared) {
   }
 }
 
-function rssOf(pid: number): { rssMb: number; hwmMb: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), hwmMb: Math.round(kb('VmHWM') / 1024) };
-}
 
 const t0 = performance.now();
 await inParallel(prepared, C, async (p) => {
@@ -188,16 +143,8 @@ await inParallel(prepared, C, async (p) => {
 const seconds = (performance.now() - t0) / 1000;
 const mem = rssOf(child.pid!);
 
-child.send({ type: 'stop' });
-await new Promise((r) => child.on('exit', r));
-await admin.query(`drop database if exists ${dbName} with (force)`);
-await admin.end();
-await embedded?.stop();
+await server.stop();
 
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN) * 10) / 10;
-};
 const done = callbackTimes.length;
 console.log(`callbacks: ${done} completed, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}; ${requests} requests (${(requests / seconds).toFixed(0)}/s)`);
 console.log(`one callback: p50 ${pct(callbackTimes, 0.5)} ms, p90 ${pct(callbackTimes, 0.9)} ms, p99 ${pct(callbackTimes, 0.99)} ms`);

@@ -6,56 +6,15 @@
  *
  *   BENCH_JOURNEYS=1000 BENCH_CONCURRENCY=32 DATABASE_URL=postgres://… npm run bench:journey
  */
-import { fork } from 'node:child_process';
-import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../server/db/embedded.js';
-import { withDatabase } from '../server/db/database.js';
 import { buyPolicy, fetchSender, type Send } from '../test/helpers/journey.js';
 import { makePerson } from '../test/helpers/people.js';
+import { pct, rssOf, startBenchServer } from './harness.js';
 
 const N = Number(process.env.BENCH_JOURNEYS ?? 1000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const here = path.dirname(fileURLToPath(import.meta.url));
 
-let adminUrl = process.env.DATABASE_URL;
-const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
-adminUrl ??= embedded!.url;
-const dbName = `wb_bench_${process.pid}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-
-const freePort = await new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const p = (srv.address() as { port: number }).port;
-    srv.close(() => resolve(p));
-  });
-});
-const child = fork(path.join(here, 'server.ts'), [], {
-  // BENCH_PROFILE=1 writes a CPU profile of the server to ./data/profiles.
-  execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=./data/profiles'] : [])],
-  env: {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: withDatabase(adminUrl, dbName),
-    DATABASE_POOL_SIZE: String(Math.min(40, Math.max(10, C))),
-    PORT: String(freePort),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${freePort}`,
-    LOG_LEVEL: 'warn',
-    DEV_KEY_FILE: `./data/bench-keys-${process.pid}.json`,
-    OTP_RESEND_SECONDS: '0',
-    OTP_MAX_PER_HOUR: '1000',
-  },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const waitFor = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: any) => m.type === type && resolve(m)));
-const { port } = await waitFor<{ port: number }>('ready');
-const base = `http://127.0.0.1:${port}`;
+const server = await startBenchServer({ dbPrefix: 'wb_bench', poolSize: Math.min(40, Math.max(10, C)) });
+const { base, child, waitFor } = server;
 
 let writes = 0;
 const http = fetchSender(base);
@@ -68,12 +27,6 @@ const products = [
   { productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000, age: '1990-05-17' },
   { productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 200_000_000, age: '1992-08-09' },
 ];
-
-function rssOf(pid: number): { rssMb: number; hwmMb: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), hwmMb: Math.round(kb('VmHWM') / 1024) };
-}
 
 const stepTimes: Record<string, number[]> = {};
 let done = 0;
@@ -101,16 +54,8 @@ const seconds = (performance.now() - t0) / 1000;
 const mem = rssOf(child.pid!);
 child.send({ type: 'baseline', seconds: 10, concurrency: C });
 const { tps: baselineTps } = await waitFor<{ tps: number }>('baseline');
-child.send({ type: 'stop' });
-await new Promise((r) => child.on('exit', r));
-await admin.query(`drop database if exists ${dbName} with (force)`);
-await admin.end();
-await embedded?.stop();
+await server.stop();
 
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10;
-};
 const p50: Record<string, number> = {};
 const p99: Record<string, number> = {};
 for (const [k, xs] of Object.entries(stepTimes)) {

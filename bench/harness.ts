@@ -1,0 +1,85 @@
+/**
+ * What the HTTP benchmarks share: a database of their own (on DATABASE_URL, or an embedded PostgreSQL under
+ * ./data/bench-pg), the real server in a child process (bench/server.ts) on a free port, its memory, and percentiles.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../server/db/embedded.js';
+import { withDatabase } from '../server/db/database.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface BenchServer {
+  base: string;
+  child: ChildProcess;
+  /** The next IPC message of this type from the server process. */
+  waitFor<T>(type: string): Promise<T>;
+  /** Stops the server, drops the database, stops the embedded PostgreSQL if one was started. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchServer(opts: { dbPrefix: string; poolSize: number }): Promise<BenchServer> {
+  let adminUrl = process.env.DATABASE_URL;
+  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
+  adminUrl ??= embedded!.url;
+  const dbName = `${opts.dbPrefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+
+  const freePort = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const child = fork(path.join(here, 'server.ts'), [], {
+    // BENCH_PROFILE=1 writes a CPU profile of the server to ./data/profiles.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=./data/profiles'] : [])],
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATABASE_URL: withDatabase(adminUrl, dbName),
+      DATABASE_POOL_SIZE: String(opts.poolSize),
+      PORT: String(freePort),
+      HOST: '127.0.0.1',
+      PUBLIC_BASE_URL: `http://127.0.0.1:${freePort}`,
+      LOG_LEVEL: 'warn',
+      DEV_KEY_FILE: `./data/bench-keys-${process.pid}.json`,
+      OTP_RESEND_SECONDS: '0',
+      OTP_MAX_PER_HOUR: '1000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waitFor = <T>(type: string) => new Promise<T>((resolve) => child.on('message', (m: any) => m.type === type && resolve(m)));
+  const { port } = await waitFor<{ port: number }>('ready');
+  return {
+    base: `http://127.0.0.1:${port}`,
+    child,
+    waitFor,
+    async stop() {
+      child.send({ type: 'stop' });
+      await new Promise((r) => child.on('exit', r));
+      await admin.query(`drop database if exists ${dbName} with (force)`);
+      await admin.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Resident and peak memory of a process, from /proc. */
+export function rssOf(pid: number): { rssMb: number; hwmMb: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), hwmMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** The q-quantile of xs (nearest rank), to a tenth; NaN for none. */
+export function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN) * 10) / 10;
+}
