@@ -289,6 +289,17 @@ export function findLeafByEntryId(db: DbOrTrx, entryId: string) {
   return db.selectFrom('ledger_leaves').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
 }
 
+/** The sale an application id or a policy number names: its application, and its policy once issued; null when none. */
+export async function findSale(db: DbOrTrx, target: { applicationId?: string; policyNumber?: string }) {
+  const policy = target.policyNumber
+    ? await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('policy_number', '=', target.policyNumber).executeTakeFirst()
+    : await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('application_id', '=', target.applicationId ?? '').executeTakeFirst();
+  const applicationId = policy?.application_id ?? target.applicationId;
+  const app = applicationId ? await db.selectFrom('applications').select(['id']).where('id', '=', applicationId).executeTakeFirst() : undefined;
+  if (!app) return null;
+  return { applicationId: app.id, policyId: policy?.id ?? null, policyNumber: policy?.policy_number ?? null };
+}
+
 /** The business references of one sale: its application, its payment orders and (once issued) its policy. */
 export async function refsOfSale(db: DbOrTrx, applicationId: string, policyId: string | null): Promise<Array<{ type: string; ids: string[] }>> {
   const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute();

@@ -8,6 +8,7 @@ import { newId } from '../platform/ids.js';
 import type { PiiCipher } from '../platform/pii.js';
 import { createSubjectKeys } from '../platform/subject-keys.js';
 import { saleRetentions, type RetentionRules } from './retention.js';
+import * as repo from './ledger.repository.js';
 
 export type DisputeKind = 'claim' | 'complaint' | 'litigation' | 'arbitration' | 'regulator_inquiry';
 
@@ -23,13 +24,9 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
   const subjectKeys = createSubjectKeys({ pii: deps.pii });
 
   async function findSale(target: { applicationId?: string; policyNumber?: string }) {
-    const policy = target.policyNumber
-      ? await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('policy_number', '=', target.policyNumber).executeTakeFirst()
-      : await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('application_id', '=', target.applicationId ?? '').executeTakeFirst();
-    const applicationId = policy?.application_id ?? target.applicationId;
-    const app = applicationId ? await db.selectFrom('applications').select(['id']).where('id', '=', applicationId).executeTakeFirst() : undefined;
-    if (!app) throw new AppError('NOT_FOUND', 'No such application or policy');
-    return { applicationId: app.id, policyId: policy?.id ?? null, policyNumber: policy?.policy_number ?? null };
+    const sale = await repo.findSale(db, target);
+    if (!sale) throw new AppError('NOT_FOUND', 'No such application or policy');
+    return sale;
   }
 
   /** Puts a sale under dispute (a claim or complaint contested, a lawsuit): its records are held until it ends. */

@@ -25,19 +25,15 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
 
   async function replay(actor: Actor, target: { applicationId?: string; policyNumber?: string }) {
     const staff = requireRole(actor, ...REPLAY_ROLES);
-    const policy = target.policyNumber
-      ? await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('policy_number', '=', target.policyNumber).executeTakeFirst()
-      : await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('application_id', '=', target.applicationId ?? '').executeTakeFirst();
-    const applicationId = policy?.application_id ?? target.applicationId;
-    const app = applicationId ? await db.selectFrom('applications').select(['id']).where('id', '=', applicationId).executeTakeFirst() : undefined;
-    if (!app) throw new AppError('NOT_FOUND', 'No such application or policy');
+    const sale = await repo.findSale(db, target);
+    if (!sale) throw new AppError('NOT_FOUND', 'No such application or policy');
 
     // 调阅 is recorded before anything is shown, in the log it reads.
-    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { policyNumber: policy?.policy_number ?? null }, at: clock.now() });
+    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { policyNumber: sale.policyNumber }, at: clock.now() });
 
-    const refs = await repo.refsOfSale(db, app.id, policy?.id ?? null);
+    const refs = await repo.refsOfSale(db, sale.applicationId, sale.policyId);
     // The codes sent for this application are part of its trail (M§33 identity checks).
-    const challenges = await db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', app.id).execute();
+    const challenges = await db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', sale.applicationId).execute();
     if (challenges.length) refs.push({ type: 'otp_challenge', ids: challenges.map((c) => c.id) });
     const leaves = await repo.leavesOfSale(db, refs);
     // Entries not yet sequenced are shown too, without a proof.
@@ -92,8 +88,8 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
       });
     }
     return {
-      applicationId: app.id,
-      policyNumber: policy?.policy_number ?? null,
+      applicationId: sale.applicationId,
+      policyNumber: sale.policyNumber,
       checkpoint: checkpoint ? { treeSize: checkpoint.treeSize, note: checkpoint.note } : null,
       timeline,
       snapshots: texts.map((t) => ({ id: t.id, kind: t.kind, title: t.title, content: t.content, contentHash: t.content_hash, onlineAt: t.online_at.toISOString(), offlineAt: t.offline_at?.toISOString() ?? null })),
