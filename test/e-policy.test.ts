@@ -51,8 +51,8 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
     const made = await ctx.services.documents.generatePending();
-    expect(made).toEqual({ ePolicies: 2, invoices: 2 });
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0 });
+    expect(made).toEqual({ ePolicies: 2, invoices: 2, redInvoices: 0 });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0 });
   });
 
   it('M§22 prints every name as written, outside GB2312 and outside the BMP too', async () => {
@@ -129,6 +129,48 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     const [inv] = (await ctx.app.inject({ url: `/v1/policies/${accident.policy.id}/invoices`, headers: { authorization: `Bearer ${accident.token}` } })).json().items;
     expect(inv).toMatchObject({ taxExempt: false, taxRateBp: 600, amountFen: accident.policy.premiumFen });
     expect(inv.amountExclTaxFen + inv.taxFen).toBe(inv.amountFen);
+  });
+
+  it('M§22 offsets the invoice with a red-letter invoice when the premium goes back in the 犹豫期, once, naming the original', async () => {
+    const cancelled = await ctx.app.inject({ method: 'POST', url: `/v1/policies/${accident.policy.id}/cooling-off-cancellation`, headers: { authorization: `Bearer ${accident.token}` } });
+    expect(cancelled.statusCode).toBe(200);
+    const refundFen = cancelled.json().cancellation.refundFen;
+    expect(refundFen).toBe(accident.policy.premiumFen - 1000);
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 1 });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0 });
+
+    const items = (await ctx.app.inject({ url: `/v1/policies/${accident.policy.id}/invoices`, headers: { authorization: `Bearer ${accident.token}` } })).json().items;
+    expect(items.map((i: { kind: string }) => i.kind)).toEqual(['blue', 'red']);
+    const [blue, red] = items;
+    // The refund at the blue invoice's rate, every amount negative and adding up; 6% on accident premiums.
+    expect(red).toMatchObject({ amountFen: -refundFen, taxRateBp: 600, taxExempt: false, offsetsInvoiceNumber: blue.invoiceNumber });
+    expect(red.amountExclTaxFen + red.taxFen).toBe(red.amountFen);
+    expect(red.taxFen).toBe(-(refundFen - Math.round(refundFen / 1.06)));
+    expect(red.invoiceNumber).toMatch(/^\d{20}$/);
+    expect(red.invoiceNumber).not.toBe(blue.invoiceNumber);
+
+    const pdf = await ctx.app.inject({ url: `/v1/invoices/${red.id}/pdf`, headers: { authorization: `Bearer ${accident.token}` } });
+    const text = pdfText(pdf.rawPayload, 'red-invoice.pdf');
+    expect(text).toContain('红字');
+    expect(text).toContain(`被红冲蓝字发票号码 ${blue.invoiceNumber}`);
+    expect(text).toContain('犹豫期内解除合同退还保险费');
+    expect(text).toContain('（负数）');
+    expect(pdfsig(pdf.rawPayload, 'red-invoice.pdf')).toContain('Signature is Valid.');
+    const events = await ctx.db.selectFrom('events').select('payload').where('type', '=', 'invoice.red_issued').where('subject_id', '=', accident.policy.id).execute();
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ invoiceNumber: red.invoiceNumber, originalInvoiceNumber: blue.invoiceNumber, amountFen: -refundFen })]);
+  });
+
+  it('M§22 keeps invoices as issued: the database refuses a red invoice without its original, a positive one, and any change', async () => {
+    const blue = await ctx.db.selectFrom('invoices').selectAll().where('policy_id', '=', accident.policy.id).where('kind', '=', 'blue').executeTakeFirstOrThrow();
+    const refund = await ctx.db.selectFrom('refunds').select('id').where('policy_id', '=', accident.policy.id).executeTakeFirstOrThrow();
+    const base = { ...blue, id: 'inv_test_red', invoice_number: '26310000000099999999', kind: 'red' as const, amount_fen: -100, amount_excl_tax_fen: -94, tax_fen: -6, refund_id: null, original_invoice_id: blue.id };
+    await expect(ctx.db.insertInto('invoices').values({ ...base, original_invoice_id: null }).execute()).rejects.toThrow(/invoices_kind_shape/);
+    await expect(ctx.db.insertInto('invoices').values({ ...base, amount_fen: 100, amount_excl_tax_fen: 94, tax_fen: 6 }).execute()).rejects.toThrow(/invoices_kind_shape/);
+    // A second red invoice for the same refund, and a second blue one for the same payment.
+    await expect(ctx.db.insertInto('invoices').values({ ...base, refund_id: refund.id }).execute()).rejects.toThrow(/duplicate key/);
+    await expect(ctx.db.insertInto('invoices').values({ ...blue, id: 'inv_test_blue', invoice_number: '26310000000099999998' }).execute()).rejects.toThrow(/invoices_one_blue_per_order/);
+    await expect(sql`update invoices set amount_fen = 1`.execute(ctx.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from invoices`.execute(ctx.db)).rejects.toThrow(/append-only/);
   });
 
   it('M§33 keeps every signed document byte for byte: stored PDFs cannot be changed or deleted', async () => {

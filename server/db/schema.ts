@@ -644,6 +644,9 @@ export interface InvoicesTable {
   tax_fen: ColumnType<number, number, number>;
   tax_exempt: boolean;
   issued_at: Ts;
+  kind: ColumnType<'blue' | 'red', 'blue' | 'red' | undefined, never>;
+  original_invoice_id: string | null;
+  refund_id: string | null;
 }
 export interface PolicyDocumentsTable {
   id: string;

@@ -84,6 +84,7 @@ export const eventTypes = {
   'document.issued': 'a signed PDF (e-policy or invoice) was stored as a new version, with its content hash (M§22)',
   'document.delivered': 'the policyholder was told by SMS that the e-policy is ready (M§22)',
   'invoice.issued': 'an electronic invoice was issued for a premium payment, with its tax fields (M§22)',
+  'invoice.red_issued': 'premium went back: a red-letter invoice (红字发票) offsets the invoice of that payment by the amount refunded (M§22)',
   'records.shredded': "a sale's data key was destroyed after retention: its sealed personal data can no longer be read",
 } as const;
 export type EventType = keyof typeof eventTypes;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db, DbOrTrx } from '../../db/database.js';
+import type { InvoicesTable } from '../../db/schema.js';
 import { requireConsumer, systemActor, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../config.js';
@@ -39,6 +40,14 @@ export interface DocumentServiceDeps {
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+type InvoiceRow = Insertable<InvoicesTable>;
+
+/** What a red invoice's 备注 says of the refund behind it. */
+const RED_INVOICE_REASONS: Record<string, string> = {
+  cooling_off_cancellation: '犹豫期内解除合同退还保险费',
+  misselling_cancellation: '回访发现销售误导，解除合同全额退还保险费',
+};
 
 /**
  * Electronic policies and invoices (M§22): rendered from the sale's records, signed, stored byte for byte as a new
@@ -182,10 +191,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     const split = splitTax(order.amount_fen, tax.rateBp);
     return db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${order.id}`}))`.execute(trx);
-      if (await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).executeTakeFirst()) return null;
-      const seq = await sql<{ n: string }>`select nextval('invoice_number_seq') as n`.execute(trx);
-      // 全电发票号码: 20 digits — year, region, then a sequence.
-      const invoiceNumber = `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(seq.rows[0]!.n).padStart(16, '0')}`;
+      if (await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).where('kind', '=', 'blue').executeTakeFirst()) return null;
+      const invoiceNumber = await nextInvoiceNumber(trx, now);
       const id = newId('inv', now.getTime());
       const sellerName = pv.definition.insurer.name;
       const row = {
@@ -212,23 +219,92 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         payload: { invoiceId: id, invoiceNumber, orderId: order.id, amountFen: row.amount_fen, amountExclTaxFen: row.amount_excl_tax_fen, taxRateBp: row.tax_rate_bp, taxFen: row.tax_fen, taxExempt: row.tax_exempt },
         at: now,
       });
-      const model = invoiceModel({
-        invoiceNumber,
-        issuedAt: now,
-        buyerName: pii.decrypt('name', holder.name_cipher),
-        sellerName,
-        sellerTaxId: row.seller_tax_id,
-        itemName: row.item_name,
-        policyNumber: p.policy_number,
-        amountFen: row.amount_fen,
-        amountExclTaxFen: row.amount_excl_tax_fen,
-        taxFen: row.tax_fen,
-        taxRateBp: row.tax_rate_bp,
-        taxExempt: row.tax_exempt,
-        verificationUrl: verificationUrl(p.policy_number),
+      const stored = await storeInvoicePdf(trx, { ...row, policyNumber: p.policy_number }, now);
+      return { invoiceId: id, invoiceNumber, ...stored };
+    });
+  }
+
+  /** The next 全电发票号码: 20 digits — year, region, then a sequence. */
+  async function nextInvoiceNumber(trx: DbOrTrx, now: Date) {
+    const seq = await sql<{ n: string }>`select nextval('invoice_number_seq') as n`.execute(trx);
+    return `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(seq.rows[0]!.n).padStart(16, '0')}`;
+  }
+
+  /** Renders, signs and stores the PDF of an invoice row. */
+  async function storeInvoicePdf(
+    trx: DbOrTrx,
+    row: Omit<InvoiceRow, 'kind'> & { policyNumber: string; offsets?: { invoiceNumber: string; reason: string } },
+    now: Date,
+  ) {
+    const model = invoiceModel({
+      invoiceNumber: row.invoice_number,
+      issuedAt: now,
+      buyerName: pii.decrypt('name', row.buyer_name_cipher),
+      sellerName: row.seller_name,
+      sellerTaxId: row.seller_tax_id,
+      itemName: row.item_name,
+      policyNumber: row.policyNumber,
+      amountFen: row.amount_fen,
+      amountExclTaxFen: row.amount_excl_tax_fen,
+      taxFen: row.tax_fen,
+      taxRateBp: row.tax_rate_bp,
+      taxExempt: row.tax_exempt,
+      verificationUrl: verificationUrl(row.policyNumber),
+      offsets: row.offsets,
+    });
+    const pdf = await engine.sign(await engine.render(model), now);
+    return store(trx, { policyId: row.policy_id, kind: 'invoice', invoiceId: row.id, pdf, sealedBy: null, now });
+  }
+
+  /**
+   * Issues the red-letter invoice (红字发票) of a refund of premium: the refunded amount, negative, at the blue
+   * invoice's tax rate, naming the blue invoice. Once per refund; null when the payment has no blue invoice yet.
+   */
+  async function issueRedInvoice(refundId: string) {
+    const now = clock.now();
+    const refund = await db.selectFrom('refunds').select(['id', 'order_id', 'policy_id', 'amount_fen', 'reason']).where('id', '=', refundId).executeTakeFirst();
+    if (!refund?.policy_id || refund.amount_fen <= 0) return null;
+    const policyId = refund.policy_id;
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${refund.order_id}`}))`.execute(trx);
+      const blue = await trx.selectFrom('invoices').selectAll().where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
+      if (!blue) return null;
+      if (await trx.selectFrom('invoices').select('id').where('refund_id', '=', refund.id).executeTakeFirst()) return null;
+      const reds = await trx.selectFrom('invoices').select((eb) => eb.fn.sum<string>('amount_fen').as('sum')).where('original_invoice_id', '=', blue.id).executeTakeFirst();
+      // Never offset more than was invoiced: a red invoice stops at what the blue one still carries.
+      const left = blue.amount_fen + Number(reds?.sum ?? 0);
+      if (refund.amount_fen > left) throw new AppError('CONFLICT', `Refund ${refund.id} exceeds what invoice ${blue.invoice_number} still carries`);
+      const policy = await trx.selectFrom('policies').select('policy_number').where('id', '=', policyId).executeTakeFirstOrThrow();
+      const split = splitTax(-refund.amount_fen, blue.tax_rate_bp);
+      const invoiceNumber = await nextInvoiceNumber(trx, now);
+      const id = newId('inv', now.getTime());
+      const row = {
+        id,
+        invoice_number: invoiceNumber,
+        payment_order_id: refund.order_id,
+        policy_id: policyId,
+        buyer_name_cipher: blue.buyer_name_cipher,
+        seller_name: blue.seller_name,
+        seller_tax_id: blue.seller_tax_id,
+        item_name: blue.item_name,
+        amount_fen: -refund.amount_fen,
+        amount_excl_tax_fen: split.amountExclTaxFen,
+        tax_rate_bp: blue.tax_rate_bp,
+        tax_fen: split.taxFen,
+        tax_exempt: blue.tax_exempt,
+        issued_at: now,
+        original_invoice_id: blue.id,
+        refund_id: refund.id,
+      };
+      await trx.insertInto('invoices').values({ ...row, kind: 'red' }).execute();
+      await recordEvent(trx, {
+        type: 'invoice.red_issued',
+        actor: systemActor,
+        subject: { type: 'policy', id: policyId },
+        payload: { invoiceId: id, invoiceNumber, originalInvoiceId: blue.id, originalInvoiceNumber: blue.invoice_number, refundId: refund.id, reason: refund.reason, amountFen: row.amount_fen, amountExclTaxFen: row.amount_excl_tax_fen, taxRateBp: row.tax_rate_bp, taxFen: row.tax_fen },
+        at: now,
       });
-      const pdf = await engine.sign(await engine.render(model), now);
-      const stored = await store(trx, { policyId, kind: 'invoice', invoiceId: id, pdf, sealedBy: null, now });
+      const stored = await storeInvoicePdf(trx, { ...row, policyNumber: policy.policy_number, offsets: { invoiceNumber: blue.invoice_number, reason: RED_INVOICE_REASONS[refund.reason] ?? '退还保险费' } }, now);
       return { invoiceId: id, invoiceNumber, ...stored };
     });
   }
@@ -257,7 +333,20 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       .execute();
     let invoices = 0;
     for (const p of withoutInvoice) if (await issueInvoice(p.id)) invoices++;
-    return { ePolicies, invoices };
+    // Premium refunded on a policy whose payment was invoiced, and no red invoice for that refund yet.
+    const refundsWithoutRed = await db
+      .selectFrom('refunds')
+      .innerJoin('invoices as blue', (j) => j.onRef('blue.payment_order_id', '=', 'refunds.order_id').on('blue.kind', '=', 'blue'))
+      .select('refunds.id')
+      .where('refunds.policy_id', 'is not', null)
+      .where('refunds.amount_fen', '>', 0)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('invoices').select('id').whereRef('invoices.refund_id', '=', 'refunds.id'))))
+      .orderBy('refunds.requested_at')
+      .limit(limit)
+      .execute();
+    let redInvoices = 0;
+    for (const r of refundsWithoutRed) if (await issueRedInvoice(r.id)) redInvoices++;
+    return { ePolicies, invoices, redInvoices };
   }
 
   async function ownedPolicy(actor: Actor, policyId: string) {
@@ -284,10 +373,13 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function listInvoices(actor: Actor, policyId: string) {
     const p = await ownedPolicy(actor, policyId);
-    const rows = await db.selectFrom('invoices').selectAll().where('policy_id', '=', p.id).orderBy('issued_at').execute();
+    const rows = await db.selectFrom('invoices').selectAll().where('policy_id', '=', p.id).orderBy('issued_at').orderBy('invoice_number').execute();
+    const numbers = new Map(rows.map((r) => [r.id, r.invoice_number]));
     return rows.map((r) => ({
       id: r.id,
+      kind: r.kind,
       invoiceNumber: r.invoice_number,
+      offsetsInvoiceNumber: r.original_invoice_id ? (numbers.get(r.original_invoice_id) ?? null) : null,
       issuedAt: r.issued_at.toISOString(),
       amountFen: r.amount_fen,
       amountExclTaxFen: r.amount_excl_tax_fen,
@@ -313,6 +405,6 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return { fileName: `电子发票-${inv.invoice_number}.pdf`, ...doc };
   }
 
-  return { generateEPolicy, issueInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
+  return { generateEPolicy, issueInvoice, issueRedInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
 }
 export type DocumentService = ReturnType<typeof createDocumentService>;

@@ -9,7 +9,9 @@ const security = [{ bearer: [] }];
 
 const invoiceView = z.object({
   id: z.string(),
+  kind: z.enum(['blue', 'red']).describe('blue: the invoice of a premium payment; red (红字发票): negative, offsets a blue one when premium goes back'),
   invoiceNumber: z.string(),
+  offsetsInvoiceNumber: z.string().nullable().describe('for a red invoice, the blue invoice it offsets'),
   issuedAt: z.string(),
   amountFen: z.number(),
   amountExclTaxFen: z.number(),

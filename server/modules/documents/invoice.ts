@@ -82,6 +82,8 @@ export interface InvoiceFacts {
   taxRateBp: number;
   taxExempt: boolean;
   verificationUrl: string;
+  /** A red-letter invoice (红字发票, negative amounts) names the blue invoice it offsets. */
+  offsets?: { invoiceNumber: string; reason: string };
 }
 
 /** The electronic invoice of one premium payment (M§22) as a document model, its tax fields as printed. */
@@ -89,7 +91,7 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
   const date = shanghaiDate(f.issuedAt);
   return {
     issuer: f.sellerName,
-    title: '电子发票（普通发票）',
+    title: f.offsets ? '电子发票（普通发票）（红字）' : '电子发票（普通发票）',
     reference: { label: '发票号码', value: f.invoiceNumber },
     createdAt: f.issuedAt,
     subject: `保险费发票 ${f.invoiceNumber}`,
@@ -127,9 +129,9 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
             kind: 'fields',
             columns: 1,
             rows: [
-              { label: '价税合计（大写）', value: amountInWords(f.amountFen) },
+              { label: '价税合计（大写）', value: f.amountFen < 0 ? `（负数）${amountInWords(-f.amountFen)}` : amountInWords(f.amountFen) },
               { label: '价税合计（小写）', value: yuan(f.amountFen) },
-              { label: '备注', value: `保险单号 ${f.policyNumber}` },
+              { label: '备注', value: f.offsets ? `被红冲蓝字发票号码 ${f.offsets.invoiceNumber}；${f.offsets.reason}；保险单号 ${f.policyNumber}` : `保险单号 ${f.policyNumber}` },
             ],
           },
         ],
