@@ -317,7 +317,7 @@ describe('the electronic callback (电子化回访)', () => {
     ]);
   });
 
-  it('§2.7 CB mis-selling found: the sale and the staff member flagged, cancellation with the whole premium back offered and accepted', async () => {
+  it('§2.7 CB mis-selling found: the sale and the staff member flagged, cancellation with the whole premium back offered by SMS and accepted', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     await completeElectronic(ctx, b, { signed_in_person: 'no' });
     const [p] = await problemsOf(b.caseId!);
@@ -331,6 +331,16 @@ describe('the electronic callback (电子化回访)', () => {
     expect(resolved).toMatchObject({ status: 'awaiting_customer', resolution: 'misselling', misselling: { applicationId: b.applicationId, responsibleStaffRef: 'AGT-00017' }, refundOffer: { amountFen: b.policy.premiumFen, answer: null } });
     const view = await call(ctx, { method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: b.token });
     expect(view.refundOffers).toEqual([expect.objectContaining({ offerId: resolved.refundOffer.offerId, amountFen: b.policy.premiumFen, answer: null })]);
+    // The policyholder is told by SMS, once, with the amount and the link to answer on the platform.
+    const run = await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
+    expect(run.offerNotices).toEqual({ sent: 1, failed: 0 });
+    await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
+    const offerSms = (await smsOf(b.holder.phone)).filter((m) => m.template === 'callback_refund_offer');
+    expect(offerSms).toHaveLength(1);
+    expect(offerSms[0]!.body).toContain(b.policy.policyNumber);
+    expect(offerSms[0]!.body).toContain(`全额退还已交保险费${b.policy.premiumFen / 100}元`);
+    expect(offerSms[0]!.body).toContain(`http://wangbao.test/h5/callbacks/${b.caseId}`);
+    expect(await eventTypesOf(ctx, b.caseId!)).toContain('callback.refund_offer_notified');
 
     await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/refund-offers/${resolved.refundOffer.offerId}/acceptance`, token: b.token });
     const policy = await call(ctx, { method: 'GET', url: `/v1/policies/${b.policy.id}`, token: b.token });

@@ -482,6 +482,11 @@ export interface CallbackRefundOfferAnswersTable {
   answered_by_id: string | null;
   answered_at: Ts;
 }
+export interface CallbackRefundOfferNoticesTable {
+  offer_id: string;
+  message_id: string;
+  sent_at: Ts;
+}
 export interface CallbackFinalRecordsTable {
   case_id: string;
   outcome: 'failed';
@@ -721,6 +726,7 @@ export interface Database {
   callback_misselling_flags: CallbackMissellingFlagsTable;
   callback_refund_offers: CallbackRefundOffersTable;
   callback_refund_offer_answers: CallbackRefundOfferAnswersTable;
+  callback_refund_offer_notices: CallbackRefundOfferNoticesTable;
   callback_final_records: CallbackFinalRecordsTable;
   callback_sampling_rules: CallbackSamplingRulesTable;
   callback_sampling_draws: CallbackSamplingDrawsTable;

@@ -62,6 +62,7 @@ export const eventTypes = {
   'callback.problem_resolved': 'a problem case was resolved: explained and confirmed by phone, or mis-selling found',
   'callback.misselling_flagged': 'mis-selling found: the sales record and the responsible staff member were flagged',
   'callback.refund_offered': 'cancellation with a full refund was offered to the policyholder',
+  'callback.refund_offer_notified': 'the policyholder was told by SMS of the offer to cancel with the whole premium back (CB)',
   'callback.refund_offer_answered': 'the policyholder accepted or declined the full-refund cancellation',
   'callback.problem_closed': 'a problem case was closed with its reason',
   // quality sampling of callbacks (抽检) and the first-use report (CB, requirements §2.7)

@@ -11,7 +11,7 @@ import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/product.js';
 import { loadProductVersion } from '../sales/product-versions.js';
 import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
-import { callbackNoticeSms } from './callback-texts.js';
+import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
 import { deadlineActor, type CallbackSteps } from './callback-steps.js';
@@ -177,7 +177,46 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       }));
       if (failed) failedCases++;
     }
-    return { notices, toPhone, toLetter, failed: failedCases, errors };
+    const offerNotices = await sendPendingOfferNotices(now);
+    return { notices, offerNotices, toPhone, toLetter, failed: failedCases, errors };
+  }
+
+  /**
+   * Tells the policyholder by SMS of a mis-selling refund offer still waiting for an answer, with the link to the
+   * callback page where it is accepted or declined. Same order as the callback notice: event and record first, the
+   * message last in the transaction, so a refused message is tried again on the next run.
+   */
+  async function sendPendingOfferNotices(now: Date = clock.now()) {
+    let sent = 0;
+    let failed = 0;
+    for (const offer of await repo.offersAwaitingNotice(db, BATCH)) {
+      try {
+        const done = await db.transaction().execute(async (trx) => {
+          const c = (await repo.findCase(trx, offer.case_id, { lock: true }))!;
+          // Under the case's lock: another run may have sent it, or the policyholder answered, meanwhile.
+          if (!(await repo.offersAwaitingNotice(trx, 1, offer.id)).length) return false;
+          const holder = await repo.policyholderOf(trx, c.application_id);
+          if (!holder.phone_cipher) return false;
+          const policy = await repo.policyOfCase(trx, offer.policy_id);
+          const pv = (await loadProductVersion(trx, c.product_version_id))!;
+          const link = callbackLink(c.id);
+          const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
+          await recordEvent(trx, {
+            type: 'callback.refund_offer_notified',
+            actor: deadlineActor,
+            subject: { type: 'callback_case', id: c.id },
+            payload: { offerId: offer.id, template: 'callback_refund_offer', link, provider: sms.name },
+            at: now,
+          });
+          const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_refund_offer', params: { link, policyNumber: policy.policy_number, amountFen: String(offer.amount_fen) }, body }, now);
+          return repo.insertOfferNotice(trx, { offer_id: offer.id, message_id: message.providerMessageId, sent_at: now });
+        });
+        if (done) sent++;
+      } catch {
+        failed++;
+      }
+    }
+    return { sent, failed };
   }
 
   /**
@@ -359,6 +398,6 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     return rows.map((c) => ({ id: c.id, policyId: c.policy_id, productCode: c.product_code, status: c.status, method: c.method, deadlineDate: c.deadline_date, openedAt: c.opened_at.toISOString() }));
   }
 
-  return { openCaseForPolicy, sendPendingNotices, runCallbackDeadlines, closeForCancelledPolicy, callbackRetention, loadOwnedCase, listMyCallbacks, getMyCallback, staffView, listCases };
+  return { openCaseForPolicy, sendPendingNotices, sendPendingOfferNotices, runCallbackDeadlines, closeForCancelledPolicy, callbackRetention, loadOwnedCase, listMyCallbacks, getMyCallback, staffView, listCases };
 }
 export type CallbackCaseService = ReturnType<typeof createCallbackCaseService>;

@@ -151,5 +151,10 @@ export function callbackNoticeSms(p: { insurerName: string; promotionalName: str
   return `【网保】您投保的《${p.promotionalName}》需在犹豫期内完成回访。请于${p.deadlineDate}前登录${p.link}完成电子化回访，也可在页面中选择电话回访。${p.insurerName}`;
 }
 
+/** The SMS that tells the policyholder of a mis-selling refund offer: what is offered, where to answer, no pressure either way. */
+export function refundOfferSms(p: { insurerName: string; promotionalName: string; policyNumber: string; amountFen: number; link: string }): string {
+  return `【网保】经回访核实，您投保的《${p.promotionalName}》（保单号${p.policyNumber}）销售过程存在不当之处。您可选择解除合同并全额退还已交保险费${yuan(p.amountFen)}，也可继续持有保单。请登录${p.link}查看并作出选择。${p.insurerName}`;
+}
+
 /** Phrases that lead the answer; none may appear in an item (requirements §2.7: no leading prompts). */
 export const LEADING_PHRASES = ['对吧', '是吧', '没问题吧', '肯定', '一定', '当然', '放心', '应该已经', '不用担心', '请选择“是”', '请选是'];

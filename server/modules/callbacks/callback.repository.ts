@@ -65,6 +65,26 @@ export function casesAwaitingNotice(db: DbOrTrx, limit: number) {
     .execute();
 }
 
+/** Refund offers still waiting for the policyholder's answer whose SMS has not gone yet. */
+export function offersAwaitingNotice(db: DbOrTrx, limit: number, onlyOfferId?: string) {
+  return db
+    .selectFrom('callback_refund_offers as o')
+    .$if(onlyOfferId !== undefined, (q) => q.where('o.id', '=', onlyOfferId!))
+    .innerJoin('callback_problems as p', 'p.id', 'o.problem_id')
+    .select(['o.id', 'o.policy_id', 'o.amount_fen', 'p.case_id'])
+    .where('p.status', '=', 'awaiting_customer')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_refund_offer_notices as n').select('n.offer_id').whereRef('n.offer_id', '=', 'o.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_refund_offer_answers as a').select('a.offer_id').whereRef('a.offer_id', '=', 'o.id'))))
+    .orderBy('o.offered_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function insertOfferNotice(db: DbOrTrx, row: NewRow<'callback_refund_offer_notices'>): Promise<boolean> {
+  const r = await db.insertInto('callback_refund_offer_notices').values(row).onConflict((oc) => oc.column('offer_id').doNothing()).returning('offer_id').executeTakeFirst();
+  return !!r;
+}
+
 export function casesPastFallback(db: DbOrTrx, now: Date, limit: number) {
   return db
     .selectFrom('callback_cases')
