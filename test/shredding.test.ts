@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makePerson, type Person } from './helpers/people.js';
+import { readLatestCode } from './helpers/journey.js';
 import { verifyLedger } from '../server/ledger/verify.js';
 import { retentionEnd, retentionReport } from '../server/ledger/retention.js';
 import { addDays, addYears } from '../server/platform/dates.js';
@@ -52,6 +53,21 @@ describe('crypto-shredding of personal data in the ledger', () => {
     const idChecks = entries.map((e) => JSON.parse(e)).filter((e) => e.type === 'identity.checked' && e.payload.method === 'id_checksum' && e.subject.id === bought.application.id);
     expect(idChecks).toHaveLength(1);
     expect(idChecks[0].payload.idNumber.$sealed.field).toBe('id_number');
+  });
+
+  it('M§33 seals the address a consumer signs in from, and replay shows only its network', async () => {
+    const phone = '13912345678';
+    await ctx.app.inject({ method: 'POST', url: '/v1/consumer/sign-in-codes', payload: { phone }, remoteAddress: '203.0.113.77' });
+    const code = await readLatestCode(ctx.send, phone);
+    const res = await ctx.app.inject({ method: 'POST', url: '/v1/consumer/sessions', payload: { phone, code }, remoteAddress: '203.0.113.77' });
+    expect(res.statusCode).toBe(201);
+    const entries = await allEntries(ctx);
+    expect(entries.join('\n')).not.toContain('203.0.113.77');
+    const signedIn = entries.map((e) => JSON.parse(e)).filter((e) => e.type === 'consumer.signed_in' && e.subject.id === res.json().consumerId);
+    expect(signedIn).toHaveLength(1);
+    expect(signedIn[0].payload.ip.$sealed.field).toBe('ip_address');
+    const opened = await createSubjectKeys({ pii: ctx.platform.pii }).revealMasked(ctx.db, [signedIn[0].payload.ip]);
+    expect([...opened.values()]).toEqual([{ shown: '203.0.113.*', destroyed: false }]);
   });
 
   it('M§38 replay opens sealed values only to show them masked', async () => {

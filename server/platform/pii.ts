@@ -18,7 +18,7 @@ export interface PiiKeyring {
   blindIndexKey: Buffer;
 }
 
-export type PiiField = 'id_number' | 'phone' | 'name' | 'bank_account' | 'health_answer' | 'answer' | 'face_image' | 'sms_body' | 'totp_secret' | 'address' | 'subject_key';
+export type PiiField = 'id_number' | 'phone' | 'name' | 'bank_account' | 'health_answer' | 'answer' | 'face_image' | 'sms_body' | 'totp_secret' | 'address' | 'subject_key' | 'ip_address';
 
 const b64u = (b: Buffer) => b.toString('base64url');
 const fromB64u = (s: string) => Buffer.from(s, 'base64url');

@@ -35,6 +35,8 @@ const MASKS: Partial<Record<PiiField, (s: string) => string>> = {
   phone: maskPhone,
   name: maskName,
   bank_account: maskBankAccount,
+  // The network, not the host: 203.0.113.* / 2001:db8:85a3:*.
+  ip_address: (ip) => (ip.includes(':') ? `${ip.split(':').slice(0, 3).join(':')}:*` : `${ip.split('.').slice(0, 3).join('.')}.*`),
 };
 
 export function createSubjectKeys(deps: { pii: PiiCipher }) {

@@ -71,7 +71,8 @@ export function createConsumerService(deps: {
         type: 'consumer.signed_in',
         actor: me,
         subject: { type: 'consumer', id: consumer.id },
-        payload: { sessionId, challengeId: verified.challengeId, ip: me.ip ?? null },
+        // The consumer's address is personal data: sealed with their phone's key, shredded with it.
+        payload: { sessionId, challengeId: verified.challengeId, ip: me.ip ? await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'ip_address', me.ip, now) : null },
         at: now,
       });
       return { token, consumerId: consumer.id, expiresAt };
