@@ -516,7 +516,7 @@ describe('the electronic callback (电子化回访)', () => {
     expect(await ctx.services.callbacks.callbackRetention('pol_none')).toBeNull();
   });
 
-  it('§2.7 callback staff routes need the callback role; a consumer reaches only their own callbacks', async () => {
+  it('§2.7 callback staff routes need the callback role; a consumer reaches only their own callbacks; every read of the record is logged (调阅)', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const underwriter = await staffToken(ctx, ['underwriter']);
     expect((await ctx.send({ method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: underwriter.token })).body.code).toBe('FORBIDDEN');
@@ -524,6 +524,9 @@ describe('the electronic callback (电子化回访)', () => {
     expect((await ctx.send({ method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: agent.token })).body.code).toBe('UNAUTHENTICATED');
     const compliance = await staffToken(ctx, ['compliance_officer']);
     expect((await call(ctx, { method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: compliance.token })).policyNumber).toBe(b.policy.policyNumber);
+    // M§33: reading a callback's record is 调阅, logged as an entry of its own naming the reader; refused reads are not reads.
+    const reads = await ctx.db.selectFrom('events').select(['actor_id', 'payload']).where('type', '=', 'staff.trace_read').where('subject_id', '=', b.caseId!).execute();
+    expect(reads).toEqual([{ actor_id: compliance.id, payload: { policyId: b.policy.id, record: 'callback' } }]);
     const upload403 = await ctx.app.inject({ method: 'POST', url: `/v1/console/callbacks/${b.caseId}/media?kind=call_recording`, headers: { authorization: `Bearer ${compliance.token}`, 'content-type': 'audio/mpeg' }, payload: Buffer.from('x') });
     expect(JSON.parse(upload403.body).code).toBe('FORBIDDEN');
     // The SMS code of the callback goes to the policyholder's phone on the policy.

@@ -79,7 +79,7 @@ export const eventTypes = {
   'staff.created': 'a staff account was created',
   'staff.signed_out': 'a staff member ended their session',
   'staff.personal_data_read': 'a staff member read personal data in full',
-  'staff.trace_read': 'a staff member replayed the trace records of a sale (调阅)',
+  'staff.trace_read': 'a staff member read trace records (调阅): the replay of a sale, or the whole record of its callback',
   'dispute.opened': 'a claim, complaint or lawsuit put a sale under dispute: its records are held (requirements §2.4)',
   'dispute.ended': 'a dispute ended: the records are kept 2 more years at least',
   'document.issued': 'a signed PDF (e-policy or invoice) was stored as a new version, with its content hash (M§22)',

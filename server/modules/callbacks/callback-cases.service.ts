@@ -313,9 +313,11 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
    * policyholder's phone is shown masked; the full number is read through `contactOf`, which is logged.
    */
   async function staffView(actor: Actor, caseId: string) {
-    requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
+    const staff = requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
     const c = await repo.findCase(db, caseId);
     if (!c) throw new AppError('NOT_FOUND', 'No such callback');
+    // The callback's whole record is a trace record: reading it is 调阅, logged before anything is shown (M§33).
+    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: c.id }, payload: { policyId: c.policy_id, record: 'callback' }, at: clock.now() });
     const [policy, tasks, attempts, checks, answers, problems, media, finalRecord, holder, retention] = await Promise.all([
       repo.policyOfCase(db, c.policy_id),
       repo.tasksOfCase(db, c.id),
