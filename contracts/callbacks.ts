@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 export const callbackIdParam = z.object({ id: z.string().min(1).max(64) });
 export const offerParam = z.object({ id: z.string().min(1).max(64), offerId: z.string().min(1).max(64) });
+export const mediaParam = z.object({ id: z.string().min(1).max(64), mediaId: z.string().min(1).max(64) });
 export const answerValue = z.enum(['yes', 'no', 'unsure']);
 
 export const callbackAnswerBody = z.object({

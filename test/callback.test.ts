@@ -196,7 +196,7 @@ describe('the electronic callback (电子化回访)', () => {
     expect([refused.status, refused.body.code]).toEqual([409, 'CALLBACK_NOT_ELECTRONIC']);
   });
 
-  it('§2.7 CB phone success: the script shown, the recording stored by SHA-256 and sealed in the ledger, an outcome per item, the closing confirmation', async () => {
+  it('§2.7 CB phone success: the script shown, the recording stored by SHA-256, sealed in the ledger and served to auditors as stored, an outcome per item, the closing confirmation', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/phone-request`, token: b.token, body: {} });
     const task = (await openTask(ctx, b.caseId!))!;
@@ -236,6 +236,21 @@ describe('the electronic callback (电子化回访)', () => {
     const phoneAnswers = (await answersOf(b.caseId!)).filter((a) => a.method === 'phone');
     expect(phoneAnswers.map((a) => [a.item_code, a.recorded_by_id])).toEqual(TERM_LIFE_ITEMS.map((c) => [c, agent.id]));
     expect((await attemptsOf(b.caseId!)).at(-1)).toMatchObject({ method: 'phone', outcome: 'completed', media_id: media.mediaId });
+
+    // An auditor fetches the recording byte for byte and checks it against the sealed hash; the read is 调阅.
+    const auditor = await staffToken(ctx, ['auditor']);
+    const fetched = await ctx.app.inject({ url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${auditor.token}` } });
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.headers['content-type']).toBe('audio/mpeg');
+    expect(Buffer.compare(fetched.rawPayload, recording)).toBe(0);
+    expect(fetched.headers['x-content-sha256']).toBe((sealed.payload as { sha256: string }).sha256);
+    const reads = await ctx.db.selectFrom('events').select(['actor_id', 'payload']).where('type', '=', 'staff.trace_read').where('subject_id', '=', b.caseId!).execute();
+    expect(reads).toEqual([{ actor_id: auditor.id, payload: { record: 'callback_media', mediaId: media.mediaId, sha256: media.sha256 } }]);
+    const asConsumer = await ctx.app.inject({ url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${b.token}` } });
+    expect(asConsumer.statusCode).toBe(403);
+    const otherCase = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
+    const wrongCase = await ctx.app.inject({ url: `/v1/console/callbacks/${otherCase.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${auditor.token}` } });
+    expect([wrongCase.statusCode, wrongCase.json().code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it('§2.7 CB the phone fails N times → a letter or visit task, closed with the scan of the receipt the policyholder signed', async () => {

@@ -159,6 +159,18 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     });
   }
 
+  /**
+   * A stored recording or receipt scan, byte for byte, for whoever checks the callback: its SHA-256 is the one the
+   * ledger sealed. Reading it is 调阅, logged before it is served (M§33).
+   */
+  async function readMedia(actor: Actor, caseId: string, mediaId: string) {
+    const staff = requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
+    const m = await repo.mediaContentOfCase(db, caseId, mediaId);
+    if (!m) throw new AppError('NOT_FOUND', 'No such recording or scan of this callback');
+    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: caseId }, payload: { record: 'callback_media', mediaId: m.id, sha256: m.sha256 }, at: clock.now() });
+    return { mediaType: m.media_type, sha256: m.sha256, content: m.content, kind: m.kind };
+  }
+
   async function requireMedia(trx: Trx, c: CaseRow, mediaId: string | undefined, kind: 'call_recording' | 'signed_receipt') {
     if (!mediaId) throw new AppError('CALLBACK_EVIDENCE_REQUIRED', kind === 'call_recording' ? 'Upload the call recording first' : 'Upload the scan of the signed receipt first');
     const m = await repo.findMedia(trx, mediaId);
@@ -288,6 +300,6 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     });
   }
 
-  return { listTasks, assignTask, taskScript, contactOf, storeMedia, recordPhoneAttempt, recordLetterAttempt };
+  return { listTasks, assignTask, taskScript, contactOf, storeMedia, readMedia, recordPhoneAttempt, recordLetterAttempt };
 }
 export type CallbackTaskService = ReturnType<typeof createCallbackTaskService>;

@@ -303,6 +303,17 @@ export async function insertMedia(db: DbOrTrx, row: NewRow<'callback_media'>): P
   await db.insertInto('callback_media').values(row).execute();
 }
 
+/** One stored recording or scan of a case, with its bytes. */
+export function mediaContentOfCase(db: DbOrTrx, caseId: string, mediaId: string) {
+  return db
+    .selectFrom('callback_media')
+    .innerJoin('callback_media_blobs', 'callback_media_blobs.sha256', 'callback_media.sha256')
+    .select(['callback_media.id', 'callback_media.kind', 'callback_media.sha256', 'callback_media_blobs.media_type', 'callback_media_blobs.content'])
+    .where('callback_media.case_id', '=', caseId)
+    .where('callback_media.id', '=', mediaId)
+    .executeTakeFirst();
+}
+
 export function findMedia(db: DbOrTrx, id: string) {
   return db.selectFrom('callback_media').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  mediaParam,
   assignBody,
   attemptResult,
   callbackAnswerBody,
@@ -119,6 +120,14 @@ export const callbackRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
       if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the file as raw bytes: ${CALLBACK_MEDIA_TYPES.join(', ')}`);
       const stored = await callbacks.storeMedia(req.actor, req.params.id, { kind: req.query.kind, mediaType: req.headers['content-type'] ?? '', content: req.body });
       return reply.status(201).send(stored);
+    },
+  );
+  app.get(
+    '/v1/console/callbacks/:id/media/:mediaId',
+    { schema: { tags: staffTags, security, description: 'A stored call recording or receipt scan, byte for byte; X-Content-SHA256 is the hash the ledger sealed. Logged as 调阅.', params: mediaParam } },
+    async (req, reply) => {
+      const m = await callbacks.readMedia(req.actor, req.params.id, req.params.mediaId);
+      return reply.type(m.mediaType).header('x-content-sha256', m.sha256).header('cache-control', 'private, no-store').send(m.content);
     },
   );
   app.get('/v1/console/callback-tasks', { schema: { tags: staffTags, security, querystring: taskListQuery } }, async (req) => ({
