@@ -41,7 +41,7 @@ describe('wangbao ledger export and verify', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("M§33 exports a policy's entries, proofs and page snapshots, which the standalone verifier accepts offline", async () => {
+  it("M§33 exports a policy's entries, proofs and page snapshots, which the standalone verifier accepts offline; the export is logged (调阅)", async () => {
     const file = path.join(dir, 'bundle.json');
     const exported = await cli('ledger', 'export', '--policy', policyNumber, '--out', file);
     expect(exported.code).toBe(0);
@@ -50,6 +50,9 @@ describe('wangbao ledger export and verify', () => {
     const types = bundle.entries.map((e: { data: string }) => JSON.parse(Buffer.from(e.data, 'base64').toString('utf8')).type);
     expect(types).toEqual(expect.arrayContaining(['application.created', 'application.consent_given', 'application.signed', 'payment.notification_received', 'policy.issued']));
     expect(bundle.snapshots.length).toBeGreaterThanOrEqual(7);
+    // The export is itself logged as a read of the sale's trace records (调阅), after the checkpoint it used.
+    const reads = await ctx.db.selectFrom('events').select(['actor_type', 'actor_id', 'payload']).where('type', '=', 'staff.trace_read').execute();
+    expect(reads).toEqual([{ actor_type: 'system', actor_id: 'cli:ledger-export', payload: { policyNumber, record: 'ledger_export', entries: bundle.entries.length, checkpointTreeSize: Number(bundle.checkpoint.split('\n')[1]) } }]);
     const ok = await run(process.execPath, ['verifier/verify-bundle.mjs', file]);
     expect(ok.stdout).toMatch(/verified|通过/i);
 
