@@ -1,9 +1,17 @@
 import { z } from 'zod';
+import { isCalendarDate } from './platform/dates.js';
 
 /**
  * One schema over the environment, parsed once at boot. Every number the rules mark as configurable lives here
  * with the default the requirements give, never as a literal buried in a module.
  */
+/** A comma-separated list of calendar dates, each a real day; parsed to the list. */
+const dateList = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
+  .refine((ds) => ds.every((d) => isCalendarDate(d)), 'each entry must be a date YYYY-MM-DD');
+
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -110,6 +118,9 @@ const configSchema = z.object({
   CALLBACK_MANAGEMENT_RULES: z.string().default(''),
   /** The day the electronic callback is first used (实施日), YYYY-MM-DD; the first case's day when unset. */
   CALLBACK_FIRST_USE_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  /** Public holidays (法定节假日) and the weekend days worked in exchange (调休), YYYY-MM-DD comma-separated: working-day deadlines count them. */
+  PUBLIC_HOLIDAYS: dateList,
+  MAKE_UP_WORKDAYS: dateList,
 
   /** Development payment gateway's signing key (PEM, Ed25519). Generated into DEV_KEY_FILE when unset. */
   PAYMENT_GATEWAY_PUBLIC_KEY: z.string().optional(),

@@ -50,3 +50,39 @@ export function ageOn(birthDate: CalendarDate, on: CalendarDate): number {
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
+
+/**
+ * Working days as the State Council's calendar makes them: Monday to Friday, less the public holidays, plus the
+ * weekend days worked in exchange (调休). Both lists are published each year and configured; with none configured
+ * every Monday-to-Friday is a working day.
+ */
+export interface WorkingCalendar {
+  isWorkingDay(date: CalendarDate): boolean;
+  /** The date `n` working days after `from` (from itself not counted). */
+  addWorkingDays(from: CalendarDate, n: number): CalendarDate;
+  /** Whether holidays or make-up workdays were configured at all. */
+  configured: boolean;
+}
+
+export function workingCalendar(holidays: readonly CalendarDate[] = [], makeUpWorkdays: readonly CalendarDate[] = []): WorkingCalendar {
+  const off = new Set(holidays);
+  const on = new Set(makeUpWorkdays);
+  const isWorkingDay = (date: CalendarDate) => {
+    if (on.has(date)) return true;
+    if (off.has(date)) return false;
+    const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+    return dow !== 0 && dow !== 6;
+  };
+  return {
+    isWorkingDay,
+    configured: off.size + on.size > 0,
+    addWorkingDays(from, n) {
+      let d = from;
+      for (let left = n; left > 0; ) {
+        d = addDays(d, 1);
+        if (isWorkingDay(d)) left--;
+      }
+      return d;
+    },
+  };
+}

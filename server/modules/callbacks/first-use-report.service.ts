@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { addDays, shanghaiDate } from '../../platform/dates.js';
+import { addDays, shanghaiDate, workingCalendar } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
@@ -43,6 +43,7 @@ export function createFirstUseReportService(deps: { db: Db; clock: Clock; config
   const { db, clock, config, sampling, providers } = deps;
   // A misconfigured list of rule documents fails at start, not in front of the regulator.
   const ruleDocuments = parseManagementRules(config.CALLBACK_MANAGEMENT_RULES);
+  const calendar = workingCalendar(config.PUBLIC_HOLIDAYS, config.MAKE_UP_WORKDAYS);
   const optIn = listSetting(config.CALLBACK_OPT_IN_PRODUCTS);
   const platformUrl = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
 
@@ -118,8 +119,10 @@ export function createFirstUseReportService(deps: { db: Db; clock: Clock; config
       implementation: {
         firstUseDate,
         source,
-        reportDueDate: firstUseDate ? reportDueDate(firstUseDate) : null,
-        dueDateBasis: `实施日起${REPORT_DAYS}个工作日，按周一至周五计算，未计入法定节假日及调休安排`,
+        reportDueDate: firstUseDate ? reportDueDate(firstUseDate, calendar) : null,
+        dueDateBasis: calendar.configured
+          ? `实施日起${REPORT_DAYS}个工作日，按已配置的法定节假日及调休安排计算`
+          : `实施日起${REPORT_DAYS}个工作日，按周一至周五计算；未配置法定节假日及调休安排（PUBLIC_HOLIDAYS、MAKE_UP_WORKDAYS），报送前请核对`,
       },
       managementRules,
       system: {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { documentModelSchema } from '../documents/document-model.js';
 import { renderDocument } from '../documents/pdf-render.js';
+import { loadConfig } from '../../config.js';
+import { workingCalendar } from '../../platform/dates.js';
 import { firstUseReportModel, listSetting, managementAreas, parseManagementRules, ratePercent, reportDueDate, type FirstUseReportContent } from './first-use-report.js';
 
 function content(over: Partial<FirstUseReportContent> = {}): FirstUseReportContent {
@@ -43,7 +45,20 @@ describe('the first-use report (首次使用电子化回访报告)', () => {
     expect(reportDueDate('2026-03-06')).toBe('2026-03-20');
     // From a Saturday.
     expect(reportDueDate('2026-03-07')).toBe('2026-03-20');
-    expect(reportDueDate('2026-03-02', 1)).toBe('2026-03-03');
+    expect(reportDueDate('2026-03-02', undefined, 1)).toBe('2026-03-03');
+  });
+
+  it('§2.7 counts working days by the configured calendar: public holidays off, weekend days worked in exchange (调休) on', () => {
+    // First use on Wednesday 30 September; 1–8 October off, Saturday 10 October worked in exchange.
+    const config = loadConfig({ PUBLIC_HOLIDAYS: '2026-10-01,2026-10-02,2026-10-03,2026-10-04,2026-10-05,2026-10-06,2026-10-07,2026-10-08', MAKE_UP_WORKDAYS: '2026-10-10' });
+    const calendar = workingCalendar(config.PUBLIC_HOLIDAYS, config.MAKE_UP_WORKDAYS);
+    expect(calendar.configured).toBe(true);
+    expect(['2026-10-08', '2026-10-09', '2026-10-10', '2026-10-11'].map((d) => calendar.isWorkingDay(d))).toEqual([false, true, true, false]);
+    // 9, 10, 12–16, 19, 20, 21 October.
+    expect(reportDueDate('2026-09-30', calendar)).toBe('2026-10-21');
+    // Without the calendar, Monday to Friday: 1, 2, 5–9, 12, 13, 14 October.
+    expect(reportDueDate('2026-09-30')).toBe('2026-10-14');
+    expect(() => loadConfig({ PUBLIC_HOLIDAYS: '2026-10-01,2026-02-30' })).toThrow(/PUBLIC_HOLIDAYS/);
   });
 
   it('§2.7 reads the rule documents per area the notice names, and refuses an unknown area', () => {

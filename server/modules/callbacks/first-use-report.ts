@@ -1,4 +1,4 @@
-import { addDays, type CalendarDate } from '../../platform/dates.js';
+import { workingCalendar, type CalendarDate, type WorkingCalendar } from '../../platform/dates.js';
 import type { DocumentModel } from '../documents/document-model.js';
 import { durationZh, percent, type CallbackFigures } from './callback-figures.js';
 import { parseRate } from './sampling.js';
@@ -47,19 +47,9 @@ export function listSetting(setting: string): string[] {
   return [...new Set(setting.split(/[,，、]/).map((s) => s.trim()).filter(Boolean))];
 }
 
-/**
- * The working day on which the report is due: the 10th Monday-to-Friday after the day of first use. Public holidays
- * and the weekend days the State Council makes working days (调休) are not known to the system; the report says so.
- */
-export function reportDueDate(firstUse: CalendarDate, workingDays = REPORT_DAYS): CalendarDate {
-  let d = firstUse;
-  let left = workingDays;
-  while (left > 0) {
-    d = addDays(d, 1);
-    const dow = new Date(`${d}T00:00:00Z`).getUTCDay();
-    if (dow !== 0 && dow !== 6) left--;
-  }
-  return d;
+/** The working day on which the report is due: the 10th working day after the day of first use, by the calendar given. */
+export function reportDueDate(firstUse: CalendarDate, calendar: WorkingCalendar = workingCalendar(), workingDays = REPORT_DAYS): CalendarDate {
+  return calendar.addWorkingDays(firstUse, workingDays);
 }
 
 export const CHANNEL_LABELS: Record<string, string> = {
