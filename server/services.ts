@@ -33,6 +33,8 @@ export function createServices(platform: Platform) {
   // Opens a callback case in the issuing transaction and closes it in the cancelling one (CB).
   const callbacks = createCallbackService({ db, clock, config, pii, sms: platform.sms, face: platform.face, otp, policies });
   const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
+  // One signing identity for every document the insurer issues (M§22); built on first use.
+  const documentEngine = documentEngineFromConfig(config);
   const verification = createVerificationService({
     db,
     clock,
@@ -51,7 +53,7 @@ export function createServices(platform: Platform) {
       pii,
       sms: platform.sms,
       ledger,
-      engine: documentEngineFromConfig(config),
+      engine: documentEngine,
       verification,
       publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`,
     }),
@@ -74,7 +76,7 @@ export function createServices(platform: Platform) {
     checkout: createCheckoutService({ db, clock, pii, payments }),
     underwriting: createUnderwritingService({ db, clock, pii }),
     callbacks,
-    ...createCallbackReportServices(platform),
+    ...createCallbackReportServices(platform, { engine: documentEngine }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -173,6 +173,10 @@ describe('the callback quality console', () => {
         writeFileSync(join(dir, 'r.pdf'), bytes);
         const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-raw', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
         for (const s of ['关于首次开展人身保险电子化回访工作的报告', '北京市、上海市', '《电子化回访管理办法》', '客户身份真实性识别手段', term.name, '报送前须补充的事项', reportDueDate(firstUse)]) expect(text).toContain(s.replace(/\s+/g, ''));
+        // Signed as the insurer signs its e-policies (PAdES): the report sent is provably the insurer's, unchanged.
+        const sig = spawnSync('pdfsig', [join(dir, 'r.pdf')], { encoding: 'utf8' }).stdout;
+        expect(sig).toContain('Signature is Valid.');
+        expect(sig).toContain('Total document signed');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -39,7 +39,15 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json',
  * The first-use report to the regulator (首次使用电子化回访报告, CB; requirements §2.7), gathered from configuration
  * and the database, rendered to PDF and kept byte for byte with the JSON it was made from.
  */
-export function createFirstUseReportService(deps: { db: Db; clock: Clock; config: Config; sampling: Pick<SamplingService, 'listRules'>; providers: { sms: string; face: string } }) {
+export function createFirstUseReportService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  sampling: Pick<SamplingService, 'listRules'>;
+  providers: { sms: string; face: string };
+  /** Signs the report as the insurer signs its e-policies (PAdES), so what was sent can be shown to be the insurer's. */
+  sign: (pdf: Buffer, at: Date) => Promise<Buffer>;
+}) {
   const { db, clock, config, sampling, providers } = deps;
   // A misconfigured list of rule documents fails at start, not in front of the regulator.
   const ruleDocuments = parseManagementRules(config.CALLBACK_MANAGEMENT_RULES);
@@ -185,7 +193,7 @@ export function createFirstUseReportService(deps: { db: Db; clock: Clock; config
     const now = clock.now();
     const json = JSON.stringify(content);
     const contentSha256 = sha256Hex(json);
-    const pdf = await renderDocument(firstUseReportModel(content, { contentSha256, createdAt: now }));
+    const pdf = await deps.sign(await renderDocument(firstUseReportModel(content, { contentSha256, createdAt: now })), now);
     const pdfSha256 = sha256Hex(pdf);
     const id = newId('cbrp', now.getTime());
     await db.transaction().execute(async (trx) => {
