@@ -173,6 +173,20 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     await expect(sql`delete from invoices`.execute(ctx.db)).rejects.toThrow(/append-only/);
   });
 
+  it('M§12(6) publishes the certificates that sign the documents, so anyone can check a signature on their own', async () => {
+    const res = await ctx.app.inject({ url: '/v1/public/document-certificates' });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Array<{ role: string; sha256: string; pem: string; isCa: boolean }>;
+    expect(items.map((c) => c.role)).toEqual(['signing', ...items.slice(1).map(() => 'issuer')]);
+    const stored = await ctx.db.selectFrom('policy_documents').select('signer_certificate_sha256').distinct().execute();
+    expect(stored.map((d) => d.signer_certificate_sha256)).toEqual([items[0]!.sha256]);
+    // openssl, knowing nothing of wangbao, chains the signing certificate to the published root.
+    const root = items.at(-1)!;
+    expect(root.isCa).toBe(true);
+    const check = spawnSync('openssl', ['verify', '-CAfile', toFile('root.pem', Buffer.from(root.pem)), toFile('signing.pem', Buffer.from(items[0]!.pem))], { encoding: 'utf8' });
+    expect(check.stdout.trim()).toMatch(/signing\.pem: OK$/);
+  });
+
   it('M§33 keeps every signed document byte for byte: stored PDFs cannot be changed or deleted', async () => {
     await expect(sql`update policy_documents set pdf = '\\x00'::bytea`.execute(ctx.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from policy_documents`.execute(ctx.db)).rejects.toThrow(/append-only/);

@@ -17,6 +17,7 @@ import { loadProductVersion } from '../sales/product-versions.js';
 import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
+import { certificateToPem, type ParsedCertificate } from './certificates.js';
 
 /** What the service needs of the PDF engine: render a model, sign a PDF (PAdES B-B). */
 export interface DocumentEngine {
@@ -24,6 +25,8 @@ export interface DocumentEngine {
   sign(pdf: Buffer, at: Date): Promise<Buffer>;
   /** SHA-256 of the signing certificate (DER, hex), stored beside every signed document. */
   signerCertificateSha256: string;
+  /** The signing certificate and the issuers it ships with, nearest first. */
+  signer: { certificate: ParsedCertificate; chain: readonly ParsedCertificate[] };
 }
 
 export interface DocumentServiceDeps {
@@ -405,6 +408,23 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return { fileName: `电子发票-${inv.invoice_number}.pdf`, ...doc };
   }
 
-  return { generateEPolicy, issueInvoice, issueRedInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
+  /**
+   * The certificates that sign the insurer's documents, for anyone checking a PDF's signature on their own: the
+   * signing certificate first, then its issuers. Public: certificates carry no secret.
+   */
+  function signingCertificates() {
+    const { certificate, chain } = engine.signer;
+    return [certificate, ...chain].map((c, i) => ({
+      role: i === 0 ? ('signing' as const) : ('issuer' as const),
+      subjectCommonName: c.subjectCommonName ?? null,
+      sha256: sha256(c.der),
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      isCa: c.isCa,
+      pem: certificateToPem(c),
+    }));
+  }
+
+  return { signingCertificates, generateEPolicy, issueInvoice, issueRedInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
 }
 export type DocumentService = ReturnType<typeof createDocumentService>;

@@ -50,6 +50,31 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
     async (req) => ({ items: await documents.listInvoices(req.actor, req.params.id) }),
   );
   app.get(
+    '/v1/public/document-certificates',
+    {
+      schema: {
+        tags,
+        description: 'The certificates that sign e-policies, invoices and reports (PEM), signing certificate first: import the last into a PDF viewer to check a signature on your own.',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                role: z.enum(['signing', 'issuer']),
+                subjectCommonName: z.string().nullable(),
+                sha256: z.string(),
+                notBefore: z.string(),
+                notAfter: z.string(),
+                isCa: z.boolean(),
+                pem: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ items: documents.signingCertificates() }),
+  );
+  app.get(
     '/v1/invoices/:id/pdf',
     { schema: { tags, security, description: 'The signed invoice PDF.', params: idParam } },
     async (req, reply) => pdfReply(reply, await documents.downloadInvoice(req.actor, req.params.id)),
