@@ -42,11 +42,8 @@ async function contentHashOf(db: DbOrTrx, textVersionId: string): Promise<string
   return row.content_hash;
 }
 
-/**
- * Queues an entry for the sequencer inside the caller's transaction: the entry commits or rolls back with the
- * change it records, and writers never wait on each other (no leaf index is taken here).
- */
-export async function queueLedgerEntry(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'textVersion'> & { textVersionId: string | null }): Promise<void> {
+/** The ledger queue row of an entry: its canonical bytes, with the content hash of any text version it names. */
+export async function ledgerQueueRow(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'textVersion'> & { textVersionId: string | null }) {
   const entry: LedgerEntry = {
     v: 1,
     id: e.id,
@@ -57,8 +54,13 @@ export async function queueLedgerEntry(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | '
     payload: e.payload,
     textVersion: e.textVersionId ? { id: e.textVersionId, contentHash: await contentHashOf(db, e.textVersionId) } : null,
   };
-  await db
-    .insertInto('ledger_queue')
-    .values({ entry_id: e.id, entry: canonicalBytes(entry), ref_type: e.subject.type, ref_id: e.subject.id, queued_at: new Date(e.at) })
-    .execute();
+  return { entry_id: e.id, entry: canonicalBytes(entry), ref_type: e.subject.type, ref_id: e.subject.id, queued_at: new Date(e.at) };
+}
+
+/**
+ * Queues an entry for the sequencer inside the caller's transaction: the entry commits or rolls back with the
+ * change it records, and writers never wait on each other (no leaf index is taken here).
+ */
+export async function queueLedgerEntry(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'textVersion'> & { textVersionId: string | null }): Promise<void> {
+  await db.insertInto('ledger_queue').values(await ledgerQueueRow(db, e)).execute();
 }

@@ -1,7 +1,8 @@
 import type { DbOrTrx } from '../db/database.js';
+import { sql } from 'kysely';
 import { newId } from './ids.js';
 import { actorId, type Actor } from './actor.js';
-import { queueLedgerEntry } from '../ledger/entry.js';
+import { ledgerQueueRow } from '../ledger/entry.js';
 
 /**
  * The closed set of event types. Each event is written in the transaction of the change it records, names the
@@ -105,21 +106,7 @@ export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
   // What is stored is what JSON keeps: undefined properties dropped, dates as ISO strings. Events and ledger
   // entries then carry the same payload.
   const payload = JSON.parse(JSON.stringify(e.payload ?? {})) as Record<string, unknown>;
-  await db
-    .insertInto('events')
-    .values({
-      id,
-      type: e.type,
-      actor_type: e.actor.type,
-      actor_id: actorId(e.actor),
-      subject_type: e.subject.type,
-      subject_id: e.subject.id,
-      payload: JSON.stringify(payload),
-      text_version_id: e.textVersionId ?? null,
-      created_at: e.at,
-    })
-    .execute();
-  await queueLedgerEntry(db, {
+  const queued = await ledgerQueueRow(db, {
     id,
     type: e.type,
     at: e.at.toISOString(),
@@ -128,5 +115,13 @@ export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
     payload,
     textVersionId: e.textVersionId ?? null,
   });
+  // One statement, one round trip: the event and its ledger entry are written together or not at all.
+  await sql`
+    with event as (
+      insert into events (id, type, actor_type, actor_id, subject_type, subject_id, payload, text_version_id, created_at)
+      values (${id}, ${e.type}, ${e.actor.type}, ${actorId(e.actor)}, ${e.subject.type}, ${e.subject.id}, ${JSON.stringify(payload)}::jsonb, ${e.textVersionId ?? null}, ${e.at})
+    )
+    insert into ledger_queue (entry_id, entry, ref_type, ref_id, queued_at)
+    values (${queued.entry_id}, ${queued.entry}, ${queued.ref_type}, ${queued.ref_id}, ${queued.queued_at})`.execute(db);
   return id;
 }
