@@ -8,9 +8,12 @@ import { createPlatform } from './boot.js';
 import { createServices } from './services.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './demo.js';
-import { startJobs } from './platform/jobs.js';
+import { drain, startJobs } from './platform/jobs.js';
 import { startSequencer } from './ledger/sequencer.js';
 import { retentionReport } from './ledger/retention.js';
+
+/** A minute-cron job drains its backlog for at most this long, then leaves the rest to the next tick. */
+const JOB_BUDGET_MS = 45_000;
 
 /** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
 async function main() {
@@ -54,9 +57,22 @@ async function main() {
       { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
       { name: 'payments.retry-requested-refunds', cron: '*/5 * * * *', run: () => services.payments.retryRequestedRefunds() },
       // M§22: e-policies once a checkpoint seals their issuance, invoices for paid premiums.
-      { name: 'documents.generate-pending', cron: '* * * * *', run: () => services.documents.generatePending() },
+      {
+        name: 'documents.generate-pending',
+        cron: '* * * * *',
+        run: () => drain(() => services.documents.generatePending(), (r) => r.ePolicies + r.invoices + r.redInvoices > 0, JOB_BUDGET_MS),
+      },
       // Callback notices and every callback deadline: fallback to phone, to letter or visit, final failure (CB).
-      { name: 'callbacks.deadlines', cron: '* * * * *', run: () => services.callbacks.runCallbackDeadlines(platform.clock.now()) },
+      {
+        name: 'callbacks.deadlines',
+        cron: '* * * * *',
+        run: () =>
+          drain(
+            () => services.callbacks.runCallbackDeadlines(platform.clock.now()),
+            (r) => r.notices.sent + r.offerNotices.sent + r.toPhone + r.toLetter + r.failed > 0,
+            JOB_BUDGET_MS,
+          ),
+      },
       // CB: the daily quality sampling (抽检) draw over callbacks completed since the last run.
       { name: 'callbacks.sampling-draw', cron: '30 2 * * *', run: () => services.callbackSampling.drawSamples() },
       {

@@ -51,8 +51,8 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
     const made = await ctx.services.documents.generatePending();
-    expect(made).toEqual({ ePolicies: 2, invoices: 2, redInvoices: 0 });
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0 });
+    expect(made).toEqual({ ePolicies: 2, invoices: 2, redInvoices: 0, failed: 0, failures: [] });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0, failed: 0, failures: [] });
   });
 
   it('M§22 prints every name as written, outside GB2312 and outside the BMP too', async () => {
@@ -136,8 +136,8 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     expect(cancelled.statusCode).toBe(200);
     const refundFen = cancelled.json().cancellation.refundFen;
     expect(refundFen).toBe(accident.policy.premiumFen - 1000);
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 1 });
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0 });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 1, failed: 0, failures: [] });
+    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0, failed: 0, failures: [] });
 
     const items = (await ctx.app.inject({ url: `/v1/policies/${accident.policy.id}/invoices`, headers: { authorization: `Bearer ${accident.token}` } })).json().items;
     expect(items.map((i: { kind: string }) => i.kind)).toEqual(['blue', 'red']);
@@ -198,5 +198,27 @@ describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils r
     expect(code).toBeDefined();
     const res = await ctx.app.inject({ method: 'POST', url: '/v1/public/policy-verifications', payload: { policyNumber: bought.policy.policyNumber, code } });
     expect(res.json()).toMatchObject({ genuine: true, policy: { policyNumber: bought.policy.policyNumber } });
+  });
+
+  // Last: the policy it leaves behind keeps failing on every later run, as it should.
+  it('M§22 one document that cannot be printed holds up no other, and is named in the job result', async () => {
+    // A name with a CJK Extension G ideograph, which no embedded font has (生僻字 beyond the font).
+    const rare = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('王\u{30000}', '1990-02-02', 'M') });
+    const plain = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('孙平', '1990-03-03', 'F') });
+    await ctx.services.ledger.integratePending();
+    await ctx.services.ledger.publishCheckpoint();
+    const run = await ctx.services.documents.generatePending();
+    expect(run).toMatchObject({ ePolicies: 1, invoices: 1, redInvoices: 0, failed: 2 });
+    expect(run.failures).toEqual([
+      { kind: 'e_policy', ref: rare.policy.id, code: 'VALIDATION_FAILED' },
+      { kind: 'invoice', ref: rare.policy.id, code: 'VALIDATION_FAILED' },
+    ]);
+    const made = await ctx.db.selectFrom('policy_documents').select(['policy_id', 'kind']).where('policy_id', 'in', [rare.policy.id, plain.policy.id]).orderBy('kind').execute();
+    expect(made).toEqual([
+      { policy_id: plain.policy.id, kind: 'e_policy' },
+      { policy_id: plain.policy.id, kind: 'invoice' },
+    ]);
+    // Nothing half-written for the one that failed: no invoice row without its PDF.
+    expect(await ctx.db.selectFrom('invoices').select('id').where('policy_id', '=', rare.policy.id).execute()).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { requireConsumer, systemActor, type Actor } from '../../platform/actor.j
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../config.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, isAppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
@@ -314,8 +314,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   /**
    * The job (every minute, and on demand in tests): e-policies for issued policies whose issuance a checkpoint now
-   * seals, and invoices for paid premiums that have none. Each document is its own transaction; one failure does not
-   * hold up the rest.
+   * seals, invoices for paid premiums that have none, red-letter invoices for refunds. Each document is its own
+   * transaction; one failure does not hold up the rest.
    */
   async function generatePending(limit = 50) {
     const withoutPolicyPdf = await db
@@ -325,8 +325,19 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       .orderBy('issued_at')
       .limit(limit)
       .execute();
+    // One document that cannot be made (a name with a character no embedded font has, say) must not hold up the
+    // rest: it is named in the result, which the job logs, and tried again on the next run.
+    const failures: Array<{ kind: 'e_policy' | 'invoice' | 'red_invoice'; ref: string; code: string }> = [];
+    const attempt = async (kind: (typeof failures)[number]['kind'], ref: string, make: () => Promise<unknown>) => {
+      try {
+        return !!(await make());
+      } catch (err) {
+        failures.push({ kind, ref, code: isAppError(err) ? err.code : 'INTERNAL' });
+        return false;
+      }
+    };
     let ePolicies = 0;
-    for (const p of withoutPolicyPdf) if (await generateEPolicy(p.id)) ePolicies++;
+    for (const p of withoutPolicyPdf) if (await attempt('e_policy', p.id, () => generateEPolicy(p.id))) ePolicies++;
     const withoutInvoice = await db
       .selectFrom('policies')
       .select('policies.id')
@@ -335,7 +346,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       .limit(limit)
       .execute();
     let invoices = 0;
-    for (const p of withoutInvoice) if (await issueInvoice(p.id)) invoices++;
+    for (const p of withoutInvoice) if (await attempt('invoice', p.id, () => issueInvoice(p.id))) invoices++;
     // Premium refunded on a policy whose payment was invoiced, and no red invoice for that refund yet.
     const refundsWithoutRed = await db
       .selectFrom('refunds')
@@ -348,8 +359,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       .limit(limit)
       .execute();
     let redInvoices = 0;
-    for (const r of refundsWithoutRed) if (await issueRedInvoice(r.id)) redInvoices++;
-    return { ePolicies, invoices, redInvoices };
+    for (const r of refundsWithoutRed) if (await attempt('red_invoice', r.id, () => issueRedInvoice(r.id))) redInvoices++;
+    return { ePolicies, invoices, redInvoices, failed: failures.length, failures: failures.slice(0, 20) };
   }
 
   async function ownedPolicy(actor: Actor, policyId: string) {
