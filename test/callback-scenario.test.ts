@@ -17,7 +17,7 @@ import {
   type ScenarioProduct,
   type SeededRandom,
 } from './helpers/callback-scenario.js';
-import { staffToken } from './callback.helpers.js';
+import { EXPECTED_ITEMS, staffToken } from './callback.helpers.js';
 
 /**
  * A scripted scenario of the callback (CB; requirements §2.7): 1,000 long-term policies and some one-year ones,
@@ -40,34 +40,7 @@ const JOURNEYS = 12;
 const CONCURRENCY = 3;
 const HOUR = 3_600_000;
 
-const ITEMS: Record<'TERM_LIFE_20Y' | 'UNIVERSAL_10Y', readonly string[]> = {
-  // Annual premiums: the payment term and frequency are confirmed.
-  TERM_LIFE_20Y: [
-    'identity_policyholder',
-    'product_purchased',
-    'signed_in_person',
-    'policy_received',
-    'read_terms_and_warnings',
-    'coverage_exclusions_term',
-    'surrender_loss',
-    'cooling_off_rights',
-    'payment_term_frequency',
-  ],
-  // A single-premium 万能 product: no payment term, the three new-type items.
-  UNIVERSAL_10Y: [
-    'identity_policyholder',
-    'product_purchased',
-    'signed_in_person',
-    'policy_received',
-    'read_terms_and_warnings',
-    'coverage_exclusions_term',
-    'surrender_loss',
-    'cooling_off_rights',
-    'benefit_uncertainty',
-    'fee_deductions',
-    'investment_risk',
-  ],
-};
+const ITEMS: Record<'TERM_LIFE_20Y' | 'UNIVERSAL_10Y', readonly string[]> = EXPECTED_ITEMS;
 type LongTermProduct = keyof typeof ITEMS;
 
 /** How often each path is drawn; the counts that result are whatever the seeded draws give. */

@@ -117,3 +117,36 @@ export async function scriptedAnswers(ctx: JourneyContext, staff: string, taskId
     closingTextVersionId: script.closing.textVersionId as string,
   };
 }
+
+/**
+ * The items each demo product's callback asks, in order, as the requirements list them (§2.7): written out here once,
+ * not derived from the code under test.
+ */
+export const EXPECTED_ITEMS = {
+  // Annual premiums: the payment term and frequency are confirmed.
+  TERM_LIFE_20Y: [
+    'identity_policyholder',
+    'product_purchased',
+    'signed_in_person',
+    'policy_received',
+    'read_terms_and_warnings',
+    'coverage_exclusions_term',
+    'surrender_loss',
+    'cooling_off_rights',
+    'payment_term_frequency',
+  ],
+  // A single-premium 万能 product: no payment term, the three new-type items.
+  UNIVERSAL_10Y: [
+    'identity_policyholder',
+    'product_purchased',
+    'signed_in_person',
+    'policy_received',
+    'read_terms_and_warnings',
+    'coverage_exclusions_term',
+    'surrender_loss',
+    'cooling_off_rights',
+    'benefit_uncertainty',
+    'fee_deductions',
+    'investment_risk',
+  ],
+} as const satisfies Record<string, readonly string[]>;

@@ -5,6 +5,7 @@ import type { JourneyContext } from './helpers/journey-context.js';
 import { readLatestCode } from './helpers/journey.js';
 import { makeIdNumber } from './helpers/people.js';
 import {
+  EXPECTED_ITEMS,
   answerItems,
   buyWithCallback,
   call,
@@ -20,17 +21,7 @@ import {
 } from './callback.helpers.js';
 
 const DAY = 86_400_000;
-const TERM_LIFE_ITEMS = [
-  'identity_policyholder',
-  'product_purchased',
-  'signed_in_person',
-  'policy_received',
-  'read_terms_and_warnings',
-  'coverage_exclusions_term',
-  'surrender_loss',
-  'cooling_off_rights',
-  'payment_term_frequency',
-];
+const TERM_LIFE_ITEMS = EXPECTED_ITEMS.TERM_LIFE_20Y;
 
 describe('the electronic callback (电子化回访)', () => {
   let ctx: JourneyContext;

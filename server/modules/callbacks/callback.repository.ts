@@ -420,25 +420,19 @@ export function offersOfPolicy(db: DbOrTrx, policyId: string) {
     .execute();
 }
 
-export function findOffer(db: DbOrTrx, id: string) {
+/** One refund offer with its answer, if any, found by its id or by its problem case. */
+function offerWithAnswer(db: DbOrTrx, by: 'id' | 'problem_id', value: string) {
   return db
     .selectFrom('callback_refund_offers')
     .leftJoin('callback_refund_offer_answers', 'callback_refund_offer_answers.offer_id', 'callback_refund_offers.id')
     .selectAll('callback_refund_offers')
     .select(['callback_refund_offer_answers.answer'])
-    .where('callback_refund_offers.id', '=', id)
+    .where(`callback_refund_offers.${by}`, '=', value)
     .executeTakeFirst();
 }
 
-export function findOfferOfProblem(db: DbOrTrx, problemId: string) {
-  return db
-    .selectFrom('callback_refund_offers')
-    .leftJoin('callback_refund_offer_answers', 'callback_refund_offer_answers.offer_id', 'callback_refund_offers.id')
-    .selectAll('callback_refund_offers')
-    .select(['callback_refund_offer_answers.answer'])
-    .where('callback_refund_offers.problem_id', '=', problemId)
-    .executeTakeFirst();
-}
+export const findOffer = (db: DbOrTrx, id: string) => offerWithAnswer(db, 'id', id);
+export const findOfferOfProblem = (db: DbOrTrx, problemId: string) => offerWithAnswer(db, 'problem_id', problemId);
 
 export async function insertOfferAnswer(db: DbOrTrx, row: NewRow<'callback_refund_offer_answers'>): Promise<boolean> {
   const r = await db.insertInto('callback_refund_offer_answers').values(row).onConflict((oc) => oc.column('offer_id').doNothing()).returning('offer_id').executeTakeFirst();

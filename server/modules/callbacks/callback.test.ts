@@ -12,6 +12,7 @@ import {
   problemOf,
   requiredIdentityMethods,
 } from './callback.js';
+import { EXPECTED_ITEMS } from '../../../test/callback.helpers.js';
 import { ANSWER_OPTIONS, callbackItems, callbackNoticeSms, CLOSING_TEXT, LEADING_PHRASES, phoneScriptOpening } from './callback-texts.js';
 
 const product = (code: string): ProductDefinition => demoProducts.find((p) => p.code === code)!;
@@ -89,17 +90,8 @@ describe('identity', () => {
 
 describe('callbackItems', () => {
   it('§2.7 asks the seven standard items and whether the policy was received, with the payment term only for regular premiums', () => {
-    expect(callbackItems(facts('TERM_LIFE_20Y', { paymentMode: 'annual' })).map((i) => i.code)).toEqual([
-      'identity_policyholder',
-      'product_purchased',
-      'signed_in_person',
-      'policy_received',
-      'read_terms_and_warnings',
-      'coverage_exclusions_term',
-      'surrender_loss',
-      'cooling_off_rights',
-      'payment_term_frequency',
-    ]);
+    expect(callbackItems(facts('TERM_LIFE_20Y', { paymentMode: 'annual' })).map((i) => i.code)).toEqual(EXPECTED_ITEMS.TERM_LIFE_20Y);
+    expect(callbackItems(facts('UNIVERSAL_10Y', { paymentMode: 'single' })).map((i) => i.code)).toEqual(EXPECTED_ITEMS.UNIVERSAL_10Y);
     expect(callbackItems(facts('TERM_LIFE_20Y', { paymentMode: 'single' })).map((i) => i.code)).not.toContain('payment_term_frequency');
     const annual = callbackItems(facts('TERM_LIFE_20Y', { paymentMode: 'annual' }));
     expect(annual.find((i) => i.code === 'payment_term_frequency')!.content).toContain('年交，交费期间为20年');
