@@ -19,7 +19,6 @@ import { verifyLedger } from '../ledger/verify.js';
 import { verifierOf } from '../ledger/signer.js';
 import { createLedgerService } from '../ledger/ledger.service.js';
 import { exportPolicyBundle } from '../ledger/export.js';
-import { recordEvent } from '../platform/events.js';
 
 /**
  * `wangbao`, the operator's command line: `npx tsx server/cli/wangbao.ts <command> [options]` or `bin/wangbao.mjs`.
@@ -221,17 +220,7 @@ export const commands: Record<string, Command> = {
         const ledger = createLedgerService({ db, clock: systemClock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: keys.ledgerSigner } });
         await ledger.integratePending();
         await ledger.publishCheckpoint();
-        const exported = await exportPolicyBundle(db, ledger, policyNumber);
-        // An export reads a sale's trace records: 调阅, an entry of its own, as every other read (M§33).
-        const policy = await db.selectFrom('policies').select('application_id').where('policy_number', '=', policyNumber).executeTakeFirstOrThrow();
-        await recordEvent(db, {
-          type: 'staff.trace_read',
-          actor: { type: 'system', id: 'cli:ledger-export' },
-          subject: { type: 'application', id: policy.application_id },
-          payload: { policyNumber, record: 'ledger_export', entries: exported.entries.length, checkpointTreeSize: Number(exported.checkpoint.split('\n')[1]) },
-          at: systemClock.now(),
-        });
-        return exported;
+        return exportPolicyBundle(db, ledger, policyNumber, { actor: { type: 'system', id: 'cli:ledger-export' }, at: systemClock.now() });
       });
       const text = `${JSON.stringify(bundle, null, 2)}\n`;
       const out = str(ctx.values.out);

@@ -1,5 +1,7 @@
 import type { Db } from '../db/database.js';
+import type { Actor } from '../platform/actor.js';
 import { AppError } from '../platform/errors.js';
+import { recordEvent } from '../platform/events.js';
 import type { LedgerService } from './ledger.service.js';
 import * as repo from './ledger.repository.js';
 import { shownTextVersion } from './entry.js';
@@ -18,7 +20,7 @@ export interface LedgerBundle {
  * Every ledger entry of one policy's sale and life — its application, payment orders and the policy itself —
  * with inclusion proofs against the latest signed checkpoint, and the page snapshots the entries name.
  */
-export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string): Promise<LedgerBundle> {
+export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string, reader: { actor: Actor; at: Date }): Promise<LedgerBundle> {
   const policy = await db.selectFrom('policies').select(['id', 'application_id']).where('policy_number', '=', policyNumber).executeTakeFirst();
   if (!policy) throw new AppError('NOT_FOUND', `No policy ${policyNumber}`);
   const leaves = await repo.leavesOfSale(db, await repo.refsOfSale(db, policy.application_id, policy.id));
@@ -30,6 +32,14 @@ export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNu
     const p = await ledger.inclusionProof(l.leaf_index, checkpoint.treeSize);
     entries.push({ index: l.leaf_index, data: l.entry.toString('base64'), proof: p.proof.map((h) => h.toString('base64')) });
   }
+  // An export reads a sale's trace records: 调阅, an entry of its own like every other read (M§33), after the checkpoint it used.
+  await recordEvent(db, {
+    type: 'staff.trace_read',
+    actor: reader.actor,
+    subject: { type: 'application', id: policy.application_id },
+    payload: { policyNumber, record: 'ledger_export', entries: entries.length, checkpointTreeSize: checkpoint.treeSize },
+    at: reader.at,
+  });
   const textIds = [...new Set(covered.map((l) => shownTextVersion(l.entry)?.id).filter((x): x is string => !!x))];
   const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'content_hash', 'title', 'content']).where('id', 'in', textIds).orderBy('id').execute() : [];
   return {

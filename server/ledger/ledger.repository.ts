@@ -302,16 +302,25 @@ export async function findSale(db: DbOrTrx, target: { applicationId?: string; po
 
 /** The business references of one sale: its application, its payment orders and (once issued) its policy. */
 export async function refsOfSale(db: DbOrTrx, applicationId: string, policyId: string | null): Promise<Array<{ type: string; ids: string[] }>> {
-  const orders = await db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute();
-  // The electronic callback is part of the sale's trail (C§3): its case, the problems it raised and its sample review.
-  const cases = policyId ? await db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute() : [];
+  const [orders, challenges, cases] = await Promise.all([
+    db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute(),
+    // The codes sent for this application are part of its trail (M§33 identity checks).
+    db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', applicationId).execute(),
+    // The electronic callback is part of the sale's trail (CB): its case, the problems it raised and its sample review.
+    policyId ? db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute() : [],
+  ]);
   const caseIds = cases.map((c) => c.id);
-  const problems = caseIds.length ? await db.selectFrom('callback_problems').select('id').where('case_id', 'in', caseIds).execute() : [];
-  const samples = caseIds.length ? await db.selectFrom('callback_samples').select('id').where('case_id', 'in', caseIds).execute() : [];
+  const [problems, samples] = caseIds.length
+    ? await Promise.all([
+        db.selectFrom('callback_problems').select('id').where('case_id', 'in', caseIds).execute(),
+        db.selectFrom('callback_samples').select('id').where('case_id', 'in', caseIds).execute(),
+      ])
+    : [[], []];
   return [
     { type: 'application', ids: [applicationId] },
     { type: 'payment_order', ids: orders.map((o) => o.id) },
     { type: 'policy', ids: policyId ? [policyId] : [] },
+    { type: 'otp_challenge', ids: challenges.map((c) => c.id) },
     { type: 'callback_case', ids: caseIds },
     { type: 'callback_problem', ids: problems.map((p) => p.id) },
     { type: 'callback_sample', ids: samples.map((s) => s.id) },

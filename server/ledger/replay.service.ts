@@ -32,9 +32,6 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { policyNumber: sale.policyNumber }, at: clock.now() });
 
     const refs = await repo.refsOfSale(db, sale.applicationId, sale.policyId);
-    // The codes sent for this application are part of its trail (M§33 identity checks).
-    const challenges = await db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', sale.applicationId).execute();
-    if (challenges.length) refs.push({ type: 'otp_challenge', ids: challenges.map((c) => c.id) });
     const leaves = await repo.leavesOfSale(db, refs);
     // Entries not yet sequenced are shown too, without a proof.
     const pending = await db

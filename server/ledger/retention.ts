@@ -37,10 +37,13 @@ interface SaleRecord {
  * Disputes of each application: an open one holds the records indefinitely (`open`), ended ones extend retention
  * to 2 years after the last ends.
  */
-async function disputesByApplication(db: DbOrTrx, applicationIds: string[]) {
+async function disputesByApplication(db: DbOrTrx, applicationIds?: string[]) {
   const out = new Map<string, { open: boolean; lastEnd: CalendarDate | null }>();
-  if (!applicationIds.length) return out;
-  const rows = await db.selectFrom('disputes').select(['application_id', 'ended_at']).where('application_id', 'in', applicationIds).execute();
+  if (applicationIds && !applicationIds.length) return out;
+  // All disputes for the whole report (no id list: a list of every sale would outgrow PostgreSQL's 65,535 parameters).
+  let q = db.selectFrom('disputes').select(['application_id', 'ended_at']);
+  if (applicationIds) q = q.where('application_id', 'in', applicationIds);
+  const rows = await q.execute();
   for (const r of rows) {
     const d = out.get(r.application_id) ?? { open: false, lastEnd: null };
     if (!r.ended_at) d.open = true;
@@ -58,14 +61,11 @@ async function saleRecords(db: DbOrTrx, applicationIds?: string[]): Promise<Sale
   let pq = db.selectFrom('policies').select(['policy_number', 'application_id', 'term_years', 'end_date', 'cancelled_at']);
   if (applicationIds) pq = pq.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
   const policies = await pq.execute();
-  const issued = new Set(policies.map((p) => p.application_id));
   // Callback data is kept at least as long as a long-term contract's records (requirements §2.7), so a one-year
   // product that opted into the callback keeps the whole sale's records 10 years.
-  const withCallback = new Set(
-    policies.length
-      ? (await db.selectFrom('callback_cases').select('application_id').where('application_id', 'in', policies.map((p) => p.application_id)).execute()).map((c) => c.application_id)
-      : [],
-  );
+  let cq = db.selectFrom('callback_cases').select('application_id');
+  if (applicationIds) cq = cq.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
+  const withCallback = new Set((await cq.execute()).map((c) => c.application_id));
   const records: SaleRecord[] = policies.map((p) => ({
     applicationId: p.application_id,
     policyNumber: p.policy_number,
@@ -78,10 +78,10 @@ async function saleRecords(db: DbOrTrx, applicationIds?: string[]): Promise<Sale
     .selectFrom('applications')
     .leftJoin('events', (j) => j.onRef('events.subject_id', '=', 'applications.id').on('events.subject_type', '=', 'application'))
     .select((eb) => ['applications.id', 'applications.created_at', eb.fn.max('events.created_at').as('last_at')])
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('policies').select('policies.id').whereRef('policies.application_id', '=', 'applications.id'))))
     .groupBy(['applications.id', 'applications.created_at']);
   if (applicationIds) aq = aq.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
   for (const a of await aq.execute()) {
-    if (issued.has(a.id)) continue;
     // An application that never became a contract ends with its last recorded step; kept as a short-term record.
     const last = (a.last_at as Date | null) ?? a.created_at;
     records.push({ applicationId: a.id, policyNumber: null, termYears: 0, hasCallback: false, terminationDate: shanghaiDate(last) });
@@ -101,7 +101,7 @@ export interface SaleRetention {
 /** The retention of each sale (all of them, or the ones named). */
 export async function saleRetentions(db: DbOrTrx, rules: RetentionRules, applicationIds?: string[]): Promise<SaleRetention[]> {
   const records = await saleRecords(db, applicationIds);
-  const disputes = await disputesByApplication(db, records.map((r) => r.applicationId));
+  const disputes = await disputesByApplication(db, applicationIds);
   return records.map((r) => {
     const d = disputes.get(r.applicationId);
     return {

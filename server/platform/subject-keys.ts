@@ -49,15 +49,17 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
 
   /** The scope's live data key, created in the caller's transaction on first use. */
   async function liveKey(trx: DbOrTrx, scope: SealScope, now: Date): Promise<{ id: string; key: Buffer }> {
-    const fresh = randomBytes(32);
-    const id = newId('sk', now.getTime());
-    // Two transactions sealing for a new scope at once: one insert wins, the other reads the winner's key.
-    await trx
-      .insertInto('subject_keys')
-      .values({ id, scope_type: scope.type, scope_id: scope.id, key_cipher: pii.encrypt('subject_key', fresh.toString('base64')), created_at: now })
-      .onConflict((oc) => oc.columns(['scope_type', 'scope_id']).doNothing())
-      .execute();
-    const row = await trx.selectFrom('subject_keys').select(['id', 'key_cipher']).where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).executeTakeFirstOrThrow();
+    const find = () => trx.selectFrom('subject_keys').select(['id', 'key_cipher']).where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).executeTakeFirst();
+    let row = await find();
+    if (!row) {
+      // Two transactions sealing for a new scope at once: one insert wins, the other reads the winner's key.
+      await trx
+        .insertInto('subject_keys')
+        .values({ id: newId('sk', now.getTime()), scope_type: scope.type, scope_id: scope.id, key_cipher: pii.encrypt('subject_key', randomBytes(32).toString('base64')), created_at: now })
+        .onConflict((oc) => oc.columns(['scope_type', 'scope_id']).doNothing())
+        .execute();
+      row = (await find())!;
+    }
     if (!row.key_cipher) throw new AppError('RECORDS_SHREDDED', `The data key of ${scope.type} ${scope.id} was destroyed: nothing more is recorded for it`);
     return { id: row.id, key: Buffer.from(pii.decrypt('subject_key', row.key_cipher), 'base64') };
   }
