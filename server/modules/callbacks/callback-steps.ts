@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Db, DbOrTrx, Trx } from '../../db/database.js';
-import type { Actor } from '../../platform/actor.js';
+import { actorId, type Actor } from '../../platform/actor.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
@@ -166,7 +166,7 @@ export function createCallbackSteps(deps: { config: Config }) {
       closing_confirmed_at: a.closingTextVersionId ? a.at : null,
       ended_at: a.at,
       ended_by_type: a.actor.type,
-      ended_by_id: a.actor.type === 'anonymous' ? null : a.actor.id,
+      ended_by_id: actorId(a.actor),
     });
     if (!inserted) throw new AppError('CONFLICT', 'The attempt has already ended');
     await recordEvent(trx, {
@@ -211,7 +211,7 @@ export function createCallbackSteps(deps: { config: Config }) {
       text_version_id: a.item.textVersionId,
       method: a.method,
       recorded_by_type: a.actor.type,
-      recorded_by_id: a.actor.type === 'anonymous' ? null : a.actor.id,
+      recorded_by_id: actorId(a.actor),
       displayed_at: a.displayedAt,
       answered_at: a.at,
     });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../platform/text-versions.js';
 import type { Config } from '../../config.js';
 import type { Db, Trx } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
@@ -140,7 +140,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     if (!MEDIA_TYPES[input.kind].includes(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `A ${input.kind} is one of ${MEDIA_TYPES[input.kind].join(', ')}`);
     if (input.content.length === 0) throw new AppError('VALIDATION_FAILED', 'The file is empty', [{ path: 'body', message: 'empty' }]);
     if (input.content.length > config.CALLBACK_MEDIA_MAX_BYTES) throw new AppError('PAYLOAD_TOO_LARGE');
-    const sha256 = createHash('sha256').update(input.content).digest('hex');
+    const sha256 = sha256Hex(input.content);
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const c = await repo.findCase(trx, caseId, { lock: true });

@@ -1,5 +1,5 @@
 import type { Db, Trx } from '../../db/database.js';
-import { requireRole, type Actor } from '../../platform/actor.js';
+import { actorId, requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
@@ -220,7 +220,7 @@ export function createProblemCaseService(deps: {
         media_id: a.mediaId ?? null,
         cancellation_id: cancellationId,
         answered_by_type: actor.type,
-        answered_by_id: actor.type === 'anonymous' ? null : actor.id,
+        answered_by_id: actorId(actor),
         answered_at: a.at,
       }))
     )

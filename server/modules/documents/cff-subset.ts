@@ -167,10 +167,6 @@ export class CffFont {
     }
   }
 
-  get glyphCount(): number {
-    return this.charStrings.count;
-  }
-
   private readFdSelect(offset: number): (gid: number) => number {
     const buf = this.buf;
     const format = buf[offset]!;
@@ -295,11 +291,6 @@ export class CffFont {
     run(start, end, 0);
     if (!ended) throw new Error(`CFF: glyph ${gid} has no endchar`);
     return Buffer.concat(out, outLength);
-  }
-
-  /** Font DICT index of a glyph. */
-  fontDictOf(gid: number): number {
-    return this.fdSelect(gid);
   }
 
   /**

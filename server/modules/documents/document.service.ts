@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
 import type { Db, DbOrTrx } from '../../db/database.js';
 import type { InvoicesTable } from '../../db/schema.js';
@@ -17,17 +16,10 @@ import { loadProductVersion } from '../sales/product-versions.js';
 import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
-import { certificateToPem, type ParsedCertificate } from './certificates.js';
-
-/** What the service needs of the PDF engine: render a model, sign a PDF (PAdES B-B). */
-export interface DocumentEngine {
-  render(model: DocumentModel): Promise<Buffer>;
-  sign(pdf: Buffer, at: Date): Promise<Buffer>;
-  /** SHA-256 of the signing certificate (DER, hex), stored beside every signed document. */
-  signerCertificateSha256: string;
-  /** The signing certificate and the issuers it ships with, nearest first. */
-  signer: { certificate: ParsedCertificate; chain: readonly ParsedCertificate[] };
-}
+import { certificateToPem } from './certificates.js';
+import type { DocumentEngine } from './index.js';
+import type { VerificationService } from './verification.service.js';
+import { sha256Hex } from '../../platform/text-versions.js';
 
 export interface DocumentServiceDeps {
   db: Db;
@@ -38,11 +30,10 @@ export interface DocumentServiceDeps {
   ledger: Pick<LedgerService, 'latestCheckpoint' | 'integratePending' | 'publishCheckpoint' | 'verifier'>;
   engine: DocumentEngine;
   /** Verification code and the URL its QR code opens (M§12(6)). */
-  verification: { codeFor(policyNumber: string): string };
+  verification: Pick<VerificationService, 'codeFor' | 'sealedIssuance'>;
   publicBaseUrl: string;
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 type InvoiceRow = Insertable<InvoicesTable>;
 
@@ -66,24 +57,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   /** The issuance entry's leaf and the latest checkpoint that covers it, if one does yet. */
   async function sealOf(policyId: string): Promise<EPolicyFacts['seal']> {
-    const leaf = await db
-      .selectFrom('ledger_leaves')
-      .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
-      .select('ledger_leaves.leaf_index')
-      .where('events.subject_type', '=', 'policy')
-      .where('events.subject_id', '=', policyId)
-      .where('events.type', '=', 'policy.issued')
-      .executeTakeFirst();
-    if (!leaf) return null;
-    let latest;
-    try {
-      latest = await ledger.latestCheckpoint();
-    } catch {
-      return null;
-    }
-    if (leaf.leaf_index >= latest.treeSize) return null;
-    const cp = openCheckpoint(latest.note, [ledger.verifier]).checkpoint;
-    return { origin: cp.origin, leafIndex: leaf.leaf_index, treeSize: cp.size, rootBase64: cp.rootHash.toString('base64') };
+    const sealed = await deps.verification.sealedIssuance(policyId);
+    if (!sealed) return null;
+    const cp = openCheckpoint(sealed.checkpoint.note, [ledger.verifier]).checkpoint;
+    return { origin: cp.origin, leafIndex: sealed.leafIndex, treeSize: cp.size, rootBase64: cp.rootHash.toString('base64') };
   }
 
   async function ePolicyFacts(policyId: string, seal: EPolicyFacts['seal'], now: Date): Promise<{ facts: EPolicyFacts; phoneCipher: string | null }> {
@@ -136,7 +113,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       .executeTakeFirst();
     const version = Number(last?.v ?? 0) + 1;
     const id = newId('doc', d.now.getTime());
-    const contentHash = sha256(d.pdf);
+    const contentHash = sha256Hex(d.pdf);
     await trx
       .insertInto('policy_documents')
       .values({ id, policy_id: d.policyId, kind: d.kind, invoice_id: d.invoiceId, version, content_hash: contentHash, pdf: d.pdf, signer_certificate_sha256: engine.signerCertificateSha256, sealed_by_tree_size: d.sealedBy, created_at: d.now })
@@ -193,7 +170,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     const tax = taxTreatment(pv.definition.line, p.term_years);
     const split = splitTax(order.amount_fen, tax.rateBp);
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${order.id}`}))`.execute(trx);
+      await lockInvoicesOf(trx, order.id);
       if (await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).where('kind', '=', 'blue').executeTakeFirst()) return null;
       const invoiceNumber = await nextInvoiceNumber(trx, now);
       const id = newId('inv', now.getTime());
@@ -225,6 +202,11 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       const stored = await storeInvoicePdf(trx, { ...row, policyNumber: p.policy_number }, now);
       return { invoiceId: id, invoiceNumber, ...stored };
     });
+  }
+
+  /** Blue and red invoices of one payment are issued one at a time. */
+  async function lockInvoicesOf(trx: DbOrTrx, orderId: string) {
+    await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${orderId}`}))`.execute(trx);
   }
 
   /** The next 全电发票号码: 20 digits — year, region, then a sequence. */
@@ -269,7 +251,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     if (!refund?.policy_id || refund.amount_fen <= 0) return null;
     const policyId = refund.policy_id;
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${refund.order_id}`}))`.execute(trx);
+      await lockInvoicesOf(trx, refund.order_id);
       const blue = await trx.selectFrom('invoices').selectAll().where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
       if (!blue) return null;
       if (await trx.selectFrom('invoices').select('id').where('refund_id', '=', refund.id).executeTakeFirst()) return null;
@@ -428,7 +410,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return [certificate, ...chain].map((c, i) => ({
       role: i === 0 ? ('signing' as const) : ('issuer' as const),
       subjectCommonName: c.subjectCommonName ?? null,
-      sha256: sha256(c.der),
+      sha256: sha256Hex(c.der),
       notBefore: c.notBefore.toISOString(),
       notAfter: c.notAfter.toISOString(),
       isCa: c.isCa,

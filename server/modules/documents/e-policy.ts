@@ -42,7 +42,8 @@ export function yuan(fen: number): string {
   return `${sign}¥${whole}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-const zhDate = (d: CalendarDate) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
+/** 2026-03-02 → 2026年03月02日. */
+export const zhDate = (d: CalendarDate) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
 
 /** The installments: a single premium, or one per year (month) of the payment term, with its due date. */
 export function paymentSchedule(f: Pick<EPolicyFacts, 'paymentMode' | 'termYears' | 'premiumFen' | 'effectiveDate'>): Array<{ n: number; due: CalendarDate; fen: number }> {

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import type { ProductDefinition } from '../products/product.js';
 import type { DocumentModel } from './document-model.js';
-import { yuan } from './e-policy.js';
+import { yuan, zhDate } from './e-policy.js';
 import { shanghaiDate } from '../../platform/dates.js';
 
 /**
@@ -104,7 +104,7 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
           {
             kind: 'fields',
             rows: [
-              { label: '开票日期', value: `${date.slice(0, 4)}年${date.slice(5, 7)}月${date.slice(8, 10)}日` },
+              { label: '开票日期', value: zhDate(date) },
               { label: '购买方名称', value: f.buyerName },
               { label: '销售方名称', value: f.sellerName },
               { label: '统一社会信用代码/纳税人识别号', value: f.sellerTaxId },

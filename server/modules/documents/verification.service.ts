@@ -115,8 +115,8 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     };
   }
 
-  /** The issuance entry of the policy with its inclusion proof against the latest checkpoint, once it is sealed. */
-  async function issuanceProof(policyId: string) {
+  /** The issuance entry of a policy and the latest checkpoint, once that checkpoint covers it (seals it); else null. */
+  async function sealedIssuance(policyId: string) {
     const leaf = await db
       .selectFrom('ledger_leaves')
       .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
@@ -133,15 +133,22 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
       return null;
     }
     if (leaf.leaf_index >= checkpoint.treeSize) return null;
-    const p = await ledger.inclusionProof(leaf.leaf_index, checkpoint.treeSize);
+    return { leafIndex: leaf.leaf_index, entry: leaf.entry, checkpoint };
+  }
+
+  /** The issuance entry of the policy with its inclusion proof against the latest checkpoint, once it is sealed. */
+  async function issuanceProof(policyId: string) {
+    const sealed = await sealedIssuance(policyId);
+    if (!sealed) return null;
+    const p = await ledger.inclusionProof(sealed.leafIndex, sealed.checkpoint.treeSize);
     return {
-      leafIndex: leaf.leaf_index,
-      entry: leaf.entry.toString('base64'),
+      leafIndex: sealed.leafIndex,
+      entry: sealed.entry.toString('base64'),
       proof: p.proof.map((h) => h.toString('base64')),
-      checkpoint: checkpoint.note,
+      checkpoint: sealed.checkpoint.note,
     };
   }
 
-  return { verify, codeFor };
+  return { verify, codeFor, sealedIssuance };
 }
 export type VerificationService = ReturnType<typeof createVerificationService>;
