@@ -30,7 +30,7 @@ export function createPlatform(opts: {
   const keys = opts.keys ?? loadKeys(config);
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const pii = createPiiCipher(keys.keyring);
-  const baseUrl = config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`;
+  const baseUrl = config.publicBaseUrl;
   if (!keys.gatewayPrivateKeyPem) throw new Error('A payment provider for production is not configured; only the development gateway exists');
   return {
     config,

@@ -126,7 +126,13 @@ const configSchema = z.object({
   PAYMENT_GATEWAY_PUBLIC_KEY: z.string().optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { onlineLineAllowList: string[] };
+export type Config = z.infer<typeof configSchema> & {
+  onlineLineAllowList: string[];
+  /** Where consumers and the payment gateway reach the platform, without a trailing slash. */
+  publicBaseUrl: string;
+  /** CALLBACK_OPT_IN_PRODUCTS as a list: separated by commas (also full-width) or 、. */
+  callbackOptInProducts: string[];
+};
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = configSchema.safeParse(env);
@@ -135,5 +141,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines}`);
   }
   const c = parsed.data;
-  return { ...c, onlineLineAllowList: c.ONLINE_LINE_ALLOW_LIST.split(',').map((s) => s.trim()).filter(Boolean) };
+  return {
+    ...c,
+    onlineLineAllowList: c.ONLINE_LINE_ALLOW_LIST.split(',').map((s) => s.trim()).filter(Boolean),
+    publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/$/, ''),
+    callbackOptInProducts: [...new Set(c.CALLBACK_OPT_IN_PRODUCTS.split(/[,，、]/).map((s) => s.trim()).filter(Boolean))],
+  };
 }

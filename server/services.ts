@@ -55,7 +55,7 @@ export function createServices(platform: Platform) {
       ledger,
       engine: documentEngine,
       verification,
-      publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`,
+      publicBaseUrl: config.publicBaseUrl,
     }),
     records: createRecordsService({
       db,

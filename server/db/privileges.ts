@@ -5,6 +5,7 @@ export const APPEND_ONLY_TABLES = ['ledger_meta', 'ledger_leaves', 'ledger_nodes
 
 /** Trigger functions that refuse a change outright; `subject_keys_destroy_only` allows one update (destroying a key). */
 const REFUSING_FUNCTIONS = ['ledger_append_only', 'callback_append_only'];
+const GUARDING_FUNCTIONS = [...REFUSING_FUNCTIONS, 'subject_keys_destroy_only'];
 
 /**
  * What the runtime role must never do, read from the triggers themselves so a new append-only table is covered the
@@ -18,7 +19,7 @@ async function refusedByTriggers(db: Kysely<any>): Promise<Array<{ table: string
       join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
       join pg_proc p on p.oid = t.tgfoid
      where not t.tgisinternal and (t.tgtype & 1) = 1
-       and p.proname in ('ledger_append_only', 'callback_append_only', 'subject_keys_destroy_only')`.execute(db);
+       and p.proname = any(${GUARDING_FUNCTIONS})`.execute(db);
   const out = new Map<string, { table: string; update: boolean; delete: boolean }>();
   for (const r of rows.rows) {
     const e = out.get(r.table) ?? { table: r.table, update: false, delete: false };

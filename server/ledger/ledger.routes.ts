@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteOptions } from '../routes.js';
+import { DISPUTE_KINDS } from './records.service.js';
 
 const tags = ['可回溯 ledger'];
 const b64 = (b: Buffer) => b.toString('base64');
@@ -24,7 +25,7 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         tags,
         security: staffOnly,
         description: "Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.",
-        body: z.intersection(sale, z.object({ kind: z.enum(['claim', 'complaint', 'litigation', 'arbitration', 'regulator_inquiry']), reference: z.string().min(1).max(200) })),
+        body: z.intersection(sale, z.object({ kind: z.enum(DISPUTE_KINDS), reference: z.string().min(1).max(200) })),
       },
     },
     async (req, reply) => reply.code(201).send(await records.openDispute(req.actor, req.body)),

@@ -10,7 +10,8 @@ import { createSubjectKeys } from '../platform/subject-keys.js';
 import { saleRetentions, type RetentionRules } from './retention.js';
 import * as repo from './ledger.repository.js';
 
-export type DisputeKind = 'claim' | 'complaint' | 'litigation' | 'arbitration' | 'regulator_inquiry';
+export const DISPUTE_KINDS = ['claim', 'complaint', 'litigation', 'arbitration', 'regulator_inquiry'] as const;
+export type DisputeKind = (typeof DISPUTE_KINDS)[number];
 
 /** Who may put a sale under dispute: the handlers of claims and complaints, and compliance. */
 const DISPUTE_ROLES = ['claims_handler', 'complaint_handler', 'compliance_officer'] as const;

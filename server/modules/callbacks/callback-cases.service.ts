@@ -25,7 +25,7 @@ const BATCH = 200;
  */
 export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; sms: SmsProvider; steps: CallbackSteps }) {
   const { db, clock, config, pii, sms, steps } = deps;
-  const optIn = config.CALLBACK_OPT_IN_PRODUCTS.split(',').map((s) => s.trim()).filter(Boolean);
+  const optIn = config.callbackOptInProducts;
 
   /**
    * Opens the callback case of a newly issued policy, in the issuing transaction (CB: every new personal-insurance
@@ -81,7 +81,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
   }
 
   function callbackLink(caseId: string): string {
-    const base = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+    const base = config.publicBaseUrl;
     return `${base}/h5/callbacks/${caseId}`;
   }
 

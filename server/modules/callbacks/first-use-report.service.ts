@@ -52,8 +52,8 @@ export function createFirstUseReportService(deps: {
   // A misconfigured list of rule documents fails at start, not in front of the regulator.
   const ruleDocuments = parseManagementRules(config.CALLBACK_MANAGEMENT_RULES);
   const calendar = workingCalendar(config.PUBLIC_HOLIDAYS, config.MAKE_UP_WORKDAYS);
-  const optIn = listSetting(config.CALLBACK_OPT_IN_PRODUCTS);
-  const platformUrl = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+  const optIn = config.callbackOptInProducts;
+  const platformUrl = config.publicBaseUrl;
 
   async function gather(actor: Actor): Promise<FirstUseReportContent> {
     const now = clock.now();

@@ -54,7 +54,7 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
   const key = pii.deriveKey(SAMPLING_KEY_LABEL);
   const keyId = samplingKeyId(key);
   const defaultRate = formatRate(config.CALLBACK_SAMPLING_DEFAULT_RATE);
-  const platformBaseUrl = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+  const platformBaseUrl = config.publicBaseUrl;
 
   /** Everything the checklist reads about one callback. */
   async function loadRecords(conn: DbOrTrx, caseId: string): Promise<CaseRecords> {
@@ -298,7 +298,8 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
   async function listSamples(actor: Actor, f: { status?: SampleStatus; from?: Date; to?: Date; limit?: number } = {}) {
     requireRole(actor, ...READERS);
     // The status is derived, so it is filtered here; the period bounds what is read.
-    const rows = await repo.listSamples(db, { from: f.from, to: f.to, limit: 10_000 });
+    // Without a status filter nothing is dropped after reading, so only what is returned is read.
+    const rows = await repo.listSamples(db, { from: f.from, to: f.to, limit: f.status ? 10_000 : (f.limit ?? 100) });
     const out = rows
       .map((r) => ({
         sampleId: r.id,
