@@ -3,10 +3,10 @@
  *  - the shape of real business transactions: a few purchase journeys run in process, through the HTTP routes,
  *    and their events grouped by the transaction that wrote them (xmin): how many ledger entries one commit holds;
  *  - append_per_s: entries per second from queueing to integration into the tree with 1, 10 and 100 concurrent
- *    writers, each business transaction queueing its entries through queueLedgerEntry and committing (durably:
+ *    writers, each business transaction recording its events through recordEvent and committing (durably:
  *    synchronous_commit as the server has it) while the sequencer runs; measured for one entry per transaction and
- *    for the journey's mix, beside the commit ceiling of this machine: the same writers committing the same rows
- *    into a plain table, with no ledger;
+ *    for the journey's mix, beside the commit ceiling of this machine: the same writers committing the same event
+ *    rows with no ledger entry;
  *  - then fills the log to BENCH_LEDGER_ENTRIES (default 1,000,000) and measures on it:
  *  - verify_per_s: `wangbao ledger verify` (every entry re-hashed, every stored node, head and checkpoint checked);
  *  - raw_hash_per_s: folding the same entry bytes into the RFC 9162 root in memory on one thread, no database;
@@ -42,8 +42,7 @@ import { seedDemo } from '../server/demo.js';
 import { createLogger } from '../server/platform/logger.js';
 import { createLedgerService } from '../server/ledger/ledger.service.js';
 import { startSequencer } from '../server/ledger/sequencer.js';
-import { queueLedgerEntry } from '../server/ledger/entry.js';
-import { canonicalBytes } from '../server/ledger/canonical-json.js';
+import { recordEvent } from '../server/platform/events.js';
 import { defaultHashingThreads, verifyLedger } from '../server/ledger/verify.js';
 import { leafHash } from '../server/ledger/hash.js';
 import { MerkleFrontier } from '../server/ledger/merkle.js';
@@ -54,16 +53,14 @@ import { makePerson } from '../test/helpers/people.js';
 
 const WRITER_POOL = 25;
 
-/** One entry as business code queues it: a quote event, with the size of a real one. */
-function benchEntry(writer: number) {
+/** One event as business code records it: a quote, with the size of a real one. */
+function benchEvent(writer: number) {
   return {
-    id: newId('evt'),
-    type: 'quote.created',
-    at: new Date().toISOString(),
-    actor: { type: 'consumer', id: newId('csm') },
+    type: 'quote.created' as const,
+    at: new Date(),
+    actor: { type: 'consumer' as const, id: newId('csm') },
     subject: { type: 'quote', id: newId('quo') },
     payload: { productCode: 'ACCIDENT_1Y', productVersionId: 'pv_bench', premiumFen: 36_800, sumInsuredFen: 50_000_000, termYears: 1, paymentMode: 'single', writer },
-    textVersionId: null,
   };
 }
 
@@ -73,7 +70,7 @@ interface WriterJob {
   writers: number;
   /** Entries per transaction, cycled through: [1] for one each, or the journey's mix. */
   shape: number[];
-  /** 'ledger' queues through queueLedgerEntry; 'plain' inserts the same row into a table with no ledger. */
+  /** 'ledger' records events as business code does (recordEvent: the event and its ledger entry); 'plain' writes the same event row with no ledger. */
   target: 'ledger' | 'plain';
 }
 
@@ -90,12 +87,13 @@ async function writerProcess() {
           const n = job.shape[t % job.shape.length]!;
           await db.transaction().execute(async (trx) => {
             for (let k = 0; k < n; k++) {
-              const e = benchEntry(w);
-              if (job.target === 'ledger') await queueLedgerEntry(trx, e);
-              else {
-                const bytes = canonicalBytes({ v: 1, id: e.id, type: e.type, at: e.at, actor: e.actor, subject: e.subject, payload: e.payload, textVersion: null });
-                await sql`insert into bench_plain (entry_id, entry, ref_type, ref_id, queued_at) values (${e.id}, ${bytes}, ${e.subject.type}, ${e.subject.id}, ${new Date(e.at)})`.execute(trx);
-              }
+              const e = benchEvent(w);
+              if (job.target === 'ledger') await recordEvent(trx, e);
+              else
+                await trx
+                  .insertInto('events')
+                  .values({ id: newId('evt'), type: e.type, actor_type: e.actor.type, actor_id: e.actor.id, subject_type: e.subject.type, subject_id: e.subject.id, payload: JSON.stringify(e.payload), text_version_id: null, created_at: e.at })
+                  .execute();
             }
           });
           written += n;
@@ -188,7 +186,6 @@ async function main() {
   }
 
   // ---- Append.
-  await sql`create table bench_plain (seq bigserial primary key, entry_id text not null unique, entry bytea not null, ref_type text not null, ref_id text not null, queued_at timestamptz not null)`.execute(db);
   const children: ChildProcess[] = await Promise.all(
     Array.from({ length: PROCESSES }, () => {
       const child = fork(fileURLToPath(import.meta.url), ['writer'], {

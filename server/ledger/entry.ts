@@ -56,11 +56,3 @@ export async function ledgerQueueRow(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'te
   };
   return { entry_id: e.id, entry: canonicalBytes(entry), ref_type: e.subject.type, ref_id: e.subject.id, queued_at: new Date(e.at) };
 }
-
-/**
- * Queues an entry for the sequencer inside the caller's transaction: the entry commits or rolls back with the
- * change it records, and writers never wait on each other (no leaf index is taken here).
- */
-export async function queueLedgerEntry(db: DbOrTrx, e: Omit<LedgerEntry, 'v' | 'textVersion'> & { textVersionId: string | null }): Promise<void> {
-  await db.insertInto('ledger_queue').values(await ledgerQueueRow(db, e)).execute();
-}
