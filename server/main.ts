@@ -20,6 +20,8 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const demo = process.argv.includes('--demo');
+  // Decision 0007: npm scripts run the Node 24 binary from node_modules/.bin; say which one is serving.
+  logger.info({ node: process.version, execPath: process.execPath }, `wangbao starting on Node ${process.version}`);
 
   let embedded: EmbeddedDatabase | undefined;
   let url = config.DATABASE_URL;
