@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The closed set of error codes the API can answer with. Each code maps to one HTTP status and a message in
  * zh-CN and en; clients branch on `code`, never on the wording. Codes are stable: rename one and clients break.
@@ -95,15 +97,24 @@ export const errorCatalog = {
 export type ErrorCode = keyof typeof errorCatalog;
 export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
 
+
+const [firstCode, ...otherCodes] = errorCodes as [ErrorCode, ...ErrorCode[]];
+/** The closed set of codes as a schema, for clients that parse a problem body. */
+export const errorCode = z.enum([firstCode, ...otherCodes]);
+
+/** The problem body as a schema: the same shape as {@link Problem}. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: errorCode,
+    detail: z.string().optional(),
+    messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
+    errors: z.array(z.object({ path: z.string().optional(), code: z.string().optional(), message: z.string() })).optional(),
+    instance: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'An error answer (RFC 9457, application/problem+json); branch on `code`.' });
+
 /** The `application/problem+json` body (RFC 9457) every error answers with. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: ErrorCode;
-  detail?: string;
-  messages: { 'zh-CN': string; en: string };
-  /** Field-level findings, e.g. every missing disclosure item at publish. */
-  errors?: Array<{ path?: string; code?: string; message: string }>;
-  instance?: string;
-}
+export type Problem = z.infer<typeof problemSchema>;

@@ -4,10 +4,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { FastifySchema } from 'fastify';
+import { errorCatalog, type ErrorCode } from '@wangbao/contracts/errors';
 import type { Platform } from './platform/context.js';
 import { AppError, toProblem } from './platform/errors.js';
 import { resolveActor } from './platform/sessions.js';
@@ -25,6 +28,51 @@ declare module 'fastify' {
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
+
+/**
+ * The codes an operation can answer: the ones its shape implies (validation for any input, sign-in for a secured
+ * route, not found for a path with parameters, internal for all) and the ones the route names in `schema.errors`.
+ */
+export function errorCodesOf(schema: FastifySchema): ErrorCode[] {
+  const codes = new Set<ErrorCode>();
+  if (schema.body || schema.params || schema.querystring) codes.add('VALIDATION_FAILED');
+  if (schema.body) for (const c of ['MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(c);
+  if (Array.isArray(schema.security) && schema.security.length > 0) for (const c of ['UNAUTHENTICATED', 'SESSION_EXPIRED', 'FORBIDDEN'] as const) codes.add(c);
+  if (schema.params) codes.add('NOT_FOUND');
+  for (const c of schema.errors ?? []) codes.add(c);
+  codes.add('INTERNAL');
+  return [...codes];
+}
+
+/** The problem+json responses of an operation, one per HTTP status, each naming the codes it can carry. */
+function problemResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = errorCatalog[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: list.map((c) => `${c}: ${errorCatalog[c].en}`).join('; '),
+      content: {
+        'application/problem+json': {
+          schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: list } } }] },
+        },
+      },
+    };
+  }
+  return out;
+}
+
+/** The zod transform of fastify-type-provider-zod, then every operation's error responses from the catalogue. */
+const openApiTransform: typeof jsonSchemaTransform = (input) => {
+  const out = jsonSchemaTransform(input);
+  const schema = out.schema as (FastifySchema & { hide?: boolean; response?: Record<string, unknown> }) | undefined;
+  if (!schema || schema.hide) return out;
+  const { errors: _errors, ...documented } = schema;
+  return { ...out, schema: { ...documented, response: { ...documented.response, ...problemResponses(errorCodesOf(input.schema)) } } };
+};
 
 export async function buildApp(platform: Platform, services: Services, opts: { logger?: boolean } = {}): Promise<App> {
   const app = Fastify({
@@ -49,7 +97,8 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

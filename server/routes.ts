@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Platform } from './platform/context.js';
-import type { Services } from './services.js';
+import type { RouteOptions } from './http.js';
 import { ledgerRoutes } from './ledger/ledger.routes.js';
 import { paymentRoutes } from './modules/payments/payment.routes.js';
 import { consumerRoutes } from './modules/consumers/consumer.routes.js';
@@ -17,12 +16,9 @@ import { callbackReportRoutes } from './modules/callbacks/callback-reports.route
 import { verificationRoutes } from './modules/documents/verification.routes.js';
 import { documentRoutes } from './modules/documents/documents.routes.js';
 
-export interface RouteOptions {
-  services: Services;
-  platform: Platform;
-}
+export type { RouteOptions } from './http.js';
 
-/** Every module's routes, registered in this order. Each module adds its own line. */
+/** Every module's routes, registered in this order. Each module adds its own line. Only app.ts imports this file. */
 export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
   ledgerRoutes,
   consumerRoutes,

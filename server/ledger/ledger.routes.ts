@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import type { RouteOptions } from '../routes.js';
-import { DISPUTE_KINDS } from './records.service.js';
+import { idParam } from '@wangbao/contracts/common';
+import { openDisputeBody, policyNumberParam, saleRef, shredBody } from '@wangbao/contracts/console';
+import { consistencyProof, consistencyProofQuery, inclusionProof, inclusionProofQuery } from '@wangbao/contracts/public';
+import type { RouteOptions } from '../http.js';
 
 const tags = ['可回溯 ledger'];
 const b64 = (b: Buffer) => b.toString('base64');
-const count = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /**
  * The ledger's public face (M§33): anyone may fetch the signed checkpoint and proofs and check them with any
@@ -16,7 +16,6 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { ledger, replay, records } = services;
   const staffOnly = [{ bearer: [] }];
-  const sale = z.union([z.object({ applicationId: z.string().min(1).max(64) }), z.object({ policyNumber: z.string().min(1).max(32) })]);
 
   app.post(
     '/v1/console/disputes',
@@ -24,20 +23,22 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
       schema: {
         tags,
         security: staffOnly,
+        summary: 'Put a sale under dispute',
         description: "Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.",
-        body: z.intersection(sale, z.object({ kind: z.enum(DISPUTE_KINDS), reference: z.string().min(1).max(200) })),
+        body: openDisputeBody,
+        errors: ['CONFLICT'],
       },
     },
     async (req, reply) => reply.code(201).send(await records.openDispute(req.actor, req.body)),
   );
   app.post(
     '/v1/console/disputes/:id/end',
-    { schema: { tags, security: staffOnly, params: z.object({ id: z.string().min(1).max(64) }) } },
+    { schema: { tags, security: staffOnly, summary: 'End a dispute', params: idParam, errors: ['INVALID_STATE'] } },
     async (req) => records.endDispute(req.actor, req.params.id),
   );
   app.get(
     '/v1/console/records/retention',
-    { schema: { tags, security: staffOnly, description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: sale } },
+    { schema: { tags, security: staffOnly, summary: "A sale's retention", description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: saleRef } },
     async (req) => records.retentionOf(req.actor, req.query),
   );
   app.post(
@@ -46,8 +47,10 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
       schema: {
         tags,
         security: staffOnly,
+        summary: "Shred a sale's personal data after retention",
         description: "Crypto-shredding after retention (compliance officers): destroys the sale's data key; its ledger entries stay and still verify.",
-        body: z.intersection(sale, z.object({ reason: z.string().min(1).max(500) })),
+        body: shredBody,
+        errors: ['RETENTION_NOT_ENDED', 'RECORDS_SHREDDED'],
       },
     },
     async (req) => records.shredSale(req.actor, req.body),
@@ -55,18 +58,18 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
 
   app.get(
     '/v1/console/replay/applications/:id',
-    { schema: { tags, security: [{ bearer: [] }], description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: z.object({ id: z.string().min(1).max(64) }) } },
+    { schema: { tags, security: staffOnly, summary: 'Replay a sale by application', description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: idParam } },
     async (req) => replay.replay(req.actor, { applicationId: req.params.id }),
   );
   app.get(
     '/v1/console/replay/policies/:policyNumber',
-    { schema: { tags, security: [{ bearer: [] }], params: z.object({ policyNumber: z.string().min(1).max(32) }) } },
+    { schema: { tags, security: staffOnly, summary: 'Replay a sale by policy number', params: policyNumberParam } },
     async (req) => replay.replay(req.actor, { policyNumber: req.params.policyNumber }),
   );
 
   app.get(
     '/v1/ledger/checkpoint',
-    { schema: { tags, description: 'The latest signed checkpoint, in the C2SP signed-note format (text/plain).' } },
+    { schema: { tags, summary: 'The latest signed checkpoint', description: 'The latest signed checkpoint, in the C2SP signed-note format (text/plain).' } },
     async (_req, reply) => reply.type('text/plain; charset=utf-8').send((await ledger.latestCheckpoint()).note),
   );
   app.get(
@@ -74,8 +77,9 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
     {
       schema: {
         tags,
-        querystring: z.object({ index: count, treeSize: count.optional() }),
-        response: { 200: z.object({ index: z.number(), treeSize: z.number(), leafHash: z.string(), proof: z.array(z.string()), root: z.string() }) },
+        summary: 'An inclusion proof of one entry',
+        querystring: inclusionProofQuery,
+        response: { 200: inclusionProof },
       },
     },
     async (req) => {
@@ -88,8 +92,9 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
     {
       schema: {
         tags,
-        querystring: z.object({ from: count, to: count }),
-        response: { 200: z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()), rootFrom: z.string(), rootTo: z.string() }) },
+        summary: 'A consistency proof between two tree sizes',
+        querystring: consistencyProofQuery,
+        response: { 200: consistencyProof },
       },
     },
     async (req) => {

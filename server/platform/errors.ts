@@ -1,4 +1,4 @@
-import { errorCatalog, type ErrorCode, type Problem } from '../../contracts/errors.js';
+import { errorCatalog, type ErrorCode, type Problem } from '@wangbao/contracts/errors';
 
 export type ProblemItem = NonNullable<Problem['errors']>[number];
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
+import { consumerMe, consumerSession, signInBody, signInCodeBody, signInCodeSent } from '@wangbao/contracts/consumer';
+import { isoDates, type RouteOptions } from '../../http.js';
 import { AppError } from '../../platform/errors.js';
 
 export function bearerToken(req: FastifyRequest): string {
@@ -10,8 +10,6 @@ export function bearerToken(req: FastifyRequest): string {
   if (!token) throw new AppError('UNAUTHENTICATED');
   return token;
 }
-
-const phone = z.string().trim().min(1).max(20).describe('Mainland China mobile number, 11 digits');
 
 /** Consumer sign-in by phone and SMS code (M§33). */
 export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
@@ -24,11 +22,12 @@ export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
       schema: {
         tags,
         summary: 'Send a sign-in code by SMS',
-        body: z.object({ phone }).strict(),
-        response: { 202: z.object({ expiresAt: z.date(), maskedPhone: z.string() }) },
+        body: signInCodeBody,
+        response: { 202: signInCodeSent },
+        errors: ['OTP_RESEND_TOO_SOON', 'RATE_LIMITED'],
       },
     },
-    async (req, reply) => reply.status(202).send(await services.consumers.requestSignInCode(req.actor, req.body)),
+    async (req, reply) => reply.status(202).send(isoDates(await services.consumers.requestSignInCode(req.actor, req.body))),
   );
 
   app.post(
@@ -37,11 +36,12 @@ export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
       schema: {
         tags,
         summary: 'Sign in with phone and SMS code',
-        body: z.object({ phone, code: z.string().trim().regex(/^\d{6}$/) }).strict(),
-        response: { 201: z.object({ token: z.string(), consumerId: z.string(), expiresAt: z.date() }) },
+        body: signInBody,
+        response: { 201: consumerSession },
+        errors: ['OTP_INVALID', 'OTP_EXPIRED', 'OTP_TOO_MANY_ATTEMPTS'],
       },
     },
-    async (req, reply) => reply.status(201).send(await services.consumers.signIn(req.actor, req.body)),
+    async (req, reply) => reply.status(201).send(isoDates(await services.consumers.signIn(req.actor, req.body))),
   );
 
   app.delete(
@@ -60,9 +60,9 @@ export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
         tags,
         summary: 'The signed-in consumer (phone masked)',
         security: [{ bearer: [] }],
-        response: { 200: z.object({ consumerId: z.string(), maskedPhone: z.string(), since: z.date() }) },
+        response: { 200: consumerMe },
       },
     },
-    async (req) => services.consumers.me(req.actor),
+    async (req) => isoDates(await services.consumers.me(req.actor)),
   );
 };

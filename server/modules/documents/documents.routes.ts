@@ -1,27 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { idParam } from '../../../contracts/sales.js';
-import type { RouteOptions } from '../../routes.js';
+import { idParam } from '@wangbao/contracts/common';
+import { invoiceList } from '@wangbao/contracts/consumer';
+import { documentCertificates } from '@wangbao/contracts/public';
+import type { RouteOptions } from '../../http.js';
 
 const tags = ['电子保单与发票 documents'];
 const security = [{ bearer: [] }];
-
-const invoiceView = z.object({
-  id: z.string(),
-  kind: z.enum(['blue', 'red']).describe('blue: the invoice of a premium payment; red (红字发票): negative, offsets a blue one when premium goes back'),
-  invoiceNumber: z.string(),
-  offsetsInvoiceNumber: z.string().nullable().describe('for a red invoice, the blue invoice it offsets'),
-  issuedAt: z.string(),
-  amountFen: z.number(),
-  amountExclTaxFen: z.number(),
-  taxRateBp: z.number(),
-  taxFen: z.number(),
-  taxExempt: z.boolean(),
-  itemName: z.string(),
-  sellerName: z.string(),
-  sellerTaxId: z.string(),
-});
 
 /** A PDF answer: the file name in RFC 6266 form so Chinese names survive, and the content hash for the record. */
 function pdfReply(reply: import('fastify').FastifyReply, d: { fileName: string; pdf: Buffer; content_hash: string; version: number }) {
@@ -41,12 +26,12 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
 
   app.get(
     '/v1/policies/:id/e-policy',
-    { schema: { tags, security, description: 'The signed e-policy PDF (PAdES), latest version; generated on demand if the job has not yet.', params: idParam } },
+    { schema: { tags, security, summary: 'Download the e-policy (PDF)', errors: ['DOCUMENT_NOT_READY', 'RECORDS_SHREDDED'], description: 'The signed e-policy PDF (PAdES), latest version; generated on demand if the job has not yet.', params: idParam } },
     async (req, reply) => pdfReply(reply, await documents.downloadEPolicy(req.actor, req.params.id)),
   );
   app.get(
     '/v1/policies/:id/invoices',
-    { schema: { tags, security, params: idParam, response: { 200: z.object({ items: z.array(invoiceView) }) } } },
+    { schema: { tags, security, summary: "A policy's invoices", params: idParam, response: { 200: invoiceList } } },
     async (req) => ({ items: await documents.listInvoices(req.actor, req.params.id) }),
   );
   app.get(
@@ -54,29 +39,16 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
     {
       schema: {
         tags,
+        summary: 'The certificates that sign documents',
         description: 'The certificates that sign e-policies, invoices and reports (PEM), signing certificate first: import the last into a PDF viewer to check a signature on your own.',
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                role: z.enum(['signing', 'issuer']),
-                subjectCommonName: z.string().nullable(),
-                sha256: z.string(),
-                notBefore: z.string(),
-                notAfter: z.string(),
-                isCa: z.boolean(),
-                pem: z.string(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: documentCertificates },
       },
     },
     async () => ({ items: documents.signingCertificates() }),
   );
   app.get(
     '/v1/invoices/:id/pdf',
-    { schema: { tags, security, description: 'The signed invoice PDF.', params: idParam } },
+    { schema: { tags, security, summary: 'Download an invoice (PDF)', description: 'The signed invoice PDF.', params: idParam, errors: ['DOCUMENT_NOT_READY'] } },
     async (req, reply) => pdfReply(reply, await documents.downloadInvoice(req.actor, req.params.id)),
   );
 };

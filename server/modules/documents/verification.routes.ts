@@ -1,32 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import type { RouteOptions } from '../../routes.js';
+import { verificationAnswer, verificationBody, verifyPageQuery } from '@wangbao/contracts/public';
+import type { RouteOptions } from '../../http.js';
 import type { VerificationService } from './verification.service.js';
 
 const tags = ['验真 verification'];
-
-const verificationAnswer = z.object({
-  genuine: z.boolean(),
-  checkedAt: z.string(),
-  policy: z
-    .object({
-      policyNumber: z.string(),
-      insurer: z.string(),
-      productName: z.string(),
-      filingNumber: z.string(),
-      standing: z.enum(['in_force', 'not_yet_effective', 'expired', 'cancelled']),
-      inForce: z.boolean(),
-      effectiveDate: z.string(),
-      endDate: z.string(),
-      issuedDate: z.string(),
-      cancelledDate: z.string().nullable(),
-      policyholder: z.string(),
-    })
-    .nullable(),
-  ledger: z.object({ leafIndex: z.number(), entry: z.string(), proof: z.array(z.string()), checkpoint: z.string() }).nullable(),
-});
-const question = z.object({ policyNumber: z.string().min(1).max(40), code: z.string().min(1).max(20) });
 
 const STANDING_ZH = { in_force: '有效', not_yet_effective: '尚未生效', expired: '已满期', cancelled: '已解除' } as const;
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -66,9 +44,11 @@ export const verificationRoutes: FastifyPluginAsync<RouteOptions> = async (fasti
     {
       schema: {
         tags,
+        summary: 'Verify a policy by its number and verification code',
         description: 'Is this policy genuine and in force? An unknown number and a wrong code get the same answer.',
-        body: question,
+        body: verificationBody,
         response: { 200: verificationAnswer },
+        errors: ['RATE_LIMITED'],
       },
     },
     async (req) => verification.verify({ policyNumber: req.body.policyNumber, code: req.body.code, client: req.ip }),
@@ -76,7 +56,7 @@ export const verificationRoutes: FastifyPluginAsync<RouteOptions> = async (fasti
 
   app.get(
     '/verify',
-    { schema: { tags, description: 'The page the QR code on a policy opens (zh-CN HTML).', querystring: z.object({ n: z.string().min(1).max(40), c: z.string().min(1).max(20) }) } },
+    { schema: { tags, summary: 'The verification page (HTML)', description: 'The page the QR code on a policy opens (zh-CN HTML).', querystring: verifyPageQuery } },
     async (req, reply) => {
       try {
         const r = await verification.verify({ policyNumber: req.query.n, code: req.query.c, client: req.ip });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
+import { smsOutbox, smsOutboxQuery } from '@wangbao/contracts/dev';
+import { isoDates, type RouteOptions } from '../../http.js';
 import { readDevOutbox } from './dev-sms.provider.js';
 
 /**
@@ -17,14 +17,10 @@ export const devSmsRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
       schema: {
         tags: ['development'],
         summary: 'Recent messages of the development SMS outbox for one phone (not in production)',
-        querystring: z.object({ phone: z.string().trim().regex(/^\+?\d{6,15}$/), limit: z.coerce.number().int().min(1).max(50).default(10) }),
-        response: {
-          200: z.object({
-            items: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: z.date() })),
-          }),
-        },
+        querystring: smsOutboxQuery,
+        response: { 200: smsOutbox },
       },
     },
-    async (req) => ({ items: await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit) }),
+    async (req) => ({ items: isoDates(await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit)) }),
   );
 };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
+import { gatewayOrder, gatewayTxnParam, merchantOrderParam, payerInputBody } from '@wangbao/contracts/dev';
+import { isoDates, type RouteOptions } from '../../http.js';
 import { AppError } from '../../platform/errors.js';
 import { formatYuan } from '../../platform/money.js';
-import { isDevPaymentGateway, payerInputSchema, type GatewayTxnView } from './dev-gateway.provider.js';
+import { isDevPaymentGateway, type GatewayTxnView } from './dev-gateway.provider.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -77,18 +77,6 @@ function paidPage(t: GatewayTxnView): string {
   );
 }
 
-const txnViewSchema = z.object({
-  txnId: z.string(),
-  merchantOrderId: z.string(),
-  status: z.enum(['pending', 'paid', 'refunded', 'closed']),
-  amountFen: z.number().int(),
-  refundedFen: z.number().int(),
-  payeeAccountNo: z.string(),
-  createdAt: z.date(),
-  expiresAt: z.date().nullable(),
-  paidAt: z.date().nullable(),
-});
-
 /**
  * The development gateway's own HTTP surface: the payment page a consumer is sent to, the form it posts, and a
  * query API. It stands in for an external system, so it is registered only outside production.
@@ -103,7 +91,7 @@ export const devGatewayRoutes: FastifyPluginAsync<RouteOptions> = async (fastify
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  const params = z.object({ id: z.string().min(1).max(64) });
+  const params = gatewayTxnParam;
 
   app.get('/dev-gateway/pay/:id', { schema: { hide: true, params } }, async (req, reply) => {
     const t = await gateway.describeTransaction(req.params.id);
@@ -111,12 +99,12 @@ export const devGatewayRoutes: FastifyPluginAsync<RouteOptions> = async (fastify
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(payPage(t, platform.config.PREMIUM_ACCOUNT_NAME));
   });
 
-  app.post('/dev-gateway/pay/:id', { schema: { hide: true, params, body: payerInputSchema } }, async (req, reply) => {
+  app.post('/dev-gateway/pay/:id', { schema: { hide: true, params, body: payerInputBody } }, async (req, reply) => {
     const t = await gateway.pay(req.params.id, req.body);
     if (req.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) {
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(paidPage(t));
     }
-    return reply.send({ txnId: t.txnId, merchantOrderId: t.merchantOrderId, status: t.status, paidAt: t.paidAt });
+    return reply.send(isoDates({ txnId: t.txnId, merchantOrderId: t.merchantOrderId, status: t.status, paidAt: t.paidAt }));
   });
 
   app.get(
@@ -124,14 +112,14 @@ export const devGatewayRoutes: FastifyPluginAsync<RouteOptions> = async (fastify
     {
       schema: {
         hide: true,
-        params: z.object({ merchantOrderId: z.string().min(1).max(64) }),
-        response: { 200: z.object({ merchantOrderId: z.string(), transactions: z.array(txnViewSchema) }) },
+        params: merchantOrderParam,
+        response: { 200: gatewayOrder },
       },
     },
     async (req) => {
       const transactions = await gateway.listTransactions(req.params.merchantOrderId);
       if (transactions.length === 0) throw new AppError('NOT_FOUND', 'The gateway holds no transaction for this order');
-      return { merchantOrderId: req.params.merchantOrderId, transactions };
+      return { merchantOrderId: req.params.merchantOrderId, transactions: isoDates(transactions) };
     },
   );
 };

@@ -1,32 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
-
-const paymentOrderResponse = z.object({
-  id: z.string(),
-  applicationId: z.string(),
-  status: z.enum(['pending', 'paid', 'refused', 'expired']),
-  amountFen: z.number().int(),
-  payee: z.object({ accountName: z.string(), accountNo: z.string() }),
-  payUrl: z.string().nullable(),
-  expiresAt: z.date(),
-  paidAt: z.date().nullable(),
-  refusedAt: z.date().nullable(),
-  refusedReason: z.string().nullable(),
-  expiredAt: z.date().nullable(),
-  payerAccountMasked: z.string().nullable(),
-  refunds: z.array(
-    z.object({
-      id: z.string(),
-      amountFen: z.number().int(),
-      reason: z.string(),
-      status: z.enum(['requested', 'completed', 'failed']),
-      requestedAt: z.date(),
-      completedAt: z.date().nullable(),
-    }),
-  ),
-});
+import { idParam } from '@wangbao/contracts/common';
+import { paymentOrderView } from '@wangbao/contracts/consumer';
+import { gatewayNotificationAck, gatewayNotificationBody } from '@wangbao/contracts/public';
+import { isoDates, type RouteOptions } from '../../http.js';
 
 /** Payment routes: the gateway's notification endpoint and the consumer's order view. */
 export const paymentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
@@ -44,8 +21,9 @@ export const paymentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         schema: {
           tags: ['payments'],
           summary: 'Payment notification from the development gateway (Ed25519-signed, idempotent)',
-          body: z.string().max(65_536),
-          response: { 200: z.object({ result: z.literal('success') }) },
+          body: gatewayNotificationBody,
+          response: { 200: gatewayNotificationAck },
+          errors: ['PAYMENT_NOTIFICATION_INVALID', 'CONFLICT'],
         },
       },
       async (req) => {
@@ -62,10 +40,10 @@ export const paymentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         tags: ['payments'],
         summary: "The consumer's own payment order",
         security: [{ bearer: [] }],
-        params: z.object({ id: z.string().min(1).max(64) }),
-        response: { 200: paymentOrderResponse },
+        params: idParam,
+        response: { 200: paymentOrderView },
       },
     },
-    async (req) => payments.getOrder(req.actor, req.params.id),
+    async (req) => isoDates(await payments.getOrder(req.actor, req.params.id)),
   );
 };

@@ -1,91 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
+import {
+  productDefinitionBody,
+  productDraftCreated,
+  productDraftRevised,
+  productVersionCheck,
+  productVersionList,
+  productVersionResult,
+  versionParams,
+} from '@wangbao/contracts/console';
+import { productCodeParam, productList, productPage, productSummary } from '@wangbao/contracts/public';
+import { isoDates, type RouteOptions } from '../../http.js';
 import { disclosureSections, questionnaireItemKey } from './disclosure.js';
-import { isNewTypeLine, paymentModes, productDefinitionSchema, productLines, relationships } from './product.js';
+import { isNewTypeLine } from './product.js';
 import type { ProductVersionView } from './product.service.js';
 import { premiumFrom } from './rating.js';
 
-const productSummary = z.object({
-  code: z.string(),
-  productVersionId: z.string(),
-  version: z.number().int(),
-  clauseName: z.string(),
-  promotionalName: z.string(),
-  line: z.enum(productLines),
-  newType: z.boolean(),
-  riskLevel: z.number().int(),
-  coverSummary: z.array(z.string()),
-  termOptionsYears: z.array(z.number().int()),
-  entryAge: z.object({ min: z.number().int(), max: z.number().int() }),
-  /** The lowest premium per installment, for “from ¥…”. */
-  premiumFrom: z.object({ premiumFen: z.number().int(), paymentMode: z.enum(paymentModes) }).nullable(),
-});
-
-const consumerProduct = z.object({
-  productVersionId: z.string(),
-  code: z.string(),
-  version: z.number().int(),
-  clauseName: z.string(),
-  promotionalName: z.string(),
-  productNameFontSizePx: z.number().nullable(),
-  insurer: z.object({ name: z.string(), unifiedSocialCreditCode: z.string().optional(), servicePhone: z.string().optional() }),
-  regulatory: z.object({ kind: z.enum(['approval', 'filing']), number: z.string(), clauseCode: z.string() }),
-  line: z.enum(productLines),
-  newType: z.boolean(),
-  riskLevel: z.number().int(),
-  termOptionsYears: z.array(z.number().int()),
-  paymentModes: z.array(z.enum(paymentModes)),
-  sumInsuredOptionsFen: z.array(z.number().int()),
-  entryAge: z.object({ min: z.number().int(), max: z.number().int() }),
-  insuredRelationships: z.array(z.enum(relationships)),
-  coolingOffDays: z.number().int(),
-  waitingPeriodDays: z.number().int(),
-  effectiveAfterDays: z.number().int(),
-  faceVerificationRequired: z.boolean(),
-  /** M§17(2): new-type products only; shown bold, no smaller than the product name. */
-  uncertaintyStatement: z.object({ text: z.string(), bold: z.boolean(), fontSizePx: z.number(), textVersionId: z.string().nullable() }).nullable(),
-  coverage: z.object({ items: z.array(z.object({ name: z.string(), description: z.string() })), textVersionId: z.string().nullable() }),
-  /** M§14: 责任免除 are always highlighted. */
-  exclusions: z.object({ items: z.array(z.string()), highlight: z.literal(true), textVersionId: z.string().nullable() }),
-  paymentMethods: z.array(z.string()),
-  /** The needs the product serves, matched against the suitability answers (M§17). */
-  servesNeeds: z.array(z.string()),
-  /** Every part of the page in order, each with the text version the consumer is shown. */
-  sections: z.array(z.object({ key: z.string(), title: z.string(), content: z.string(), highlight: z.boolean(), textVersionId: z.string().nullable() })),
-  questionnaires: z.array(
-    z.object({
-      code: z.string(),
-      kind: z.enum(['health', 'occupation', 'suitability', 'risk_tolerance']),
-      title: z.string(),
-      items: z.array(
-        z.object({
-          code: z.string(),
-          text: z.string(),
-          textVersionId: z.string().nullable(),
-          /** Suitability options carry the need and the income band they declare; scores and underwriting outcomes do not leave the server. */
-          options: z.array(z.object({ code: z.string(), label: z.string(), need: z.string().optional(), annualIncomeFen: z.number().int().optional() })),
-        }),
-      ),
-    }),
-  ),
-  textVersions: z.record(z.string(), z.string()),
-});
-
-const versionParams = z.object({ code: z.string().min(1).max(64), version: z.coerce.number().int().min(1).max(1_000_000) });
-const versionStatus = z.enum(['draft', 'published', 'withdrawn']);
-const versionResult = z.object({
-  productVersionId: z.string(),
-  code: z.string(),
-  version: z.number().int(),
-  status: versionStatus,
-  publishedAt: z.date().nullable(),
-  withdrawnAt: z.date().nullable(),
-  textVersions: z.record(z.string(), z.string()),
-});
-
-function toSummary(v: ProductVersionView): z.infer<typeof productSummary> {
+function toSummary(v: ProductVersionView): z.input<typeof productSummary> {
   const d = v.definition;
   return {
     code: v.code,
@@ -104,7 +36,7 @@ function toSummary(v: ProductVersionView): z.infer<typeof productSummary> {
 }
 
 /** The consumer-facing page of the version on sale: every M§14 item, with the text version of each part. */
-export function toConsumerProduct(v: ProductVersionView): z.infer<typeof consumerProduct> {
+export function toConsumerProduct(v: ProductVersionView): z.input<typeof productPage> {
   const d = v.definition;
   const tv = (key: string) => v.textVersions[key] ?? null;
   const newType = isNewTypeLine(d.line);
@@ -157,14 +89,14 @@ export function toConsumerProduct(v: ProductVersionView): z.infer<typeof consume
   };
 }
 
-function toVersionResult(v: ProductVersionView): z.infer<typeof versionResult> {
+function toVersionResult(v: ProductVersionView): z.input<typeof productVersionResult> {
   return {
     productVersionId: v.productVersionId,
     code: v.code,
     version: v.version,
     status: v.status,
-    publishedAt: v.publishedAt,
-    withdrawnAt: v.withdrawnAt,
+    publishedAt: v.publishedAt?.toISOString() ?? null,
+    withdrawnAt: v.withdrawnAt?.toISOString() ?? null,
     textVersions: v.textVersions,
   };
 }
@@ -176,7 +108,7 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
 
   app.get(
     '/v1/products',
-    { schema: { tags: ['products'], summary: 'Products on sale', response: { 200: z.object({ items: z.array(productSummary) }) } } },
+    { schema: { tags: ['products'], summary: 'Products on sale', response: { 200: productList } } },
     async () => ({ items: (await products.listOnSale()).map(toSummary) }),
   );
 
@@ -186,8 +118,9 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
       schema: {
         tags: ['products'],
         summary: 'The full disclosure of the version on sale (M§14, M§17)',
-        params: z.object({ code: z.string().min(1).max(64) }),
-        response: { 200: consumerProduct },
+        params: productCodeParam,
+        response: { 200: productPage },
+        errors: ['PRODUCT_NOT_ON_SALE'],
       },
     },
     async (req) => toConsumerProduct(await products.getOnSale(req.params.code)),
@@ -200,29 +133,11 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         tags: ['console'],
         summary: 'Every product version',
         security: [{ bearer: [] }],
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                productVersionId: z.string(),
-                code: z.string(),
-                version: z.number().int(),
-                status: versionStatus,
-                clauseName: z.string(),
-                promotionalName: z.string(),
-                line: z.enum(productLines),
-                definitionHash: z.string(),
-                createdAt: z.date(),
-                publishedAt: z.date().nullable(),
-                withdrawnAt: z.date().nullable(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: productVersionList },
       },
     },
     async (req) => ({
-      items: (await products.listVersions(req.actor)).map((v) => ({
+      items: (await products.listVersions(req.actor)).map((v) => isoDates({
         productVersionId: v.productVersionId,
         code: v.code,
         version: v.version,
@@ -245,8 +160,9 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         tags: ['console'],
         summary: 'Draft a product version (a new product or the next version of a code)',
         security: [{ bearer: [] }],
-        body: productDefinitionSchema,
-        response: { 201: z.object({ productId: z.string(), productVersionId: z.string(), version: z.number().int() }) },
+        body: productDefinitionBody,
+        response: { 201: productDraftCreated },
+        errors: ['CONFLICT'],
       },
     },
     async (req, reply) => reply.status(201).send(await products.createVersion(req.actor, req.body)),
@@ -260,8 +176,9 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         summary: 'Replace the definition of a draft (a published version never changes)',
         security: [{ bearer: [] }],
         params: versionParams,
-        body: productDefinitionSchema,
-        response: { 200: z.object({ productVersionId: z.string(), version: z.number().int() }) },
+        body: productDefinitionBody,
+        response: { 200: productDraftRevised },
+        errors: ['PRODUCT_VERSION_PUBLISHED', 'CONFLICT'],
       },
     },
     async (req) => products.reviseDraft(req.actor, req.params.code, req.params.version, req.body),
@@ -275,7 +192,7 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         summary: 'Every problem that would stop this version from being published',
         security: [{ bearer: [] }],
         params: versionParams,
-        response: { 200: z.object({ publishable: z.boolean(), problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })) }) },
+        response: { 200: productVersionCheck },
       },
     },
     async (req) => {
@@ -292,7 +209,8 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         summary: 'Publish a draft after the M§14 / M§17 check; withdraws the version on sale',
         security: [{ bearer: [] }],
         params: versionParams,
-        response: { 200: versionResult },
+        response: { 200: productVersionResult },
+        errors: ['INVALID_STATE', 'CONFLICT', 'PRODUCT_DISCLOSURE_INCOMPLETE', 'PRODUCT_LINE_NOT_ONLINE', 'PRODUCT_NEW_TYPE_RULES'],
       },
     },
     async (req) => toVersionResult(await products.publishVersion(req.actor, req.params.code, req.params.version)),
@@ -306,7 +224,8 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         summary: 'Take a published version off sale',
         security: [{ bearer: [] }],
         params: versionParams,
-        response: { 200: versionResult },
+        response: { 200: productVersionResult },
+        errors: ['INVALID_STATE', 'CONFLICT'],
       },
     },
     async (req) => toVersionResult(await products.withdrawVersion(req.actor, req.params.code, req.params.version)),

@@ -1,34 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
-import { paymentModes } from '../products/product.js';
-import type { Quote } from './quote.service.js';
-
-const quoteInput = z.object({
-  productCode: z.string().min(1).max(64),
-  insuredBirthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
-  insuredGender: z.enum(['M', 'F']),
-  termYears: z.number().int().min(1).max(100),
-  paymentMode: z.enum(paymentModes),
-  sumInsuredFen: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-});
-
-const quoteResponse = z.object({
-  id: z.string(),
-  productCode: z.string(),
-  productVersionId: z.string(),
-  productVersion: z.number().int(),
-  options: quoteInput.extend({ insuredAge: z.number().int(), quotedOn: z.string() }),
-  /** Premium per installment, in fen. */
-  premiumFen: z.number().int(),
-  cashValues: z.array(z.object({ policyYear: z.number().int(), cashValueFen: z.number().int() })),
-  expiresAt: z.date(),
-  createdAt: z.date(),
-  expired: z.boolean(),
-});
-
-const toResponse = (q: Quote): z.infer<typeof quoteResponse> => q;
+import { idParam } from '@wangbao/contracts/common';
+import { quoteBody, quoteView } from '@wangbao/contracts/public';
+import { isoDates, type RouteOptions } from '../../http.js';
 
 /** Premium quotes: anyone may quote, signed in or not. */
 export const quoteRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
@@ -41,11 +15,12 @@ export const quoteRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
       schema: {
         tags: ['quotes'],
         summary: 'Quote a premium from the rating table of the version on sale',
-        body: quoteInput,
-        response: { 201: quoteResponse },
+        body: quoteBody,
+        response: { 201: quoteView },
+        errors: ['PRODUCT_NOT_ON_SALE', 'QUOTE_OPTION_INVALID', 'AGE_OUT_OF_RANGE'],
       },
     },
-    async (req, reply) => reply.status(201).send(toResponse(await quotes.createQuote(req.actor, req.body))),
+    async (req, reply) => reply.status(201).send(isoDates(await quotes.createQuote(req.actor, req.body))),
   );
 
   app.get(
@@ -54,10 +29,10 @@ export const quoteRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
       schema: {
         tags: ['quotes'],
         summary: 'A quote; `expired` tells whether it may still start an application',
-        params: z.object({ id: z.string().min(1).max(64) }),
-        response: { 200: quoteResponse },
+        params: idParam,
+        response: { 200: quoteView },
       },
     },
-    async (req) => toResponse(await quotes.getQuote(req.params.id)),
+    async (req) => isoDates(await quotes.getQuote(req.params.id)),
   );
 };

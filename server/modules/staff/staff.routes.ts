@@ -1,11 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { RouteOptions } from '../../routes.js';
-import { staffRoles } from '../../platform/actor.js';
+import { createStaffBody, staffCreated, staffMe, staffSession, staffSignInBody } from '@wangbao/contracts/console';
+import { isoDates, type RouteOptions } from '../../http.js';
 import { bearerToken } from '../consumers/consumer.routes.js';
-
-const role = z.enum(staffRoles);
 
 /** Staff sign-in with password and TOTP, and account creation by the security administrator (M§38, 等保三级). */
 export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
@@ -18,8 +15,9 @@ export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
       schema: {
         tags,
         summary: 'Sign in with username, password and TOTP code',
-        body: z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256), totp: z.string().trim().min(1).max(10) }).strict(),
-        response: { 201: z.object({ token: z.string(), staffId: z.string(), roles: z.array(role) }) },
+        body: staffSignInBody,
+        response: { 201: staffSession },
+        errors: ['CREDENTIALS_INVALID', 'ACCOUNT_LOCKED', 'RATE_LIMITED'],
       },
     },
     async (req, reply) =>
@@ -42,12 +40,10 @@ export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
         tags,
         summary: 'The signed-in staff member',
         security: [{ bearer: [] }],
-        response: {
-          200: z.object({ staffId: z.string(), username: z.string(), displayName: z.string(), roles: z.array(role), lastLoginAt: z.date().nullable() }),
-        },
+        response: { 200: staffMe },
       },
     },
-    async (req) => services.staff.me(req.actor),
+    async (req) => isoDates(await services.staff.me(req.actor)),
   );
 
   app.post(
@@ -57,15 +53,9 @@ export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
         tags,
         summary: 'Create a staff account (security administrator); the TOTP secret is shown once',
         security: [{ bearer: [] }],
-        body: z
-          .object({
-            username: z.string().trim().min(1).max(64),
-            displayName: z.string().trim().min(1).max(50),
-            password: z.string().min(1).max(256),
-            roles: z.array(role).min(1).max(staffRoles.length),
-          })
-          .strict(),
-        response: { 201: z.object({ staffId: z.string(), totpSecret: z.string(), otpauthUrl: z.string() }) },
+        body: createStaffBody,
+        response: { 201: staffCreated },
+        errors: ['PASSWORD_TOO_WEAK', 'STAFF_USERNAME_TAKEN', 'ADMIN_ROLES_NOT_SEPARATE'],
       },
     },
     async (req, reply) => reply.status(201).send(await services.staff.createStaff(req.actor, req.body)),

@@ -1,15 +1,14 @@
 import { z } from 'zod';
+import { calendarDate, id, limitQuery } from '../common.js';
 
 /** Request shapes of callback quality sampling (抽检), figures and the first-use report (CB, requirements §2.7). */
 
-const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
-const id = z.string().min(1).max(64);
-
 export const periodQuery = z.object({ from: calendarDate, to: calendarDate });
 
+export const reworkOutcomes = ['callback_redone', 'evidence_supplemented', 'problem_case_opened', 'not_possible'] as const;
 export const sampleStatuses = ['awaiting_review', 'passed', 'rework_open', 'awaiting_re_review', 'failed_closed'] as const;
 
-export const samplingRuleBody = z.object({
+const samplingRuleBodyFields = z.object({
   /** null or absent: every channel. */
   channel: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/).nullable().optional(),
   /** null or absent: every product. */
@@ -25,10 +24,10 @@ export const sampleListQuery = z.object({
   status: z.enum(sampleStatuses).optional(),
   from: calendarDate.optional(),
   to: calendarDate.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: limitQuery,
 });
 
-export const sampleReviewBody = z.object({
+const sampleReviewBodyFields = z.object({
   /** The latest review this one follows; null for the first. */
   previousReviewId: id.nullable(),
   items: z
@@ -42,11 +41,12 @@ export const sampleReviewBody = z.object({
 
 export const reworkListQuery = z.object({ open: z.enum(['true', 'false']).optional() });
 
-export const reworkCompletionBody = z.object({
-  outcome: z.enum(['callback_redone', 'evidence_supplemented', 'problem_case_opened', 'not_possible']),
+const reworkCompletionBodyFields = z.object({
+  outcome: z.enum(reworkOutcomes),
   note: z.string().trim().min(1).max(2_000),
   /** An attempt, recording or receipt, problem case or task of the same callback that the rework produced. */
   referenceId: id.nullable().optional(),
 });
-
-export const idParam = z.object({ id });
+export const samplingRuleBody = samplingRuleBodyFields.meta({ id: 'SamplingRule' });
+export const sampleReviewBody = sampleReviewBodyFields.meta({ id: 'SampleReview' });
+export const reworkCompletionBody = reworkCompletionBodyFields.meta({ id: 'ReworkCompletion' });
