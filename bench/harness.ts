@@ -18,6 +18,8 @@ export interface BenchServer {
   child: ChildProcess;
   /** The next IPC message of this type from the server process. */
   waitFor<T>(type: string): Promise<T>;
+  /** The server process's user+system CPU time so far, in milliseconds (its own count, not wall time). */
+  cpuMs(): Promise<number>;
   /** Stops the server, drops the database, stops the embedded PostgreSQL if one was started. */
   stop(): Promise<void>;
 }
@@ -61,6 +63,12 @@ export async function startBenchServer(opts: { dbPrefix: string; poolSize: numbe
     base: `http://127.0.0.1:${port}`,
     child,
     waitFor,
+    async cpuMs() {
+      const reply = waitFor<{ user: number; system: number }>('cpu');
+      child.send({ type: 'cpu' });
+      const { user, system } = await reply;
+      return (user + system) / 1000;
+    },
     async stop() {
       child.send({ type: 'stop' });
       await new Promise((r) => child.on('exit', r));

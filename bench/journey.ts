@@ -2,7 +2,7 @@
  * npm run bench:journey — N full purchase journeys (sign-in to issued policy) at concurrency C, over HTTP, against
  * the real server in a child process on PostgreSQL. Prints per-step latencies, policies per second, a TPC-B-like
  * baseline through the server's own pool, the ratio of journey write requests per second to it, and the server's
- * peak RSS. Step latencies are per HTTP call. Last line: one JSON object.
+ * peak RSS, and the server process's user+system CPU time per issued policy. Step latencies are per HTTP call. Last line: one JSON object.
  *
  *   BENCH_JOURNEYS=1000 BENCH_CONCURRENCY=32 DATABASE_URL=postgres://… npm run bench:journey
  */
@@ -31,6 +31,7 @@ const products = [
 const stepTimes: Record<string, number[]> = {};
 let done = 0;
 let failed = 0;
+const cpu0 = await server.cpuMs();
 const t0 = performance.now();
 let next = 0;
 await Promise.all(
@@ -51,6 +52,7 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - t0) / 1000;
+const cpuMs = (await server.cpuMs()) - cpu0;
 const mem = rssOf(child.pid!);
 child.send({ type: 'baseline', seconds: 10, concurrency: C });
 const { tps: baselineTps } = await waitFor<{ tps: number }>('baseline');
@@ -65,6 +67,7 @@ for (const [k, xs] of Object.entries(stepTimes)) {
 }
 const writeRate = writes / seconds;
 console.log(`journeys: ${done} issued, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}`);
+console.log(`server CPU ${(cpuMs / 1000).toFixed(1)} s user+system, ${done ? (cpuMs / done).toFixed(1) : '-'} ms per issued policy`);
 console.log(`server RSS now ${mem.rssMb} MB, peak ${mem.hwmMb} MB; write requests ${writes} (${writeRate.toFixed(0)}/s); baseline ${baselineTps.toFixed(0)} tps`);
 console.log(
   JSON.stringify({
@@ -75,6 +78,7 @@ console.log(
     baseline_tps: Math.round(baselineTps),
     ratio: Math.round((writeRate / baselineTps) * 1000) / 1000,
     rss_mb: mem.hwmMb,
+    server_cpu_ms_per_policy: done ? Math.round((cpuMs / done) * 10) / 10 : null,
     journeys: done,
     failed,
     concurrency: C,

@@ -66,6 +66,8 @@ async function baseline(seconds: number, concurrency: number): Promise<number> {
 }
 
 process.on('message', async (msg: { type: string; seconds?: number; concurrency?: number }) => {
+  // The server's own user+system CPU time (every thread of the process, libuv's pool included), in microseconds.
+  if (msg.type === 'cpu') process.send!({ type: 'cpu', ...process.cpuUsage() });
   if (msg.type === 'baseline') {
     const tps = await baseline(msg.seconds ?? 10, msg.concurrency ?? 16);
     process.send!({ type: 'baseline', tps });

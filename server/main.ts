@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { loadConfig } from './config.js';
 import { createDb } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
@@ -15,6 +16,25 @@ import { retentionReport } from './ledger/retention.js';
 /** A minute-cron job drains its backlog for at most this long, then leaves the rest to the next tick. */
 const JOB_BUDGET_MS = 45_000;
 
+/** Fails, naming the setting to change, when another program listens on the server's address. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE' || e.code === 'EACCES'
+          ? new Error(
+              `PORT ${port} on ${host} is ${e.code === 'EADDRINUSE' ? 'already in use by another program' : 'not open to this user'} (${e.code}). ` +
+                `Set PORT to a free port (for example PORT=${port + 1} npm start), or stop the program that holds it.`,
+            )
+          : e,
+      ),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /** boot: config → database → services → http → listen; and back down in reverse on SIGINT/SIGTERM. */
 async function main() {
   const config = loadConfig();
@@ -23,11 +43,22 @@ async function main() {
   // Decision 0007: npm scripts run the Node 24 binary from node_modules/.bin; say which one is serving.
   logger.info({ node: process.version, execPath: process.execPath }, `wangbao starting on Node ${process.version}`);
 
+  // A taken port is found now, not after the database has started and migrated.
+  await assertPortFree(config.HOST, config.PORT);
+
   let embedded: EmbeddedDatabase | undefined;
+  // A signal during the start stops what has started so far; once serving, `shutdown` below takes over.
+  let stop = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'stopping before the server was ready');
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   let url = config.DATABASE_URL;
   if (!url) {
     logger.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'DATABASE_URL not set: starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: (m) => logger.debug(m) });
+    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: (m) => logger.debug(m), ownSignals: true });
     url = embedded.url;
   }
   const { db } = createDb(url, config.DATABASE_POOL_SIZE);
@@ -102,12 +133,22 @@ async function main() {
       await db.destroy();
       await providers.db.destroy();
       await embedded?.stop();
-    } finally {
+      logger.info('stopped');
       process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  stop = shutdown;
+  // npm runs a script through `sh -c`: a process manager's SIGTERM or SIGINT to npm reaches that shell, which ends
+  // without passing it on. The server then has a new parent; it takes that as the signal to stop.
+  const parent = process.ppid;
+  if (parent > 1) {
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown('parent exited');
+    }, 250).unref();
+  }
 
   await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: '/docs', openapi: '/openapi.json' }, 'wangbao is serving');

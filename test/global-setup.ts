@@ -44,8 +44,11 @@ export async function setup(project: TestProject) {
   await admin.query(`create database ${template}`);
   await admin.end();
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: withDatabase(adminUrl, template), max: 1 }) }) });
-  await migrateToLatest(db);
-  await db.destroy();
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
   project.provide('adminUrl', adminUrl);
   project.provide('templateDatabase', template);
 }

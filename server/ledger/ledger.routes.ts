@@ -73,6 +73,42 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
     async (_req, reply) => reply.type('text/plain; charset=utf-8').send((await ledger.latestCheckpoint()).note),
   );
   app.get(
+    '/v1/ledger/public-key',
+    {
+      schema: {
+        tags,
+        summary: "The ledger's public key, for auditors to pin",
+        description:
+          'The key that signs every checkpoint: its algorithm, its SubjectPublicKeyInfo PEM (openssl reads it) and its C2SP signed-note ' +
+          'key ID and verifier key. Keep it from a first fetch (or from the filing that publishes it) and check later checkpoints and ' +
+          'evidence bundles against the kept copy, not against a key that comes with them.',
+        response: {
+          200: z.object({
+            origin: z.string(),
+            hash: z.enum(['sha256', 'sm3']),
+            algorithm: z.enum(['ed25519', 'sm2']),
+            keyName: z.string(),
+            keyId: z.string().regex(/^[0-9a-f]{8}$/),
+            publicKeyPem: z.string(),
+            verifierKey: z.string(),
+          }),
+        },
+      },
+    },
+    async () => {
+      const v = ledger.verifier;
+      return {
+        origin: ledger.origin,
+        hash: ledger.suite,
+        algorithm: v.algorithm,
+        keyName: v.name,
+        keyId: v.keyHash.toString(16).padStart(8, '0'),
+        publicKeyPem: v.publicKeyPem,
+        verifierKey: v.vkey,
+      };
+    },
+  );
+  app.get(
     '/v1/ledger/proofs/inclusion',
     {
       schema: {

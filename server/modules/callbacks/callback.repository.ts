@@ -325,6 +325,7 @@ export function mediaOfCase(db: DbOrTrx, caseId: string) {
     .select(['callback_media.id', 'callback_media.kind', 'callback_media.sha256', 'callback_media_blobs.media_type', 'callback_media_blobs.size_bytes', 'callback_media.uploaded_by', 'callback_media.uploaded_at'])
     .where('callback_media.case_id', '=', caseId)
     .orderBy('callback_media.uploaded_at')
+    .orderBy('callback_media.id')
     .execute();
 }
 
@@ -417,6 +418,7 @@ export function offersOfPolicy(db: DbOrTrx, policyId: string) {
     ])
     .where('callback_refund_offers.policy_id', '=', policyId)
     .orderBy('callback_refund_offers.offered_at')
+    .orderBy('callback_refund_offers.id')
     .execute();
 }
 

@@ -221,23 +221,23 @@ export function answersOfCase(db: DbOrTrx, caseId: string) {
 }
 
 export function displaysOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_item_displays').select(['attempt_id', 'task_id', 'item_code', 'text_version_id', 'displayed_at']).where('case_id', '=', caseId).execute();
+  return db.selectFrom('callback_item_displays').select(['attempt_id', 'task_id', 'item_code', 'text_version_id', 'displayed_at']).where('case_id', '=', caseId).orderBy('displayed_at').orderBy('id').execute();
 }
 
 export function identityChecksOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_identity_checks').select(['attempt_id', 'method', 'result', 'checked_at']).where('case_id', '=', caseId).execute();
+  return db.selectFrom('callback_identity_checks').select(['attempt_id', 'method', 'result', 'checked_at']).where('case_id', '=', caseId).orderBy('checked_at').orderBy('id').execute();
 }
 
 export async function problemAnswerIdsOfCase(db: DbOrTrx, caseId: string): Promise<string[]> {
-  return (await db.selectFrom('callback_problems').select('answer_id').where('case_id', '=', caseId).execute()).map((r) => r.answer_id);
+  return (await db.selectFrom('callback_problems').select('answer_id').where('case_id', '=', caseId).orderBy('answer_id').execute()).map((r) => r.answer_id);
 }
 
 export function tasksOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_tasks').select(['id', 'status']).where('case_id', '=', caseId).execute();
+  return db.selectFrom('callback_tasks').select(['id', 'status']).where('case_id', '=', caseId).orderBy('id').execute();
 }
 
 export function mediaOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_media').select(['id', 'kind', 'uploaded_at']).where('case_id', '=', caseId).orderBy('uploaded_at').execute();
+  return db.selectFrom('callback_media').select(['id', 'kind', 'uploaded_at']).where('case_id', '=', caseId).orderBy('uploaded_at').orderBy('id').execute();
 }
 
 export function finalRecordOfCase(db: DbOrTrx, caseId: string) {

@@ -36,7 +36,7 @@ export function findParties(db: DbOrTrx, applicationId: string) {
 }
 
 export function findConsents(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('consents').selectAll().where('application_id', '=', applicationId).execute();
+  return db.selectFrom('consents').selectAll().where('application_id', '=', applicationId).orderBy('given_at').orderBy('id').execute();
 }
 
 export function findDisplay(db: DbOrTrx, applicationId: string, textVersionId: string) {
@@ -66,15 +66,15 @@ export function findLatestAnswers(db: DbOrTrx, applicationId: string) {
 }
 
 export function findVerifications(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('identity_verifications').selectAll().where('application_id', '=', applicationId).orderBy('verified_at').execute();
+  return db.selectFrom('identity_verifications').selectAll().where('application_id', '=', applicationId).orderBy('verified_at').orderBy('id').execute();
 }
 
 export function findSignatures(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('signatures').selectAll().where('application_id', '=', applicationId).execute();
+  return db.selectFrom('signatures').selectAll().where('application_id', '=', applicationId).orderBy('signed_at').orderBy('id').execute();
 }
 
 export function findDecisions(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('underwriting_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').execute();
+  return db.selectFrom('underwriting_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').orderBy('id').execute();
 }
 
 /**
