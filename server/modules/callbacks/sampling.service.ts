@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import { callbackItems } from './callback-texts.js';
 import {
   applicableRate,

@@ -12,7 +12,7 @@ import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { openCheckpoint } from '../../ledger/checkpoint.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';

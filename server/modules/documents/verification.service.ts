@@ -5,7 +5,7 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { maskName, type PiiCipher } from '../../platform/pii.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

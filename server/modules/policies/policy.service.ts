@@ -9,7 +9,7 @@ import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
 import { assertTransition } from '../sales/application.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import * as salesRepo from '../sales/application.repository.js';
 import type { PaymentPort } from '../sales/ports.js';
 import { assertPolicyTransition, computePolicyDates, coolingOffRefund, formatPolicyNumber } from './policy.js';

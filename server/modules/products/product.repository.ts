@@ -74,6 +74,16 @@ export async function findVersionById(db: DbOrTrx, id: string): Promise<ProductV
     .executeTakeFirst();
 }
 
+/** The facts of one version the other modules read (see loadProductVersion). */
+export function findVersionFacts(db: DbOrTrx, id: string) {
+  return db
+    .selectFrom('product_versions')
+    .innerJoin('products', 'products.id', 'product_versions.product_id')
+    .select(['product_versions.id', 'product_versions.version', 'product_versions.status', 'product_versions.definition', 'products.code'])
+    .where('product_versions.id', '=', id)
+    .executeTakeFirst();
+}
+
 export async function findPublished(db: DbOrTrx, productId: string): Promise<ProductVersionRow | undefined> {
   return db
     .selectFrom('product_versions')

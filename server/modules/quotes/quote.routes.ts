@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { RouteOptions } from '../../routes.js';
-import { paymentModes } from '../products/product.js';
+import { paymentModes } from '../products/index.js';
 import type { Quote } from './quote.service.js';
 
 const quoteInput = z.object({

@@ -6,9 +6,9 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
-import type { PaymentMode } from '../products/product.js';
-import type { ProductService } from '../products/product.service.js';
-import { cashValueTable, priceQuote } from '../products/rating.js';
+import type { PaymentMode } from '../products/index.js';
+import type { ProductService } from '../products/index.js';
+import { cashValueTable, priceQuote } from '../products/index.js';
 import * as repo from './quote.repository.js';
 
 export interface QuoteInput {

@@ -13,15 +13,6 @@ export function lockApplication(db: DbOrTrx, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export function findProductVersion(db: DbOrTrx, id: string) {
-  return db
-    .selectFrom('product_versions')
-    .innerJoin('products', 'products.id', 'product_versions.product_id')
-    .select(['product_versions.id', 'product_versions.version', 'product_versions.status', 'product_versions.definition', 'products.code'])
-    .where('product_versions.id', '=', id)
-    .executeTakeFirst();
-}
-
 export function findQuote(db: DbOrTrx, id: string) {
   return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -13,7 +13,7 @@ import type { FaceProvider } from '../../platform/providers.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
 import { parseIdNumber } from '../identity/id-number.js';
 import { recordIdentityVerification } from '../identity/identity-verification.js';
-import type { ProductDefinition } from '../products/product.js';
+import type { ProductDefinition } from '../products/index.js';
 import {
   assertActiveConsent,
   assertBeneficiaries,
@@ -28,7 +28,7 @@ import {
 } from './application.js';
 import * as repo from './application.repository.js';
 import { consentText } from './consent-texts.js';
-import { loadProductVersion } from './product-versions.js';
+import { findProductVersion, loadProductVersion } from '../products/index.js';
 import type { OtpPort } from './ports.js';
 
 export interface PersonInput {
@@ -117,7 +117,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const quote = await repo.findQuote(db, input.quoteId);
     if (!quote) throw new AppError('NOT_FOUND', 'No such quote');
     if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED');
-    const pv = await repo.findProductVersion(db, quote.product_version_id);
+    const pv = await findProductVersion(db, quote.product_version_id);
     if (!pv || pv.status !== 'published') throw new AppError('PRODUCT_NOT_ON_SALE');
     const definition = pv.definition as ProductDefinition;
     const options = quote.options as { insuredBirthDate: string; insuredGender: 'M' | 'F'; termYears: number; paymentMode: string; sumInsuredFen: number };

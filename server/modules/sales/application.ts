@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { AppError } from '../../platform/errors.js';
-import { NEW_TYPE_LINES, type PaymentMode, type ProductDefinition, type Questionnaire } from '../products/product.js';
+import { NEW_TYPE_LINES, type PaymentMode, type ProductDefinition, type Questionnaire } from '../products/index.js';
 
 /** An application's life: collected, then underwritten, signed, paid, issued. */
 export const applicationStatuses = ['draft', 'referred', 'declined', 'awaiting_signature', 'awaiting_payment', 'issued'] as const;

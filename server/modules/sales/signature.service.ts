@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.js';
 import { formatYuan } from '../../platform/money.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
 import { registerTextVersion, sha256Hex } from '../../platform/text-versions.js';
-import type { ProductDefinition } from '../products/product.js';
+import type { ProductDefinition } from '../products/index.js';
 import { assertTransition } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication, OTP_PURPOSE_INSURED } from './application.service.js';

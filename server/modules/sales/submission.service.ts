@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import type { PaymentMode } from '../products/product.js';
+import type { PaymentMode } from '../products/index.js';
 import { underwrite } from '../underwriting/underwriting.js';
 import { assertTransition, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
 import * as repo from './application.repository.js';

@@ -6,7 +6,7 @@ import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
 import { assertTransition } from '../sales/application.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import * as repo from '../sales/application.repository.js';
 
 /** The underwriter's queue: referred applications wait here; a decision needs the underwriter role and reasons (M§18). */

@@ -1,4 +1,4 @@
-import type { ProductDefinition, ProductLine } from '../products/product.js';
+import type { ProductDefinition, ProductLine } from '../products/index.js';
 import { findOption, type QuestionAnswer } from '../sales/application.js';
 
 export type UnderwritingOutcome = 'accept' | 'decline' | 'refer';
