@@ -137,16 +137,7 @@ export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<
   return db.selectFrom('refunds').selectAll().where('status', '=', 'requested').orderBy('requested_at').limit(limit).execute();
 }
 
-export async function findApplicationOwner(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('applications').select(['id', 'consumer_id', 'status']).where('id', '=', applicationId).executeTakeFirst();
-}
-
-export async function findPolicyholder(db: DbOrTrx, applicationId: string) {
-  return db
-    .selectFrom('parties')
-    .select(['id', 'name_cipher', 'id_number_index'])
-    .where('application_id', '=', applicationId)
-    .where('role', '=', 'policyholder')
-    .orderBy('position')
-    .executeTakeFirst();
+/** The paid order of an application: the premium a cancellation returns. Throws when there is none. */
+export async function findPaidOrderOf(db: DbOrTrx, applicationId: string): Promise<Pick<PaymentOrderRow, 'id' | 'amount_fen'>> {
+  return db.selectFrom('payment_orders').select(['id', 'amount_fen']).where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirstOrThrow();
 }

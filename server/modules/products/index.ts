@@ -12,6 +12,7 @@ export {
   LONG_TERM_ONLY_LINES,
   CASH_VALUE_LINES,
   isNewTypeLine,
+  findOption,
   paymentModes,
   genders,
   relationships,
@@ -22,6 +23,7 @@ export {
   type Questionnaire,
   type Disclosure,
   type ProductDefinition,
+  type QuestionAnswer,
 } from './product.js';
 export { priceQuote, cashValueTable, premiumFrom, type QuoteOptions } from './rating.js';
 export { demoProducts, seedDemoProducts } from './demo-products.js';

@@ -24,3 +24,8 @@ export async function findQuote(db: DbOrTrx, id: string) {
     .where('quotes.id', '=', id)
     .executeTakeFirst();
 }
+
+/** The quote row alone, as the sale reads it. */
+export async function findQuoteRecord(db: DbOrTrx, id: string) {
+  return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
+}

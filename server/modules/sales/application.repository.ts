@@ -13,10 +13,6 @@ export function lockApplication(db: DbOrTrx, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export function findQuote(db: DbOrTrx, id: string) {
-  return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function insertApplication(db: DbOrTrx, row: NewRow<'applications'>, parties: NewRow<'parties'>[]) {
   await db.insertInto('applications').values(row).execute();
   if (parties.length) await db.insertInto('parties').values(parties).execute();
@@ -86,4 +82,20 @@ export async function existingSumInsured(db: DbOrTrx, insuredIdIndex: string, li
          and a.status in ('referred', 'awaiting_signature', 'awaiting_payment') and pv.definition->>'line' = ${line}
     ) x`.execute(db);
   return Number(r.rows[0]?.total ?? 0);
+}
+
+/** The policyholder's party of an application (the first when several were ever recorded). */
+export function findPolicyholder(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', 'policyholder').orderBy('position').executeTakeFirst();
+}
+
+/** awaiting_payment → issued; answers false when another change won. */
+export async function markIssued(db: DbOrTrx, applicationId: string, at: { paidAt: Date; issuedAt: Date }): Promise<boolean> {
+  const r = await db
+    .updateTable('applications')
+    .set({ status: 'issued', paid_at: at.paidAt, issued_at: at.issuedAt })
+    .where('id', '=', applicationId)
+    .where('status', '=', 'awaiting_payment')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

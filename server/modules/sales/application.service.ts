@@ -29,6 +29,8 @@ import {
 import * as repo from './application.repository.js';
 import { consentText } from './consent-texts.js';
 import { findProductVersion, loadProductVersion } from '../products/index.js';
+import { findConsumerById } from '../consumers/index.js';
+import { findQuoteRecord } from '../quotes/index.js';
 import type { OtpPort } from './ports.js';
 
 export interface PersonInput {
@@ -109,12 +111,12 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const consumer = requireConsumer(actor);
     const now = clock.now();
     // The session proves the consumer holds the policyholder's phone; the SMS check of M§33 then goes to it.
-    const signedInWith = await db.selectFrom('consumers').select('phone_index').where('id', '=', consumer.id).executeTakeFirst();
+    const signedInWith = await findConsumerById(db, consumer.id);
     if (signedInWith?.phone_index !== pii.blindIndex('phone', input.policyholder.phone))
       throw new AppError('VALIDATION_FAILED', "The policyholder's phone must be the phone you signed in with", [
         { path: 'policyholder.phone', code: 'not_signed_in_phone', message: 'not the phone of this session' },
       ]);
-    const quote = await repo.findQuote(db, input.quoteId);
+    const quote = await findQuoteRecord(db, input.quoteId);
     if (!quote) throw new AppError('NOT_FOUND', 'No such quote');
     if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED');
     const pv = await findProductVersion(db, quote.product_version_id);
