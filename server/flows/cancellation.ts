@@ -3,7 +3,7 @@ import type { Db, Trx } from '../db/database.js';
 import type { Actor } from '../platform/actor.js';
 import type { Clock } from '../platform/clock.js';
 import type { CallbackService } from '../modules/callbacks/index.js';
-import { findPaidOrderOf, type PaymentService } from '../modules/payments/index.js';
+import { findPaidOrder, type PaymentService } from '../modules/payments/index.js';
 import { assertCancellable, cancellationReasons, type CancellationReason, type PolicyService } from '../modules/policies/index.js';
 
 export interface CancellationFlowDeps {
@@ -36,7 +36,8 @@ export function createCancellationFlow(deps: CancellationFlowDeps) {
     const rule = cancellationReasons[input.reason];
     const p = await policies.lockPolicy(trx, input.policyId, input.owner);
     assertCancellable(p, input.reason, input.at);
-    const order = await findPaidOrderOf(trx, p.application_id);
+    const order = await findPaidOrder(trx, p.application_id);
+    if (!order) throw new Error(`Policy ${p.id} has no paid order`);
     const { costFen, refundFen } = rule.refund({ premiumFen: p.premium_fen, paidFen: order.amount_fen, configuredCostFen: config.COOLING_OFF_COST_FEN });
     const refund = await payments.refundOrder(trx, { orderId: order.id, policyId: p.id, amountFen: refundFen, reason: rule.refundReason });
     const cancellationId = await policies.recordCancellation(trx, actor, {

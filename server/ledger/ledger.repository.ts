@@ -285,6 +285,18 @@ export async function insertCheckpoint(db: DbOrTrx, row: NewRow<'ledger_checkpoi
   await db.insertInto('ledger_checkpoints').values(row).onConflict((oc) => oc.column('tree_size').doNothing()).execute();
 }
 
+/** The sequenced leaf of the (first) event of `type` about one subject; undefined until it is sequenced. */
+export function findLeafOfEvent(db: DbOrTrx, subject: { type: string; id: string }, type: string) {
+  return db
+    .selectFrom('ledger_leaves')
+    .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
+    .select(['ledger_leaves.leaf_index', 'ledger_leaves.entry'])
+    .where('events.subject_type', '=', subject.type)
+    .where('events.subject_id', '=', subject.id)
+    .where('events.type', '=', type)
+    .executeTakeFirst();
+}
+
 export function findLeafByEntryId(db: DbOrTrx, entryId: string) {
   return db.selectFrom('ledger_leaves').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
 }

@@ -6,6 +6,8 @@ import { AppError } from '../../platform/errors.js';
 import { maskName, type PiiCipher } from '../../platform/pii.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { loadProductVersion } from '../products/index.js';
+import { findPolicyByNumber } from '../policies/index.js';
+import { findPolicyholder } from '../sales/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -44,7 +46,7 @@ export type PolicyStanding = 'in_force' | 'not_yet_effective' | 'expired' | 'can
  * inclusion proof of its issuance; an unknown number and a wrong code get the very same answer, and attempts are
  * limited per client and per number, so numbers cannot be enumerated and codes cannot be guessed.
  */
-export function createVerificationService(deps: { db: Db; clock: Clock; pii: PiiCipher; ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof'>; limits: VerificationLimits }) {
+export function createVerificationService(deps: { db: Db; clock: Clock; pii: PiiCipher; ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof' | 'leafOfEvent'>; limits: VerificationLimits }) {
   const { db, clock, pii, ledger, limits } = deps;
   const codeKey = pii.deriveKey('wangbao/policy-verification/v1');
   const attemptKey = pii.deriveKey('wangbao/verification-attempts/v1');
@@ -77,11 +79,7 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     const numberKey = keyOf('number', policyNumber);
     await assertWithinLimits(clientKey, numberKey, now);
 
-    const policy = await db
-      .selectFrom('policies')
-      .select(['id', 'policy_number', 'application_id', 'product_version_id', 'status', 'effective_date', 'end_date', 'issued_at', 'cancelled_at'])
-      .where('policy_number', '=', policyNumber)
-      .executeTakeFirst();
+    const policy = await findPolicyByNumber(db, policyNumber);
     // The code is always computed and compared, found or not, so both answers take the same work.
     const expected = Buffer.from(codeFor(policyNumber));
     const given = Buffer.from(normaliseCode(input.code).padEnd(expected.length).slice(0, expected.length));
@@ -91,7 +89,8 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     if (!genuine || !policy) return { genuine: false as const, checkedAt: now.toISOString(), policy: null, ledger: null };
 
     const pv = (await loadProductVersion(db, policy.product_version_id))!;
-    const holder = await db.selectFrom('parties').select('name_cipher').where('application_id', '=', policy.application_id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+    const holder = await findPolicyholder(db, policy.application_id);
+    if (!holder) throw new Error(`Policy ${policy.policy_number} has no policyholder`);
     const today = shanghaiDate(now);
     const standing: PolicyStanding =
       policy.status !== 'in_force' ? 'cancelled' : today < policy.effective_date ? 'not_yet_effective' : today > policy.end_date ? 'expired' : 'in_force';
@@ -117,14 +116,7 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
 
   /** The issuance entry of a policy and the latest checkpoint, once that checkpoint covers it (seals it); else null. */
   async function sealedIssuance(policyId: string) {
-    const leaf = await db
-      .selectFrom('ledger_leaves')
-      .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
-      .select(['ledger_leaves.leaf_index', 'ledger_leaves.entry'])
-      .where('events.subject_type', '=', 'policy')
-      .where('events.subject_id', '=', policyId)
-      .where('events.type', '=', 'policy.issued')
-      .executeTakeFirst();
+    const leaf = await ledger.leafOfEvent({ type: 'policy', id: policyId }, 'policy.issued');
     if (!leaf) return null;
     let checkpoint;
     try {

@@ -137,7 +137,7 @@ export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<
   return db.selectFrom('refunds').selectAll().where('status', '=', 'requested').orderBy('requested_at').limit(limit).execute();
 }
 
-/** The paid order of an application: the premium a cancellation returns. Throws when there is none. */
-export async function findPaidOrderOf(db: DbOrTrx, applicationId: string): Promise<Pick<PaymentOrderRow, 'id' | 'amount_fen'>> {
-  return db.selectFrom('payment_orders').select(['id', 'amount_fen']).where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirstOrThrow();
+/** The paid order of an application (at most one: a paid order issues the application's policy). */
+export async function findPaidOrder(db: DbOrTrx, applicationId: string): Promise<PaymentOrderRow | undefined> {
+  return db.selectFrom('payment_orders').selectAll().where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
 }

@@ -22,6 +22,10 @@ export function findPolicy(db: DbOrTrx, id: string): Promise<PolicyRow | undefin
   return db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export function findPolicyByNumber(db: DbOrTrx, policyNumber: string): Promise<PolicyRow | undefined> {
+  return db.selectFrom('policies').selectAll().where('policy_number', '=', policyNumber).executeTakeFirst();
+}
+
 /** Locks the policy row: changes of one policy are decided one at a time. */
 export function lockPolicy(db: DbOrTrx, id: string): Promise<PolicyRow | undefined> {
   return db.selectFrom('policies').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
