@@ -9,7 +9,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { sha256Hex } from '../../platform/text-versions.js';
-import { renderDocument } from '../documents/pdf-render.js';
+import { renderDocument } from '../documents/index.js';
 import type { ProductDefinition } from '../products/index.js';
 import { isNewTypeLine } from '../products/index.js';
 import { callbackBasis, requiredIdentityMethods } from './callback.js';

@@ -20,7 +20,7 @@ import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
 import { certificateToPem } from './certificates.js';
-import type { DocumentEngine } from './index.js';
+import type { DocumentEngine } from './engine.js';
 import type { VerificationService } from './verification.service.js';
 import { sha256Hex } from '../../platform/text-versions.js';
 
