@@ -1,7 +1,5 @@
 import type { Platform } from './platform/context.js';
 import { createLedgerService } from './ledger/ledger.service.js';
-import { createReplayService } from './ledger/replay.service.js';
-import { createRecordsService } from './ledger/records.service.js';
 import { createDocumentService, createVerificationService, documentEngineFromConfig } from './modules/documents/index.js';
 import { createPaymentService, type CompleteSale } from './modules/payments/index.js';
 import { createOtpService } from './modules/identity/index.js';
@@ -13,6 +11,7 @@ import { createPolicyService } from './modules/policies/index.js';
 import { createProductService } from './modules/products/index.js';
 import { createQuoteService } from './modules/quotes/index.js';
 import { createCallbackReportServices, createCallbackService } from './modules/callbacks/index.js';
+import { createRecordsService, createReplayService } from './modules/records/index.js';
 import { createPurchaseFlow } from './flows/purchase.js';
 import { createCancellationFlow } from './flows/cancellation.js';
 

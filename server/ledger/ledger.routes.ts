@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteOptions } from '../routes.js';
-import { DISPUTE_KINDS } from './records.service.js';
+import { DISPUTE_KINDS } from '../modules/records/index.js';
 
 const tags = ['可回溯 ledger'];
 const b64 = (b: Buffer) => b.toString('base64');

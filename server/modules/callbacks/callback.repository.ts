@@ -465,3 +465,21 @@ export async function paidPremiumOf(db: DbOrTrx, applicationId: string): Promise
   const r = await db.selectFrom('payment_orders').select('amount_fen').where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
   return r?.amount_fen ?? 0;
 }
+
+/** The callback records of one policy's sale, as the records module traces them: its cases, their problems and samples. */
+export async function callbackRefsOfPolicy(db: DbOrTrx, policyId: string): Promise<{ caseIds: string[]; problemIds: string[]; sampleIds: string[] }> {
+  const caseIds = (await db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute()).map((c) => c.id);
+  if (!caseIds.length) return { caseIds, problemIds: [], sampleIds: [] };
+  const [problems, samples] = await Promise.all([
+    db.selectFrom('callback_problems').select('id').where('case_id', 'in', caseIds).execute(),
+    db.selectFrom('callback_samples').select('id').where('case_id', 'in', caseIds).execute(),
+  ]);
+  return { caseIds, problemIds: problems.map((p) => p.id), sampleIds: samples.map((s) => s.id) };
+}
+
+/** The applications (all, or among those named) whose policy has a callback case. */
+export async function applicationsWithCallback(db: DbOrTrx, applicationIds?: string[]): Promise<Set<string>> {
+  let q = db.selectFrom('callback_cases').select('application_id');
+  if (applicationIds) q = q.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
+  return new Set((await q.execute()).map((c) => c.application_id));
+}

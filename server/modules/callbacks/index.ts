@@ -6,3 +6,4 @@
 export { createCallbackService, type CallbackService } from './callback.service.js';
 export { createCallbackReportServices } from './callback-reports.service.js';
 export type { CancelForMisselling } from './ports.js';
+export { callbackRefsOfPolicy, applicationsWithCallback } from './callback.repository.js';

@@ -4,3 +4,4 @@ export { parseIdNumber, assertIdMatches, isValidIdNumber, isValidSocialCreditCod
 export { recordIdentityVerification } from './identity-verification.js';
 export { createDevSmsProvider, readDevOutbox } from './dev-sms.provider.js';
 export { createDevFaceProvider } from './dev-face.provider.js';
+export { listChallengeIdsFor } from './otp.repository.js';

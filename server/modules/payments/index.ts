@@ -12,4 +12,4 @@ export {
   type RefusalReason,
   type NotificationOutcome,
 } from './payment.service.js';
-export { findOrder, findRefund, findPaidOrder, type PaymentOrderRow, type RefundRow } from './payment.repository.js';
+export { findOrder, findRefund, findPaidOrder, listOrderIdsOf, type PaymentOrderRow, type RefundRow } from './payment.repository.js';

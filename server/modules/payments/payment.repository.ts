@@ -141,3 +141,8 @@ export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<
 export async function findPaidOrder(db: DbOrTrx, applicationId: string): Promise<PaymentOrderRow | undefined> {
   return db.selectFrom('payment_orders').selectAll().where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
 }
+
+/** The ids of every payment order of an application. */
+export async function listOrderIdsOf(db: DbOrTrx, applicationId: string): Promise<string[]> {
+  return (await db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute()).map((o) => o.id);
+}

@@ -57,3 +57,14 @@ export async function insertCancellation(db: DbOrTrx, row: NewRow<'cancellations
 export function findCancellation(db: DbOrTrx, policyId: string): Promise<CancellationRow | undefined> {
   return db.selectFrom('cancellations').selectAll().where('policy_id', '=', policyId).executeTakeFirst();
 }
+
+export function findPolicyByApplication(db: DbOrTrx, applicationId: string): Promise<PolicyRow | undefined> {
+  return db.selectFrom('policies').selectAll().where('application_id', '=', applicationId).executeTakeFirst();
+}
+
+/** Term and termination facts of every policy (or of the applications named), for retention. */
+export function listPolicyTerms(db: DbOrTrx, applicationIds?: string[]) {
+  let q = db.selectFrom('policies').select(['policy_number', 'application_id', 'term_years', 'end_date', 'cancelled_at']);
+  if (applicationIds) q = q.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
+  return q.execute();
+}

@@ -99,3 +99,18 @@ export async function markIssued(db: DbOrTrx, applicationId: string, at: { paidA
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/**
+ * Applications never issued (all, or among those named), each with the time of its last recorded event. An
+ * application is issued in the transaction that issues its policy, so these are the sales without a policy.
+ */
+export function listUnissuedActivity(db: DbOrTrx, applicationIds?: string[]) {
+  let q = db
+    .selectFrom('applications')
+    .leftJoin('events', (j) => j.onRef('events.subject_id', '=', 'applications.id').on('events.subject_type', '=', 'application'))
+    .select((eb) => ['applications.id', 'applications.created_at', eb.fn.max('events.created_at').as('last_at')])
+    .where('applications.status', '<>', 'issued')
+    .groupBy(['applications.id', 'applications.created_at']);
+  if (applicationIds) q = q.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
+  return q.execute();
+}

@@ -24,5 +24,6 @@ export {
   findParties,
   findPolicyholder,
   findLatestAnswers,
+  listUnissuedActivity,
   markIssued as markApplicationIssued,
 } from './application.repository.js';
