@@ -5,8 +5,19 @@ import { createPaymentService, type CompleteSale } from './modules/payments/inde
 import { createOtpService } from './modules/identity/index.js';
 import { createConsumerService } from './modules/consumers/index.js';
 import { createStaffService } from './modules/staff/index.js';
-import { createApplicationService, createCheckoutService, createSignatureService, createSubmissionService } from './modules/sales/index.js';
-import { createUnderwritingService } from './modules/underwriting/underwriting.service.js';
+import {
+  createApplicationService,
+  createCheckoutService,
+  createSignatureService,
+  createSubmissionService,
+  decideReferred,
+  findApplication,
+  findLatestAnswers,
+  findParties,
+  listReferred,
+  lockApplication,
+} from './modules/sales/index.js';
+import { createUnderwritingService } from './modules/underwriting/index.js';
 import { createPolicyService } from './modules/policies/index.js';
 import { createProductService } from './modules/products/index.js';
 import { createQuoteService } from './modules/quotes/index.js';
@@ -87,7 +98,12 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     submissions: createSubmissionService({ db, clock, pii }),
     signatures: createSignatureService({ db, clock, pii, otp }),
     checkout: createCheckoutService({ db, clock, pii, payments }),
-    underwriting: createUnderwritingService({ db, clock, pii }),
+    underwriting: createUnderwritingService({
+      db,
+      clock,
+      pii,
+      applications: { listReferred, findApplication, lockApplication, findParties, findLatestAnswers, decideReferred },
+    }),
     callbacks,
     ...createCallbackReportServices(platform, { engine: documentEngine }),
   };

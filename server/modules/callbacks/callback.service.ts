@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { PiiCipher } from '../../platform/pii.js';
 import type { FaceProvider, SmsProvider } from '../../platform/providers.js';
-import type { OtpService } from '../identity/otp.service.js';
+import type { OtpService } from '../identity/index.js';
 import { createCallbackCaseService } from './callback-cases.service.js';
 import { createCallbackSteps } from './callback-steps.js';
 import { createCallbackTaskService } from './callback-tasks.service.js';

@@ -60,10 +60,6 @@ export function findSignatures(db: DbOrTrx, applicationId: string) {
   return db.selectFrom('signatures').selectAll().where('application_id', '=', applicationId).execute();
 }
 
-export function findDecisions(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('underwriting_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').execute();
-}
-
 /**
  * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
  * found through the blind index of the insured's ID number.
@@ -113,4 +109,24 @@ export function listUnissuedActivity(db: DbOrTrx, applicationIds?: string[]) {
     .groupBy(['applications.id', 'applications.created_at']);
   if (applicationIds) q = q.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
   return q.execute();
+}
+
+/** Applications waiting for an underwriter, oldest referral first. */
+export function listReferred(db: DbOrTrx) {
+  return db
+    .selectFrom('applications')
+    .select(['id', 'referred_at', 'sum_insured_fen', 'premium_fen', 'product_version_id'])
+    .where('status', '=', 'referred')
+    .orderBy('referred_at')
+    .execute();
+}
+
+/** referred → accepted (awaiting_signature) or declined by an underwriter. */
+export async function markReferralDecided(db: DbOrTrx, applicationId: string, d: { to: 'awaiting_signature' | 'declined'; outcome: 'accept' | 'decline'; at: Date }) {
+  await db
+    .updateTable('applications')
+    .set({ status: d.to, underwriting_outcome: d.outcome, ...(d.to === 'declined' ? { declined_at: d.at } : { accepted_at: d.at }) })
+    .where('id', '=', applicationId)
+    .where('status', '=', 'referred')
+    .execute();
 }

@@ -11,8 +11,8 @@ import { maskIdNumber, maskName, maskPhone, type PiiCipher } from '../../platfor
 import { createSubjectKeys } from '../../platform/subject-keys.js';
 import type { FaceProvider } from '../../platform/providers.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
-import { parseIdNumber } from '../identity/id-number.js';
-import { recordIdentityVerification } from '../identity/identity-verification.js';
+import { parseIdNumber } from '../identity/index.js';
+import { recordIdentityVerification } from './identity-verification.js';
 import type { ProductDefinition } from '../products/index.js';
 import {
   assertActiveConsent,
@@ -31,6 +31,7 @@ import { consentText } from './consent-texts.js';
 import { findProductVersion, loadProductVersion } from '../products/index.js';
 import { findConsumerById } from '../consumers/index.js';
 import { findQuoteRecord } from '../quotes/index.js';
+import { findDecisions } from '../underwriting/index.js';
 import type { OtpPort } from './ports.js';
 
 export interface PersonInput {
@@ -371,7 +372,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
       repo.findLatestAnswers(db, app.id),
       repo.findVerifications(db, app.id),
       repo.findSignatures(db, app.id),
-      repo.findDecisions(db, app.id),
+      findDecisions(db, app.id),
     ]);
     const required = requiredConsents(product.definition);
     const given = new Set(consents.map((c) => c.kind));

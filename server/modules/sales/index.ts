@@ -25,5 +25,7 @@ export {
   findPolicyholder,
   findLatestAnswers,
   listUnissuedActivity,
+  listReferred,
   markIssued as markApplicationIssued,
 } from './application.repository.js';
+export { decideReferred } from './referrals.js';

@@ -14,7 +14,7 @@ import { assertTransition } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication, OTP_PURPOSE_INSURED } from './application.service.js';
 import type { OtpPort } from './ports.js';
-import { recordIdentityVerification } from '../identity/identity-verification.js';
+import { recordIdentityVerification } from './identity-verification.js';
 
 const PAYMENT_MODE_ZH: Record<string, string> = { single: '趸交', annual: '年交', monthly: '月交' };
 const RELATIONSHIP_ZH: Record<string, string> = { self: '本人', spouse: '配偶', child: '子女', parent: '父母' };

@@ -7,7 +7,7 @@ import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
 import type { PaymentMode } from '../products/index.js';
-import { underwrite } from '../underwriting/underwriting.js';
+import { insertDecision, underwrite } from '../underwriting/index.js';
 import { assertTransition, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication } from './application.service.js';
@@ -72,10 +72,7 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
         .where('status', '=', 'draft')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
-      await trx
-        .insertInto('underwriting_decisions')
-        .values({ id: newId('uw', now.getTime()), application_id: app.id, source: 'rules', outcome: result.outcome, reasons: JSON.stringify(result.reasons), decided_by: null, decided_at: now })
-        .execute();
+      await insertDecision(trx, { id: newId('uw', now.getTime()), application_id: app.id, source: 'rules', outcome: result.outcome, reasons: JSON.stringify(result.reasons), decided_by: null, decided_at: now });
       await recordEvent(trx, { type: 'application.submitted', actor, subject: { type: 'application', id: app.id }, payload: {}, at: now });
       await recordEvent(trx, {
         type: 'underwriting.decided',
