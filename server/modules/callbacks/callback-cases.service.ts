@@ -318,18 +318,13 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     if (!c) throw new AppError('NOT_FOUND', 'No such callback');
     // The callback's whole record is a trace record: reading it is 调阅, logged before anything is shown (M§33).
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: c.id }, payload: { policyId: c.policy_id, record: 'callback' }, at: clock.now() });
-    const [policy, tasks, attempts, checks, answers, problems, media, finalRecord, holder, retention] = await Promise.all([
+    const [policy, record, holder, retention] = await Promise.all([
       repo.policyOfCase(db, c.policy_id),
-      repo.tasksOfCase(db, c.id),
-      repo.attemptsOfCase(db, c.id),
-      repo.identityChecksOfCase(db, c.id),
-      repo.answersOfCase(db, c.id),
-      repo.problemsOfCase(db, c.id),
-      repo.mediaOfCase(db, c.id),
-      repo.finalRecordOfCase(db, c.id),
+      repo.loadCaseRecord(db, c.id),
       repo.policyholderOf(db, c.application_id),
       retentionOf(db, c),
     ]);
+    const { tasks, attempts, identityChecks: checks, answers, problems, media, finalRecord } = record;
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     return {
       id: c.id,

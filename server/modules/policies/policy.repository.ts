@@ -68,3 +68,10 @@ export function listPolicyTerms(db: DbOrTrx, applicationIds?: string[]) {
   if (applicationIds) q = q.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
   return q.execute();
 }
+
+/** Policy numbers by policy id, for lists that show them. */
+export async function policyNumbersOf(db: DbOrTrx, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db.selectFrom('policies').select(['id', 'policy_number']).where('id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((r) => [r.id, r.policy_number]));
+}
