@@ -18,7 +18,7 @@ import {
   lockApplication,
 } from './modules/sales/index.js';
 import { createUnderwritingService } from './modules/underwriting/index.js';
-import { createPolicyService } from './modules/policies/index.js';
+import { createPolicyService, inForceCoverOf } from './modules/policies/index.js';
 import { createProductService } from './modules/products/index.js';
 import { createQuoteService } from './modules/quotes/index.js';
 import { createCallbackReportServices, createCallbackService } from './modules/callbacks/index.js';
@@ -95,7 +95,7 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     // The policyholder's 犹豫期 cancellation is the cancellation flow's.
     policies: { ...policies, cancelInCoolingOff: cancellation.cancelInCoolingOff },
     applications: createApplicationService({ db, clock, config, pii, otp, face: platform.face }),
-    submissions: createSubmissionService({ db, clock, pii }),
+    submissions: createSubmissionService({ db, clock, pii, inForceCover: inForceCoverOf }),
     signatures: createSignatureService({ db, clock, pii, otp }),
     checkout: createCheckoutService({ db, clock, pii, payments }),
     underwriting: createUnderwritingService({

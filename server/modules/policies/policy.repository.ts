@@ -75,3 +75,8 @@ export async function policyNumbersOf(db: DbOrTrx, ids: string[]): Promise<Map<s
   const rows = await db.selectFrom('policies').select(['id', 'policy_number']).where('id', 'in', [...new Set(ids)]).execute();
   return new Map(rows.map((r) => [r.id, r.policy_number]));
 }
+
+/** The sum insured of each in-force policy of the insured of this blind index, with its product version. */
+export function inForceCoverOf(db: DbOrTrx, insuredIdIndex: string) {
+  return db.selectFrom('policies').select(['product_version_id', 'sum_insured_fen']).where('insured_id_index', '=', insuredIdIndex).where('status', '=', 'in_force').execute();
+}

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow } from '../../db/schema.js';
 
@@ -61,23 +60,18 @@ export function findSignatures(db: DbOrTrx, applicationId: string) {
 }
 
 /**
- * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
- * found through the blind index of the insured's ID number.
+ * The sum insured of each application still on its way to issue (referred, awaiting signature or payment) whose
+ * insured is the person of this blind index, with its product version; one application left out.
  */
-export async function existingSumInsured(db: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
-  const r = await sql<{ total: string | null }>`
-    select coalesce(sum(x.sum_insured_fen), 0)::bigint as total from (
-      select p.sum_insured_fen from policies p
-        join product_versions pv on pv.id = p.product_version_id
-       where p.insured_id_index = ${insuredIdIndex} and p.status = 'in_force' and pv.definition->>'line' = ${line}
-      union all
-      select a.sum_insured_fen from applications a
-        join parties pt on pt.application_id = a.id and pt.role = 'insured'
-        join product_versions pv on pv.id = a.product_version_id
-       where pt.id_number_index = ${insuredIdIndex} and a.id <> ${excludeApplicationId}
-         and a.status in ('referred', 'awaiting_signature', 'awaiting_payment') and pv.definition->>'line' = ${line}
-    ) x`.execute(db);
-  return Number(r.rows[0]?.total ?? 0);
+export function pendingCoverOf(db: DbOrTrx, insuredIdIndex: string, excludeApplicationId: string) {
+  return db
+    .selectFrom('applications as a')
+    .innerJoin('parties as pt', (j) => j.onRef('pt.application_id', '=', 'a.id').on('pt.role', '=', 'insured'))
+    .select(['a.product_version_id', 'a.sum_insured_fen'])
+    .where('pt.id_number_index', '=', insuredIdIndex)
+    .where('a.id', '<>', excludeApplicationId)
+    .where('a.status', 'in', ['referred', 'awaiting_signature', 'awaiting_payment'])
+    .execute();
 }
 
 /** The policyholder's party of an application (the first when several were ever recorded). */

@@ -16,7 +16,7 @@ export {
 export { createSubmissionService, type SubmissionService } from './submission.service.js';
 export { createSignatureService, type SignatureService } from './signature.service.js';
 export { createCheckoutService, type CheckoutService } from './checkout.service.js';
-export type { OtpPort, PaymentPort } from './ports.js';
+export type { OtpPort, PaymentPort, InForceCover } from './ports.js';
 export { applicationStatuses, assertTransition as assertApplicationTransition, findOption, type ApplicationStatus, type QuestionAnswer } from './application.js';
 export {
   findApplication,

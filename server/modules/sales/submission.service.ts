@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, DbOrTrx } from '../../db/database.js';
 import type { Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
@@ -11,13 +11,26 @@ import { insertDecision, underwrite } from '../underwriting/index.js';
 import { assertTransition, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication } from './application.service.js';
+import { loadProductVersion } from '../products/index.js';
+import type { InForceCover } from './ports.js';
+
+/**
+ * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
+ * found through the blind index of the insured's ID number (M§18: the cumulative limit), this application left out.
+ */
+async function existingSumInsured(inForceCover: InForceCover, trx: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
+  const cover = [...(await inForceCover(trx, insuredIdIndex)), ...(await repo.pendingCoverOf(trx, insuredIdIndex, excludeApplicationId))];
+  let total = 0;
+  for (const c of cover) if ((await loadProductVersion(trx, c.product_version_id))?.definition.line === line) total += c.sum_insured_fen;
+  return total;
+}
 
 /**
  * Submission: every confirmation given, every item answered, identity proven; then suitability (M§17) and the
  * product's underwriting rules (M§18) decide accept, decline or refer — the decision and its reasons are kept
  * whatever it is.
  */
-export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCipher }) {
+export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCipher; inForceCover: InForceCover }) {
   const { db, clock, pii } = deps;
 
   async function submitApplication(actor: Actor, applicationId: string) {
@@ -56,7 +69,7 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
       });
 
       const insured = (await repo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
-      const existing = await repo.existingSumInsured(trx, insured.id_number_index, d.line, app.id);
+      const existing = await existingSumInsured(deps.inForceCover, trx, insured.id_number_index, d.line, app.id);
       const result = underwrite(d, { insuredAge: ageOn(insured.birth_date, shanghaiDate(now)), sumInsuredFen: app.sum_insured_fen, answers, existingSumInsuredFen: existing });
       const status = result.outcome === 'accept' ? 'awaiting_signature' : result.outcome === 'decline' ? 'declined' : 'referred';
       const updated = await trx
