@@ -4,7 +4,7 @@
  */
 export { createProductService, canonicalJson, type ProductService, type ProductVersionView, type ProductVersionStatus } from './product.service.js';
 export { loadProductVersion, type ProductVersionFacts } from './product-versions.js';
-export { findVersionFacts as findProductVersion } from './product.repository.js';
+export { findVersionFacts as findProductVersion, latestPublishedDefinitions } from './product.repository.js';
 export {
   productLines,
   NEW_TYPE_LINES,

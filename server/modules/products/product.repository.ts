@@ -164,3 +164,13 @@ export async function setTextVersionsOffline(db: DbOrTrx, prefix: string, at: Da
      where kind in (${sql.join(PRODUCT_TEXT_KINDS)}) and starts_with(ref, ${prefix})
     on conflict (text_version_id) do nothing`.execute(db);
 }
+
+/** The latest published version of each product, by product code. */
+export async function latestPublishedDefinitions(db: DbOrTrx): Promise<Array<{ code: string; definition: unknown }>> {
+  const r = await sql<{ code: string; definition: unknown }>`
+    select distinct on (p.code) p.code, v.definition
+    from product_versions v join products p on p.id = v.product_id
+    where v.status = 'published'
+    order by p.code, v.version desc`.execute(db);
+  return r.rows;
+}
