@@ -21,6 +21,7 @@ import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
 import { certificateToPem } from './certificates.js';
 import type { DocumentEngine } from './engine.js';
+import * as repo from './document.repository.js';
 import type { VerificationService } from './verification.service.js';
 import { sha256Hex } from '../../platform/text-versions.js';
 
@@ -107,21 +108,22 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
   async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
-    await sql`select pg_advisory_xact_lock(hashtext(${`document:${d.policyId}:${d.kind}:${d.invoiceId ?? ''}`}))`.execute(trx);
-    const last = await trx
-      .selectFrom('policy_documents')
-      .select((eb) => eb.fn.max('version').as('v'))
-      .where('policy_id', '=', d.policyId)
-      .where('kind', '=', d.kind)
-      .where((eb) => (d.invoiceId ? eb('invoice_id', '=', d.invoiceId) : eb('invoice_id', 'is', null)))
-      .executeTakeFirst();
-    const version = Number(last?.v ?? 0) + 1;
+    await repo.lockDocument(trx, d);
+    const version = (await repo.lastVersion(trx, d)) + 1;
     const id = newId('doc', d.now.getTime());
     const contentHash = sha256Hex(d.pdf);
-    await trx
-      .insertInto('policy_documents')
-      .values({ id, policy_id: d.policyId, kind: d.kind, invoice_id: d.invoiceId, version, content_hash: contentHash, pdf: d.pdf, signer_certificate_sha256: engine.signerCertificateSha256, sealed_by_tree_size: d.sealedBy, created_at: d.now })
-      .execute();
+    await repo.insertDocument(trx, {
+      id,
+      policy_id: d.policyId,
+      kind: d.kind,
+      invoice_id: d.invoiceId,
+      version,
+      content_hash: contentHash,
+      pdf: d.pdf,
+      signer_certificate_sha256: engine.signerCertificateSha256,
+      sealed_by_tree_size: d.sealedBy,
+      created_at: d.now,
+    });
     await recordEvent(trx, {
       type: 'document.issued',
       actor: systemActor,
@@ -357,7 +359,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
    */
   async function downloadEPolicy(actor: Actor, policyId: string) {
     const p = await ownedPolicy(actor, policyId);
-    const latest = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('policy_id', '=', p.id).where('kind', '=', 'e_policy').orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const latest = await repo.latestEPolicy(db, p.id);
     if (latest) return { fileName: `电子保单-${p.policy_number}.pdf`, ...latest };
     await ledger.integratePending();
     await ledger.publishCheckpoint();
@@ -368,7 +370,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function listInvoices(actor: Actor, policyId: string) {
     const p = await ownedPolicy(actor, policyId);
-    const rows = await db.selectFrom('invoices').selectAll().where('policy_id', '=', p.id).orderBy('issued_at').orderBy('invoice_number').execute();
+    const rows = await repo.invoicesOfPolicy(db, p.id);
     const numbers = new Map(rows.map((r) => [r.id, r.invoice_number]));
     return rows.map((r) => ({
       id: r.id,
@@ -389,10 +391,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function downloadInvoice(actor: Actor, invoiceId: string) {
     const consumer = requireConsumer(actor);
-    const inv = await db.selectFrom('invoices').select(['id', 'invoice_number', 'policy_id']).where('id', '=', invoiceId).executeTakeFirst();
+    const inv = await repo.findInvoice(db, invoiceId);
     const policy = inv && (await findPolicy(db, inv.policy_id));
     if (!inv || !policy || policy.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such invoice');
-    const doc = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('invoice_id', '=', inv.id).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
+    const doc = await repo.latestInvoicePdf(db, inv.id);
     return { fileName: `电子发票-${inv.invoice_number}.pdf`, ...doc };
   }
 

@@ -8,6 +8,7 @@ import type { LedgerService } from '../../ledger/ledger.service.js';
 import { loadProductVersion } from '../products/index.js';
 import { findPolicyByNumber } from '../policies/index.js';
 import { findPolicyholder } from '../sales/index.js';
+import * as repo from './document.repository.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -59,16 +60,8 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
   async function assertWithinLimits(clientKey: string, numberKey: string, now: Date) {
     const minuteAgo = new Date(now.getTime() - 60_000);
     const hourAgo = new Date(now.getTime() - 3_600_000);
-    const byClient = await db.selectFrom('verification_attempts').select((eb) => eb.fn.countAll<string>().as('n')).where('client_key', '=', clientKey).where('at', '>', minuteAgo).executeTakeFirstOrThrow();
-    if (Number(byClient.n) >= limits.perClientPerMinute) throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
-    const failures = await db
-      .selectFrom('verification_attempts')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('number_key', '=', numberKey)
-      .where('genuine', '=', false)
-      .where('at', '>', hourAgo)
-      .executeTakeFirstOrThrow();
-    if (Number(failures.n) >= limits.failuresPerNumberPerHour) throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
+    if ((await repo.countAttemptsOfClient(db, clientKey, minuteAgo)) >= limits.perClientPerMinute) throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
+    if ((await repo.countFailuresOfNumber(db, numberKey, hourAgo)) >= limits.failuresPerNumberPerHour) throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
   }
 
   async function verify(input: { policyNumber: string; code: string; client: string }) {
@@ -84,7 +77,7 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     const expected = Buffer.from(codeFor(policyNumber));
     const given = Buffer.from(normaliseCode(input.code).padEnd(expected.length).slice(0, expected.length));
     const genuine = timingSafeEqual(expected, given) && !!policy;
-    await db.insertInto('verification_attempts').values({ client_key: clientKey, number_key: numberKey, genuine, at: now }).execute();
+    await repo.insertAttempt(db, { client_key: clientKey, number_key: numberKey, genuine, at: now });
 
     if (!genuine || !policy) return { genuine: false as const, checkedAt: now.toISOString(), policy: null, ledger: null };
 
