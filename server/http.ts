@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from '@wangbao/contracts/errors';
+import { AppError } from './platform/errors.js';
 import type { Platform } from './platform/context.js';
 import type { Services } from './services.js';
 
@@ -45,4 +47,12 @@ export function isoDates<T>(value: T): IsoDates<T> {
     return out as IsoDates<T>;
   }
   return value as IsoDates<T>;
+}
+
+/** The bearer token of a request that must carry one (sign-out ends that very session). */
+export function bearerToken(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
+  if (!token) throw new AppError('UNAUTHENTICATED');
+  return token;
 }

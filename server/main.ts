@@ -12,7 +12,7 @@ import { seedDemo } from './demo.js';
 import { drain, startJobs } from './platform/jobs.js';
 import { startOutboxWorker } from './platform/outbox.js';
 import { startSequencer } from './ledger/sequencer.js';
-import { retentionReport } from './ledger/retention.js';
+import { retentionReport } from './modules/records/index.js';
 
 /** A minute-cron job drains its backlog for at most this long, then leaves the rest to the next tick. */
 const JOB_BUDGET_MS = 45_000;

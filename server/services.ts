@@ -1,38 +1,58 @@
 import type { Platform } from './platform/context.js';
 import { createLedgerService } from './ledger/ledger.service.js';
-import { createReplayService } from './ledger/replay.service.js';
-import { createRecordsService } from './ledger/records.service.js';
-import { createVerificationService } from './modules/documents/verification.service.js';
-import { createDocumentService } from './modules/documents/document.service.js';
-import { documentEngineFromConfig } from './modules/documents/engine-from-config.js';
-import { createPaymentService } from './modules/payments/payment.service.js';
-import { createOtpService } from './modules/identity/otp.service.js';
-import { createConsumerService } from './modules/consumers/consumer.service.js';
-import { createStaffService } from './modules/staff/staff.service.js';
-import { createApplicationService } from './modules/sales/application.service.js';
-import { createSubmissionService } from './modules/sales/submission.service.js';
-import { createSignatureService } from './modules/sales/signature.service.js';
-import { createCheckoutService } from './modules/sales/checkout.service.js';
-import { createUnderwritingService } from './modules/underwriting/underwriting.service.js';
-import { createPolicyService } from './modules/policies/policy.service.js';
-import { createProductService } from './modules/products/product.service.js';
-import { createQuoteService } from './modules/quotes/quote.service.js';
-import { createCallbackService } from './modules/callbacks/callback.service.js';
-import { createCallbackReportServices } from './modules/callbacks/callback-reports.service.js';
+import { createDocumentService, createVerificationService, documentEngineFromConfig } from './modules/documents/index.js';
+import { createPaymentService, type CompleteSale } from './modules/payments/index.js';
+import { createOtpService } from './modules/identity/index.js';
+import { createConsumerService } from './modules/consumers/index.js';
+import { createStaffService } from './modules/staff/index.js';
+import {
+  createApplicationService,
+  createCheckoutService,
+  createSignatureService,
+  createSubmissionService,
+  decideReferred,
+  findApplication,
+  findLatestAnswers,
+  findParties,
+  listReferred,
+  lockApplication,
+} from './modules/sales/index.js';
+import { createUnderwritingService } from './modules/underwriting/index.js';
+import { createPolicyService, inForceCoverOf } from './modules/policies/index.js';
+import { createProductService } from './modules/products/index.js';
+import { createQuoteService } from './modules/quotes/index.js';
+import { createCallbackReportServices, createCallbackService } from './modules/callbacks/index.js';
+import { createRecordsService, createReplayService } from './modules/records/index.js';
+import { createPurchaseFlow } from './flows/purchase.js';
+import { createCancellationFlow } from './flows/cancellation.js';
 import { createFollowUpOutbox } from './flows/follow-up.js';
 
-/** Builds every use-case service from the platform. Each module adds its own line. */
-export function createServices(platform: Platform) {
+export interface ServiceOptions {
+  /** Stands in for the purchase flow's sale when a payment is confirmed (tests of the payment module alone). */
+  completeSale?: CompleteSale;
+}
+
+/** Builds every use-case service, then the flows that span them. Each module adds its own line. */
+export function createServices(platform: Platform, options: ServiceOptions = {}) {
   const { db, clock, config, pii } = platform;
   const payments = createPaymentService({ db, clock, config, pii, payments: platform.payments });
   const otp = createOtpService({ db, clock, config, pii, sms: platform.sms });
-  const policies = createPolicyService({ db, clock, config, pii, payments });
+  const policies = createPolicyService({ db, clock, config, pii });
   const products = createProductService({ db, clock, config });
   const quotes = createQuoteService({ db, clock, config, products });
-  // Payment confirmation and issuance are one transaction (issue item 9).
-  payments.setOnPaid((trx, paid) => policies.issuePolicy(trx, paid).then(() => undefined));
-  // Opens a callback case in the issuing transaction and closes it in the cancelling one (CB).
-  const callbacks = createCallbackService({ db, clock, config, pii, sms: platform.sms, face: platform.face, otp, policies });
+  // The callback asks the cancellation flow, built just below from the callback service, to cancel for mis-selling.
+  const callbacks = createCallbackService({
+    db,
+    clock,
+    config,
+    pii,
+    sms: platform.sms,
+    face: platform.face,
+    otp,
+    cancelForMisselling: (trx, actor, input) => cancellation.cancelForMisselling(trx, actor, input),
+  });
+  const cancellation = createCancellationFlow({ db, clock, config, policies, payments, callbacks });
+  const purchase = createPurchaseFlow({ payments, policies, callbacks });
   const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
   // One signing identity for every document the insurer issues (M§22); built on first use.
   const documentEngine = documentEngineFromConfig(config);
@@ -56,7 +76,9 @@ export function createServices(platform: Platform) {
   });
   // Work after commit: documents and notices, enqueued with the events that cause them (server/platform/events.ts).
   const outbox = createFollowUpOutbox({ db, clock, logger: platform.logger, documents, callbacks });
+  const completeSale = options.completeSale ?? purchase.completeSale;
   return {
+    flows: { purchase, cancellation },
     ledger,
     outbox,
     replay: createReplayService({ db, clock, ledger, pii }),
@@ -70,16 +92,23 @@ export function createServices(platform: Platform) {
     }),
     products,
     quotes,
-    payments,
+    // The gateway's notification completes the sale through the purchase flow.
+    payments: { ...payments, handleNotification: (provider: string, rawBody: string, headers: Record<string, string | string[] | undefined>) => payments.handleNotification(provider, rawBody, headers, completeSale) },
     otp,
     consumers: createConsumerService({ db, clock, config, pii, otp }),
     staff: createStaffService({ db, clock, config, pii }),
-    policies,
+    // The policyholder's 犹豫期 cancellation is the cancellation flow's.
+    policies: { ...policies, cancelInCoolingOff: cancellation.cancelInCoolingOff },
     applications: createApplicationService({ db, clock, config, pii, otp, face: platform.face }),
-    submissions: createSubmissionService({ db, clock, pii }),
+    submissions: createSubmissionService({ db, clock, pii, inForceCover: inForceCoverOf }),
     signatures: createSignatureService({ db, clock, pii, otp }),
     checkout: createCheckoutService({ db, clock, pii, payments }),
-    underwriting: createUnderwritingService({ db, clock, pii }),
+    underwriting: createUnderwritingService({
+      db,
+      clock,
+      pii,
+      applications: { listReferred, findApplication, lockApplication, findParties, findLatestAnswers, decideReferred },
+    }),
     callbacks,
     ...createCallbackReportServices(platform, { engine: documentEngine }),
   };

@@ -9,7 +9,7 @@ import * as staffContract from '@wangbao/contracts/console';
 import * as dev from '@wangbao/contracts/dev';
 import * as product from '../server/modules/products/product.js';
 import { staffRoles } from '../server/platform/actor.js';
-import { DISPUTE_KINDS } from '../server/ledger/records.service.js';
+import { DISPUTE_KINDS } from '../server/modules/records/index.js';
 import { payerInputSchema } from '../server/modules/payments/dev-gateway.provider.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

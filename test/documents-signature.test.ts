@@ -14,7 +14,7 @@ import {
   type DevCa,
   type SignatureAlgorithm,
 } from '../server/modules/documents/index.js';
-import { childrenOf, contentOf, parseDer, readOid } from '../server/modules/documents/der.js';
+import { childrenOf, contentOf, parseDer, readOid } from '../server/platform/crypto/der.js';
 import { samplePolicyModel } from '../server/modules/documents/sample-policy.js';
 
 const hasPoppler = spawnSync('pdfsig', ['-v']).error === undefined && spawnSync('pdftotext', ['-v']).error === undefined;

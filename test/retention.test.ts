@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makePerson } from './helpers/people.js';
-import { retentionEnd, retentionReport } from '../server/ledger/retention.js';
+import { retentionEnd, retentionReport } from '../server/modules/records/index.js';
 import { addDays } from '../server/platform/dates.js';
 
 const rules = { shortTermYears: 5, longTermYears: 10, disputeYears: 2 };

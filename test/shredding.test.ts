@@ -4,7 +4,7 @@ import { createJourneyContext, type JourneyContext } from './helpers/journey-con
 import { makePerson, type Person } from './helpers/people.js';
 import { readLatestCode } from './helpers/journey.js';
 import { verifyLedger } from '../server/ledger/verify.js';
-import { retentionEnd, retentionReport } from '../server/ledger/retention.js';
+import { retentionEnd, retentionReport } from '../server/modules/records/index.js';
 import { addDays, addYears } from '../server/platform/dates.js';
 import { maskIdNumber, maskPhone } from '../server/platform/pii.js';
 import type { ManualClock } from '../server/platform/clock.js';

@@ -18,7 +18,7 @@ import { totp, totpStep } from '../modules/staff/totp.js';
 import { verifyLedger } from '../ledger/verify.js';
 import { verifierOf } from '../ledger/signer.js';
 import { createLedgerService } from '../ledger/ledger.service.js';
-import { exportPolicyBundle } from '../ledger/export.js';
+import { exportPolicyBundle } from '../modules/records/index.js';
 
 /**
  * `wangbao`, the operator's command line: `npx tsx server/cli/wangbao.ts <command> [options]` or `bin/wangbao.mjs`.

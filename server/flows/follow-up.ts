@@ -2,8 +2,8 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { createOutbox, type OutboxHandlers, type OutboxPolicy } from '../platform/outbox.js';
-import type { DocumentService } from '../modules/documents/document.service.js';
-import type { CallbackCaseService } from '../modules/callbacks/callback-cases.service.js';
+import type { DocumentService } from '../modules/documents/index.js';
+import type { CallbackService } from '../modules/callbacks/index.js';
 
 /**
  * Work after commit, kind by kind, and the use case that does it. Which event causes which kind is the
@@ -12,7 +12,7 @@ import type { CallbackCaseService } from '../modules/callbacks/callback-cases.se
  */
 export function followUpHandlers(deps: {
   documents: Pick<DocumentService, 'makeEPolicy' | 'makeInvoice' | 'makeRedInvoice'>;
-  callbacks: Pick<CallbackCaseService, 'sendNotice' | 'sendOfferNotice'>;
+  callbacks: Pick<CallbackService, 'sendNotice' | 'sendOfferNotice'>;
 }): OutboxHandlers {
   const { documents, callbacks } = deps;
   return {

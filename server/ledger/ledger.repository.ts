@@ -285,54 +285,44 @@ export async function insertCheckpoint(db: DbOrTrx, row: NewRow<'ledger_checkpoi
   await db.insertInto('ledger_checkpoints').values(row).onConflict((oc) => oc.column('tree_size').doNothing()).execute();
 }
 
+/** The sequenced leaf of the (first) event of `type` about one subject; undefined until it is sequenced. */
+export function findLeafOfEvent(db: DbOrTrx, subject: { type: string; id: string }, type: string) {
+  return db
+    .selectFrom('ledger_leaves')
+    .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
+    .select(['ledger_leaves.leaf_index', 'ledger_leaves.entry'])
+    .where('events.subject_type', '=', subject.type)
+    .where('events.subject_id', '=', subject.id)
+    .where('events.type', '=', type)
+    .executeTakeFirst();
+}
+
 export function findLeafByEntryId(db: DbOrTrx, entryId: string) {
   return db.selectFrom('ledger_leaves').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
 }
 
-/** The sale an application id or a policy number names: its application, and its policy once issued; null when none. */
-export async function findSale(db: DbOrTrx, target: { applicationId?: string; policyNumber?: string }) {
-  const policy = target.policyNumber
-    ? await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('policy_number', '=', target.policyNumber).executeTakeFirst()
-    : await db.selectFrom('policies').select(['id', 'application_id', 'policy_number']).where('application_id', '=', target.applicationId ?? '').executeTakeFirst();
-  const applicationId = policy?.application_id ?? target.applicationId;
-  const app = applicationId ? await db.selectFrom('applications').select(['id']).where('id', '=', applicationId).executeTakeFirst() : undefined;
-  if (!app) return null;
-  return { applicationId: app.id, policyId: policy?.id ?? null, policyNumber: policy?.policy_number ?? null };
+/** A business reference and the ids of its records, as entries name them (`ref_type`, `ref_id`). */
+export interface EntryRefs {
+  type: string;
+  ids: string[];
 }
 
-/** The business references of one sale: its application, its payment orders and (once issued) its policy. */
-export async function refsOfSale(db: DbOrTrx, applicationId: string, policyId: string | null): Promise<Array<{ type: string; ids: string[] }>> {
-  const [orders, challenges, cases] = await Promise.all([
-    db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute(),
-    // The codes sent for this application are part of its trail (M§33 identity checks).
-    db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', applicationId).execute(),
-    // The electronic callback is part of the sale's trail (CB): its case, the problems it raised and its sample review.
-    policyId ? db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute() : [],
-  ]);
-  const caseIds = cases.map((c) => c.id);
-  const [problems, samples] = caseIds.length
-    ? await Promise.all([
-        db.selectFrom('callback_problems').select('id').where('case_id', 'in', caseIds).execute(),
-        db.selectFrom('callback_samples').select('id').where('case_id', 'in', caseIds).execute(),
-      ])
-    : [[], []];
-  return [
-    { type: 'application', ids: [applicationId] },
-    { type: 'payment_order', ids: orders.map((o) => o.id) },
-    { type: 'policy', ids: policyId ? [policyId] : [] },
-    { type: 'otp_challenge', ids: challenges.map((c) => c.id) },
-    { type: 'callback_case', ids: caseIds },
-    { type: 'callback_problem', ids: problems.map((p) => p.id) },
-    { type: 'callback_sample', ids: samples.map((s) => s.id) },
-  ].filter((r) => r.ids.length > 0);
-}
-
-/** Every sequenced entry of one sale, in log order. */
-export async function leavesOfSale(db: DbOrTrx, refs: Array<{ type: string; ids: string[] }>) {
+/** Every sequenced entry of the records named (e.g. one sale's), in log order. */
+export async function leavesOfSale(db: DbOrTrx, refs: EntryRefs[]) {
   const groups = await Promise.all(refs.map((r) => leavesForRef(db, r.type, r.ids)));
   return groups.flat().sort((a, b) => a.leaf_index - b.leaf_index);
 }
 
 export function leavesForRef(db: DbOrTrx, refType: string, refIds: string[]) {
   return db.selectFrom('ledger_leaves').selectAll().where('ref_type', '=', refType).where('ref_id', 'in', refIds).orderBy('leaf_index').execute();
+}
+
+/** Entries of the records named that are queued and not yet sequenced, in queue order. */
+export function pendingEntriesOf(db: DbOrTrx, refs: EntryRefs[]) {
+  return db
+    .selectFrom('ledger_queue')
+    .select('entry')
+    .where((eb) => eb.or(refs.map((r) => eb.and([eb('ref_type', '=', r.type), eb('ref_id', 'in', r.ids)]))))
+    .orderBy('seq')
+    .execute();
 }

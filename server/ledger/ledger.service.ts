@@ -215,6 +215,8 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     latestCheckpoint,
     inclusionProof,
     consistencyProof,
+    /** The sequenced leaf of an event about a subject (e.g. a policy's issuance), once sequenced. */
+    leafOfEvent: (subject: { type: string; id: string }, type: string) => repo.findLeafOfEvent(db, subject, type),
     /** The checkpoint body the note signs, for tests and tools. */
     formatBody: (size: number, root: Buffer) => formatCheckpoint({ origin, size, rootHash: root }),
   };

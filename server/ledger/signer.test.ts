@@ -15,7 +15,7 @@ import {
   verifierOf,
   type NoteErrorReason,
 } from './signer.js';
-import { sm2PublicKeyFromPem, sm2PublicKeyToBytes } from './sm2.js';
+import { sm2PublicKeyFromPem, sm2PublicKeyToBytes } from '../platform/crypto/sm2.js';
 
 // golang.org/x/mod/sumdb/note (note.go doc and note_test.go): the PeterNeumann and EnochRoot keys and signatures.
 const GO_SKEY_SEED = 'AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'; // from PRIVATE+KEY+PeterNeumann+c74f20a3+…

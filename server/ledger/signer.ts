@@ -30,7 +30,7 @@ import {
   sm2SignatureToDer,
   sm2Verify,
   type Sm2Point,
-} from './sm2.js';
+} from '../platform/crypto/sm2.js';
 
 export type NoteAlgorithm = 'ed25519' | 'sm2';
 

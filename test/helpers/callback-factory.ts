@@ -4,7 +4,7 @@ import { shanghaiDate } from '../../server/platform/dates.js';
 import { recordEvent } from '../../server/platform/events.js';
 import { newId } from '../../server/platform/ids.js';
 import { registerTextVersion } from '../../server/platform/text-versions.js';
-import { loadProductVersion } from '../../server/modules/sales/product-versions.js';
+import { loadProductVersion } from '../../server/modules/products/index.js';
 import { problemOf, requiredIdentityMethods, type AnswerValue } from '../../server/modules/callbacks/callback.js';
 import { callbackItems, CLOSING_TEXT } from '../../server/modules/callbacks/callback-texts.js';
 import type { JourneyContext } from './journey-context.js';

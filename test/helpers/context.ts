@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createPlatform } from '../../server/boot.js';
-import { createServices, type Services } from '../../server/services.js';
+import { createServices, type ServiceOptions, type Services } from '../../server/services.js';
 import { buildApp, type App } from '../../server/app.js';
 import { createManualClock, type ManualClock } from '../../server/platform/clock.js';
 import { createLogger } from '../../server/platform/logger.js';
@@ -42,7 +42,14 @@ export interface TestContext {
  * them, so tests can duplicate, reorder or race them.
  */
 export async function createTestContext(
-  opts: { env?: Record<string, string>; start?: string; /** Capture every log line (at trace level, request logs on). */ logLines?: string[] } = {},
+  opts: {
+    env?: Record<string, string>;
+    start?: string;
+    /** Capture every log line (at trace level, request logs on). */
+    logLines?: string[];
+    /** Stands in for the sale a confirmed payment completes (payment tests). */
+    completeSale?: ServiceOptions['completeSale'];
+  } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_BASE_URL: 'http://wangbao.test', ...opts.env });
@@ -58,7 +65,7 @@ export async function createTestContext(
       pendingNotifications.push(n);
     },
   });
-  const services = createServices(platform);
+  const services = createServices(platform, { completeSale: opts.completeSale });
   const app = await buildApp(platform, services, { logger: !!opts.logLines });
   await app.ready();
   return {

@@ -9,8 +9,8 @@ import { newId } from '../../platform/ids.js';
 import type { OutboxOutcome } from '../../platform/outbox.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
-import { isNewTypeLine } from '../products/product.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { isNewTypeLine } from '../products/index.js';
+import { loadProductVersion } from '../products/index.js';
 import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
@@ -305,18 +305,13 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     if (!c) throw new AppError('NOT_FOUND', 'No such callback');
     // The callback's whole record is a trace record: reading it is 调阅, logged before anything is shown (M§33).
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: c.id }, payload: { policyId: c.policy_id, record: 'callback' }, at: clock.now() });
-    const [policy, tasks, attempts, checks, answers, problems, media, finalRecord, holder, retention] = await Promise.all([
+    const [policy, record, holder, retention] = await Promise.all([
       repo.policyOfCase(db, c.policy_id),
-      repo.tasksOfCase(db, c.id),
-      repo.attemptsOfCase(db, c.id),
-      repo.identityChecksOfCase(db, c.id),
-      repo.answersOfCase(db, c.id),
-      repo.problemsOfCase(db, c.id),
-      repo.mediaOfCase(db, c.id),
-      repo.finalRecordOfCase(db, c.id),
+      repo.loadCaseRecord(db, c.id),
       repo.policyholderOf(db, c.application_id),
       retentionOf(db, c),
     ]);
+    const { tasks, attempts, identityChecks: checks, answers, problems, media, finalRecord } = record;
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     return {
       id: c.id,

@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import { assertCaseTransition, problemOf, type AnswerValue, type CallbackMethod, type CaseStatus } from './callback.js';
 import { callbackItems, CLOSING_TEXT, phoneScriptOpening } from './callback-texts.js';
 import * as repo from './callback.repository.js';

@@ -1,4 +1,4 @@
-import { isNewTypeLine, UNCERTAINTY_STATEMENT, type ProductDefinition } from '../products/product.js';
+import { isNewTypeLine, UNCERTAINTY_STATEMENT, type ProductDefinition } from '../products/index.js';
 
 /**
  * The wording of the callback (requirements §2.7). Items are neutral: each states the fact and asks whether the

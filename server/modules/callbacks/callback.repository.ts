@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow, Row } from '../../db/schema.js';
+import { findPaidOrder } from '../payments/index.js';
+import { findPolicy, policyNumbersOf } from '../policies/index.js';
+import { findApplication, findPolicyholder } from '../sales/index.js';
+import { activeStaffWithRole, findStaffById } from '../staff/index.js';
 import type { CaseStatus } from './callback.js';
 
 /** Queries over callback cases and their records. No rules here: the services decide. */
@@ -118,11 +122,10 @@ export function tasksOfCase(db: DbOrTrx, caseId: string) {
   return db.selectFrom('callback_tasks').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
 }
 
-export function listTasks(db: DbOrTrx, f: { kind?: string; status?: string; assignedTo?: string; limit: number }) {
+export async function listTasks(db: DbOrTrx, f: { kind?: string; status?: string; assignedTo?: string; limit: number }) {
   let q = db
     .selectFrom('callback_tasks')
     .innerJoin('callback_cases', 'callback_cases.id', 'callback_tasks.case_id')
-    .innerJoin('policies', 'policies.id', 'callback_cases.policy_id')
     .select([
       'callback_tasks.id',
       'callback_tasks.case_id',
@@ -133,7 +136,7 @@ export function listTasks(db: DbOrTrx, f: { kind?: string; status?: string; assi
       'callback_tasks.due_at',
       'callback_tasks.assigned_to',
       'callback_cases.product_code',
-      'policies.policy_number',
+      'callback_cases.policy_id',
     ])
     .orderBy('callback_tasks.due_at')
     .orderBy('callback_tasks.id')
@@ -141,7 +144,13 @@ export function listTasks(db: DbOrTrx, f: { kind?: string; status?: string; assi
   if (f.kind) q = q.where('callback_tasks.kind', '=', f.kind as 'phone' | 'letter_visit');
   if (f.status) q = q.where('callback_tasks.status', '=', f.status as 'open');
   if (f.assignedTo) q = q.where('callback_tasks.assigned_to', '=', f.assignedTo);
-  return q.execute();
+  return withPolicyNumbers(db, await q.execute());
+}
+
+/** Adds each row's policy number, read through the policies module. */
+async function withPolicyNumbers<T extends { policy_id: string }>(db: DbOrTrx, rows: T[]): Promise<Array<T & { policy_number: string }>> {
+  const numbers = await policyNumbersOf(db, rows.map((r) => r.policy_id));
+  return rows.map((r) => ({ ...r, policy_number: numbers.get(r.policy_id)! }));
 }
 
 export async function endTask(db: DbOrTrx, id: string, to: 'succeeded' | 'failed' | 'closed', at: Date, reason: string): Promise<boolean> {
@@ -153,22 +162,23 @@ export async function assignTask(db: DbOrTrx, id: string, staffId: string, at: D
   await db.updateTable('callback_tasks').set({ assigned_to: staffId, assigned_at: at }).where('id', '=', id).execute();
 }
 
-/** The active callback agent with the fewest open tasks (or problem cases), for a fair first assignment. */
+/** The active callback agent with the fewest open tasks (or problem cases), for a fair first assignment; ties by id. */
 export async function leastBusyAgent(db: DbOrTrx, of: 'tasks' | 'problems'): Promise<string | undefined> {
-  const open =
+  const agents = await activeStaffWithRole(db, 'callback_agent');
+  if (!agents.length) return undefined;
+  const busy =
     of === 'tasks'
-      ? sql<number>`(select count(*) from callback_tasks t where t.assigned_to = s.id and t.status = 'open')`
-      : sql<number>`(select count(*) from callback_problems p where p.assigned_to = s.id and p.status <> 'closed')`;
-  const r = await sql<{ id: string }>`
-    select s.id from staff_accounts s
-    where 'callback_agent' = any(s.roles) and s.disabled_at is null
-    order by ${open}, s.id
-    limit 1`.execute(db);
-  return r.rows[0]?.id;
+      ? await db.selectFrom('callback_tasks').select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')]).where('assigned_to', 'in', agents).where('status', '=', 'open').groupBy('assigned_to').execute()
+      : await db.selectFrom('callback_problems').select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')]).where('assigned_to', 'in', agents).where('status', '<>', 'closed').groupBy('assigned_to').execute();
+  const open = new Map(busy.map((b) => [b.assigned_to, Number(b.n)]));
+  // `agents` is in id order, so the first with the fewest wins the tie as before.
+  let best: string | undefined;
+  for (const id of agents) if (best === undefined || (open.get(id) ?? 0) < (open.get(best) ?? 0)) best = id;
+  return best;
 }
 
 export function findAgent(db: DbOrTrx, staffId: string) {
-  return db.selectFrom('staff_accounts').select(['id', 'roles', 'disabled_at']).where('id', '=', staffId).executeTakeFirst();
+  return findStaffById(db, staffId);
 }
 
 // attempts
@@ -203,6 +213,7 @@ export function attemptsOfCase(db: DbOrTrx, caseId: string) {
   return db
     .selectFrom('callback_attempts')
     .leftJoin('callback_attempt_outcomes', 'callback_attempt_outcomes.attempt_id', 'callback_attempts.id')
+    .leftJoin('callback_media', 'callback_media.id', 'callback_attempt_outcomes.media_id')
     .select([
       'callback_attempts.id',
       'callback_attempts.task_id',
@@ -217,6 +228,7 @@ export function attemptsOfCase(db: DbOrTrx, caseId: string) {
       'callback_attempt_outcomes.closing_confirmed_at',
       'callback_attempt_outcomes.ended_at',
       'callback_attempt_outcomes.ended_by_id',
+      'callback_media.kind as media_kind',
     ])
     .where('callback_attempts.case_id', '=', caseId)
     .orderBy('callback_attempts.started_at')
@@ -277,8 +289,21 @@ export function answersOfAttempt(db: DbOrTrx, attemptId: string) {
   return db.selectFrom('callback_answers').selectAll().where('attempt_id', '=', attemptId).orderBy('position').execute();
 }
 
+/** Every answer of a case with the kind and content of the text version asked. */
 export function answersOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_answers').selectAll().where('case_id', '=', caseId).orderBy('answered_at').orderBy('id').execute();
+  return db
+    .selectFrom('callback_answers')
+    .innerJoin('text_versions', 'text_versions.id', 'callback_answers.text_version_id')
+    .selectAll('callback_answers')
+    .select(['text_versions.kind as text_kind', 'text_versions.content as text_content'])
+    .where('callback_answers.case_id', '=', caseId)
+    .orderBy('callback_answers.answered_at')
+    .orderBy('callback_answers.id')
+    .execute();
+}
+
+export function displaysOfCase(db: DbOrTrx, caseId: string) {
+  return db.selectFrom('callback_item_displays').select(['attempt_id', 'task_id', 'item_code', 'text_version_id', 'displayed_at']).where('case_id', '=', caseId).execute();
 }
 
 // media
@@ -333,10 +358,9 @@ export function problemsOfCase(db: DbOrTrx, caseId: string) {
   return db.selectFrom('callback_problems').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
 }
 
-export function listProblems(db: DbOrTrx, f: { status?: string; assignedTo?: string; limit: number }) {
+export async function listProblems(db: DbOrTrx, f: { status?: string; assignedTo?: string; limit: number }) {
   let q = db
     .selectFrom('callback_problems')
-    .innerJoin('policies', 'policies.id', 'callback_problems.policy_id')
     .innerJoin('callback_cases', 'callback_cases.id', 'callback_problems.case_id')
     .select([
       'callback_problems.id',
@@ -347,14 +371,14 @@ export function listProblems(db: DbOrTrx, f: { status?: string; assignedTo?: str
       'callback_problems.opened_at',
       'callback_problems.assigned_to',
       'callback_cases.product_code',
-      'policies.policy_number',
+      'callback_problems.policy_id',
     ])
     .orderBy('callback_problems.opened_at')
     .orderBy('callback_problems.id')
     .limit(f.limit);
   if (f.status) q = q.where('callback_problems.status', '=', f.status as 'open');
   if (f.assignedTo) q = q.where('callback_problems.assigned_to', '=', f.assignedTo);
-  return q.execute();
+  return withPolicyNumbers(db, await q.execute());
 }
 
 export async function assignProblem(db: DbOrTrx, id: string, staffId: string, at: Date): Promise<void> {
@@ -439,19 +463,76 @@ export function finalRecordOfCase(db: DbOrTrx, caseId: string) {
 
 // the policy behind a case
 
-export function policyOfCase(db: DbOrTrx, policyId: string) {
-  return db.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirstOrThrow();
+export async function policyOfCase(db: DbOrTrx, policyId: string) {
+  const p = await findPolicy(db, policyId);
+  if (!p) throw new Error(`No policy ${policyId}`);
+  return p;
 }
 
-export function policyholderOf(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+export async function policyholderOf(db: DbOrTrx, applicationId: string) {
+  const holder = await findPolicyholder(db, applicationId);
+  if (!holder) throw new Error(`No policyholder of ${applicationId}`);
+  return holder;
 }
 
-export function applicationOf(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('applications').select(['id', 'insured_relationship', 'consumer_id']).where('id', '=', applicationId).executeTakeFirstOrThrow();
+export async function applicationOf(db: DbOrTrx, applicationId: string) {
+  const app = await findApplication(db, applicationId);
+  if (!app) throw new Error(`No application ${applicationId}`);
+  return app;
 }
 
 export async function paidPremiumOf(db: DbOrTrx, applicationId: string): Promise<number> {
-  const r = await db.selectFrom('payment_orders').select('amount_fen').where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
+  const r = await findPaidOrder(db, applicationId);
   return r?.amount_fen ?? 0;
+}
+
+/** The callback records of one policy's sale, as the records module traces them: its cases, their problems and samples. */
+export async function callbackRefsOfPolicy(db: DbOrTrx, policyId: string): Promise<{ caseIds: string[]; problemIds: string[]; sampleIds: string[] }> {
+  const caseIds = (await db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute()).map((c) => c.id);
+  if (!caseIds.length) return { caseIds, problemIds: [], sampleIds: [] };
+  const [problems, samples] = await Promise.all([
+    db.selectFrom('callback_problems').select('id').where('case_id', 'in', caseIds).execute(),
+    db.selectFrom('callback_samples').select('id').where('case_id', 'in', caseIds).execute(),
+  ]);
+  return { caseIds, problemIds: problems.map((p) => p.id), sampleIds: samples.map((s) => s.id) };
+}
+
+/** The applications (all, or among those named) whose policy has a callback case. */
+export async function applicationsWithCallback(db: DbOrTrx, applicationIds?: string[]): Promise<Set<string>> {
+  let q = db.selectFrom('callback_cases').select('application_id');
+  if (applicationIds) q = q.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
+  return new Set((await q.execute()).map((c) => c.application_id));
+}
+
+/**
+ * A callback's whole record in one read: what staff see of it and what the sampling checklist checks (one loader
+ * for both).
+ */
+export async function loadCaseRecord(db: DbOrTrx, caseId: string) {
+  const [tasks, attempts, identityChecks, answers, displays, problems, media, finalRecord] = await Promise.all([
+    tasksOfCase(db, caseId),
+    attemptsOfCase(db, caseId),
+    identityChecksOfCase(db, caseId),
+    answersOfCase(db, caseId),
+    displaysOfCase(db, caseId),
+    problemsOfCase(db, caseId),
+    mediaOfCase(db, caseId),
+    finalRecordOfCase(db, caseId),
+  ]);
+  return { tasks, attempts, identityChecks, answers, displays, problems, media, finalRecord };
+}
+export type CaseRecord = Awaited<ReturnType<typeof loadCaseRecord>>;
+
+/** The link the callback notice sent, as its event recorded it. */
+export async function noticeLinkOfCase(db: DbOrTrx, caseId: string): Promise<string | null> {
+  const r = await db
+    .selectFrom('events')
+    .select(sql<string | null>`payload->>'link'`.as('link'))
+    .where('subject_type', '=', 'callback_case')
+    .where('subject_id', '=', caseId)
+    .where('type', '=', 'callback.notice_sent')
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.link ?? null;
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { sql } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
@@ -9,9 +8,9 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { sha256Hex } from '../../platform/text-versions.js';
-import { renderDocument } from '../documents/pdf-render.js';
-import type { ProductDefinition } from '../products/product.js';
-import { isNewTypeLine } from '../products/product.js';
+import { renderDocument } from '../documents/index.js';
+import type { ProductDefinition } from '../products/index.js';
+import { isNewTypeLine, latestPublishedDefinitions } from '../products/index.js';
 import { callbackBasis, requiredIdentityMethods } from './callback.js';
 import { callbackItems } from './callback-texts.js';
 import { computeFigures } from './callback-figures.service.js';
@@ -70,13 +69,7 @@ export function createFirstUseReportService(deps: {
       : listSetting(config.CALLBACK_CHANNELS).map((ch) => ({ channel: ch, label: CHANNEL_LABELS[ch] ?? ch, cases: 0, source: 'config' as const }));
 
     // The latest published version of each product on sale.
-    const published = (
-      await sql<{ code: string; definition: ProductDefinition }>`
-        select distinct on (p.code) p.code, v.definition
-        from product_versions v join products p on p.id = v.product_id
-        where v.status = 'published'
-        order by p.code, v.version desc`.execute(db)
-    ).rows;
+    const published = (await latestPublishedDefinitions(db)) as Array<{ code: string; definition: ProductDefinition }>;
     const products: FirstUseReportContent['products'] = [];
     for (const { code, definition: d } of published) {
       const basis = callbackBasis({ termYears: Math.max(...d.termOptionsYears), productCode: code }, optIn);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { documentModelSchema } from '../documents/document-model.js';
-import { renderDocument } from '../documents/pdf-render.js';
+import { documentModelSchema } from '../documents/index.js';
+import { renderDocument } from '../documents/index.js';
 import { loadConfig } from '../../config.js';
 import { workingCalendar } from '../../platform/dates.js';
 import { firstUseReportModel, listSetting, managementAreas, parseManagementRules, ratePercent, reportDueDate, type FirstUseReportContent } from './first-use-report.js';

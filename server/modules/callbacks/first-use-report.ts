@@ -1,5 +1,5 @@
 import { workingCalendar, type CalendarDate, type WorkingCalendar } from '../../platform/dates.js';
-import type { DocumentModel } from '../documents/document-model.js';
+import type { DocumentModel } from '../documents/index.js';
 import { durationZh, percent, type CallbackFigures } from './callback-figures.js';
 import { parseRate } from './sampling.js';
 

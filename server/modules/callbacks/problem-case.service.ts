@@ -5,7 +5,8 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import type { PolicyService } from '../policies/policy.service.js';
+import { lockPolicyRow } from '../policies/index.js';
+import type { CancelForMisselling } from './ports.js';
 import * as repo from './callback.repository.js';
 import type { ProblemRow } from './callback.repository.js';
 import type { CallbackCaseService } from './callback-cases.service.js';
@@ -25,10 +26,10 @@ export function createProblemCaseService(deps: {
   db: Db;
   clock: Clock;
   pii: PiiCipher;
-  policies: Pick<PolicyService, 'cancelForMisselling'>;
+  cancelForMisselling: CancelForMisselling;
   cases: Pick<CallbackCaseService, 'loadOwnedCase' | 'getMyCallback'>;
 }) {
-  const { db, clock, pii, policies, cases } = deps;
+  const { db, clock, pii, cancelForMisselling, cases } = deps;
 
   async function listProblems(actor: Actor, f: { status?: string; mine?: boolean; limit?: number }) {
     const staff = requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
@@ -211,7 +212,7 @@ export function createProblemCaseService(deps: {
     const p = await loadProblem(trx, offer.problem_id, true);
     if (p.status !== 'awaiting_customer') throw new AppError('INVALID_STATE', `The problem case is ${p.status}`);
     let cancellationId: string | null = null;
-    if (a.answer === 'accepted') cancellationId = (await policies.cancelForMisselling(trx, actor, { policyId: offer.policy_id, offerId: offer.id, at: a.at })).cancellationId;
+    if (a.answer === 'accepted') cancellationId = (await cancelForMisselling(trx, actor, { policyId: offer.policy_id, offerId: offer.id, at: a.at })).cancellationId;
     if (
       !(await repo.insertOfferAnswer(trx, {
         offer_id: offer.id,
@@ -245,7 +246,7 @@ export function createProblemCaseService(deps: {
     await db.transaction().execute(async (trx) => {
       const now = clock.now();
       // Policy first, then the case: the order every cancellation takes, so two of them cannot deadlock.
-      await trx.selectFrom('policies').select('id').where('id', '=', owned.policy_id).forUpdate().execute();
+      await lockPolicyRow(trx, owned.policy_id);
       await cases.loadOwnedCase(actor, caseId, trx, true);
       await answerOffer(trx, actor, offerId, owned.policy_id, { answer, via: 'online', at: now });
     });

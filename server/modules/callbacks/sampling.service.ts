@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
 import { callbackItems } from './callback-texts.js';
 import {
   applicableRate,
@@ -30,6 +30,10 @@ import {
   type SubmittedItem,
 } from './sampling.js';
 import * as repo from './sampling.repository.js';
+import * as callbackRepo from './callback.repository.js';
+import { findPolicy } from '../policies/index.js';
+import { findApplication } from '../sales/index.js';
+import { existingStaffIds } from '../staff/index.js';
 
 const samplingActor: Actor = { type: 'system', id: 'callback-sampling' };
 const BATCH = 500;
@@ -56,11 +60,19 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
   const defaultRate = formatRate(config.CALLBACK_SAMPLING_DEFAULT_RATE);
   const platformBaseUrl = config.publicBaseUrl;
 
+  /** The policy terms a checklist reads: number, term, payment mode and who the insured is. */
+  async function policyTermsOf(conn: DbOrTrx, policyId: string) {
+    const p = await findPolicy(conn, policyId);
+    const app = p && (await findApplication(conn, p.application_id));
+    if (!p || !app) throw new Error(`Callback names a missing policy ${policyId}`);
+    return { policy_number: p.policy_number, term_years: p.term_years, payment_mode: p.payment_mode, insured_relationship: app.insured_relationship };
+  }
+
   /** Everything the checklist reads about one callback. */
   async function loadRecords(conn: DbOrTrx, caseId: string): Promise<CaseRecords> {
-    const c = await repo.findCase(conn, caseId);
+    const c = await callbackRepo.findCase(conn, caseId);
     if (!c) throw new AppError('NOT_FOUND', 'No such callback');
-    const terms = await repo.policyTermsOfCase(conn, c.policy_id);
+    const terms = await policyTermsOf(conn, c.policy_id);
     const pv = await loadProductVersion(conn, c.product_version_id);
     if (!pv) throw new Error(`Callback ${c.id} names a missing product version`);
     const expectedItemCodes = callbackItems({
@@ -70,16 +82,9 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       insuredIsOther: terms.insured_relationship !== 'self',
       coolingOffCostFen: config.COOLING_OFF_COST_FEN,
     }).map((i) => i.code);
-    const attempts = await repo.attemptsOfCase(conn, caseId);
-    const answers = await repo.answersOfCase(conn, caseId);
-    const displays = await repo.displaysOfCase(conn, caseId);
-    const identityChecks = await repo.identityChecksOfCase(conn, caseId);
-    const problemAnswerIds = await repo.problemAnswerIdsOfCase(conn, caseId);
-    const tasks = await repo.tasksOfCase(conn, caseId);
-    const media = await repo.mediaOfCase(conn, caseId);
-    const finalRecord = await repo.finalRecordOfCase(conn, caseId);
+    const { attempts, answers, displays, identityChecks, problems, tasks, media, finalRecord } = await callbackRepo.loadCaseRecord(conn, caseId);
     const actorIds = [...attempts.filter((a) => a.started_by_type === 'staff').map((a) => a.started_by_id), ...answers.filter((a) => a.recorded_by_type === 'staff').map((a) => a.recorded_by_id)];
-    const staffIds = await repo.staffIdsAmong(conn, [...new Set(actorIds.filter((x): x is string => !!x))]);
+    const staffIds = await existingStaffIds(conn, [...new Set(actorIds.filter((x): x is string => !!x))]);
     return {
       case: {
         id: c.id,
@@ -119,12 +124,12 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       })),
       displays: displays.map((d) => ({ attemptId: d.attempt_id, taskId: d.task_id, itemCode: d.item_code, textVersionId: d.text_version_id, displayedAt: d.displayed_at })),
       identityChecks: identityChecks.map((i) => ({ attemptId: i.attempt_id, method: i.method, result: i.result, checkedAt: i.checked_at })),
-      problemAnswerIds,
-      tasks,
+      problemAnswerIds: problems.map((p) => p.answer_id),
+      tasks: tasks.map((t) => ({ id: t.id, status: t.status })),
       media: media.map((m) => ({ id: m.id, kind: m.kind, uploadedAt: m.uploaded_at })),
-      finalRecord: finalRecord ?? null,
+      finalRecord: finalRecord ? { reasons: finalRecord.reasons } : null,
       staffIds,
-      noticeLink: await repo.noticeLinkOfCase(conn, caseId),
+      noticeLink: await callbackRepo.noticeLinkOfCase(conn, caseId),
       platformBaseUrl,
     };
   }
@@ -328,9 +333,9 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
   async function sampleView(conn: DbOrTrx, sampleId: string) {
     const s = await repo.findSample(conn, sampleId);
     if (!s) throw new AppError('NOT_FOUND', 'No such sample');
-    const c = (await repo.findCase(conn, s.case_id))!;
+    const c = (await callbackRepo.findCase(conn, s.case_id))!;
     const draw = (await conn.selectFrom('callback_sampling_draws').selectAll().where('case_id', '=', s.case_id).executeTakeFirstOrThrow()) as repo.DrawRow;
-    const terms = await repo.policyTermsOfCase(conn, c.policy_id);
+    const terms = await policyTermsOf(conn, c.policy_id);
     const reviews = await repo.reviewsOfSample(conn, sampleId);
     const items = await repo.reviewItemsOfSample(conn, sampleId);
     const reworks = await repo.reworksOfSample(conn, sampleId);

@@ -1,15 +1,7 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { consumerMe, consumerSession, signInBody, signInCodeBody, signInCodeSent } from '@wangbao/contracts/consumer';
-import { isoDates, type RouteOptions } from '../../http.js';
-import { AppError } from '../../platform/errors.js';
-
-export function bearerToken(req: FastifyRequest): string {
-  const h = req.headers.authorization;
-  const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
-  if (!token) throw new AppError('UNAUTHENTICATED');
-  return token;
-}
+import { bearerToken, isoDates, type RouteOptions } from '../../http.js';
 
 /** Consumer sign-in by phone and SMS code (M§33). */
 export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {

@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import { createSubjectKeys } from '../../platform/subject-keys.js';
 import { hashToken, newSessionToken } from '../../platform/sessions.js';
-import type { OtpService } from '../identity/otp.service.js';
+import type { OtpService } from '../identity/index.js';
 import * as repo from './consumer.repository.js';
 
 /** Mainland China mobile numbers: 11 digits, 1 then 3–9. */

@@ -3,7 +3,7 @@
  * development CA, and reading the few fields CMS needs (issuer, serial number, public key).
  *
  * Three algorithms: RSA (PKCS #1 v1.5 with SHA-256), ECDSA P-256 with SHA-256, and SM2 with SM3 (GM/T 0003,
- * signer ID 1234567812345678, through server/ledger/sm2.ts; OIDs from GM/T 0006: sm2p256v1 1.2.156.10197.1.301,
+ * signer ID 1234567812345678, through server/platform/crypto/sm2.ts; OIDs from GM/T 0006: sm2p256v1 1.2.156.10197.1.301,
  * SM2-with-SM3 1.2.156.10197.1.501, SM3 1.2.156.10197.1.401).
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
@@ -18,7 +18,7 @@ import {
   sm2SignatureToDer,
   sm2Verify,
   sm3,
-} from '../../ledger/sm2.js';
+} from '../../platform/crypto/sm2.js';
 import {
   bitString,
   boolean,
@@ -45,7 +45,7 @@ import {
   toPem,
   utf8String,
   type DerNode,
-} from './der.js';
+} from '../../platform/crypto/der.js';
 
 export type SignatureAlgorithm = 'rsa-sha256' | 'ecdsa-p256-sha256' | 'sm2-sm3';
 export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['rsa-sha256', 'ecdsa-p256-sha256', 'sm2-sm3'];

@@ -21,7 +21,7 @@ import {
   TAG,
   tlv,
   type DerNode,
-} from './der.js';
+} from '../../platform/crypto/der.js';
 import {
   certificateSignedBy,
   digest,

@@ -22,7 +22,7 @@ import {
   type ParsedCertificate,
   type SignatureAlgorithm,
 } from './certificates.js';
-import { pemBlocks } from './der.js';
+import { pemBlocks } from '../../platform/crypto/der.js';
 import { createDocumentSigner, type DocumentSigner } from './signer.js';
 
 const DAY = 86_400_000;

@@ -13,12 +13,16 @@ import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { openCheckpoint } from '../../ledger/checkpoint.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
+import { findPaidOrder, findRefund } from '../payments/index.js';
+import { findPolicy } from '../policies/index.js';
+import { findApplication, findParties, findPolicyholder } from '../sales/index.js';
 import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
 import { certificateToPem } from './certificates.js';
-import type { DocumentEngine } from './index.js';
+import type { DocumentEngine } from './engine.js';
+import * as repo from './document.repository.js';
 import type { VerificationService } from './verification.service.js';
 import { sha256Hex } from '../../platform/text-versions.js';
 
@@ -65,11 +69,12 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   }
 
   async function ePolicyFacts(policyId: string, seal: EPolicyFacts['seal'], now: Date): Promise<{ facts: EPolicyFacts; phoneCipher: string | null }> {
-    const p = await db.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirst();
+    const p = await findPolicy(db, policyId);
     if (!p) throw new AppError('NOT_FOUND', 'No such policy');
-    const app = await db.selectFrom('applications').select(['insured_relationship', 'beneficiary_designation']).where('id', '=', p.application_id).executeTakeFirstOrThrow();
+    const app = await findApplication(db, p.application_id);
+    if (!app) throw new Error(`Policy ${policyId} names unknown application ${p.application_id}`);
     const pv = (await loadProductVersion(db, p.product_version_id))!;
-    const parties = await db.selectFrom('parties').selectAll().where('application_id', '=', p.application_id).orderBy('position').execute();
+    const parties = await findParties(db, p.application_id);
     const holder = parties.find((x) => x.role === 'policyholder')!;
     const insured = parties.find((x) => x.role === 'insured') ?? holder;
     const person = (x: typeof holder) => ({ name: pii.decrypt('name', x.name_cipher), idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)), birthDate: x.birth_date, gender: x.gender });
@@ -102,32 +107,24 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     };
   }
 
-  /** One document's versions are written one at a time. */
-  async function lockDocument(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null }) {
-    await sql`select pg_advisory_xact_lock(hashtext(${`document:${d.policyId}:${d.kind}:${d.invoiceId ?? ''}`}))`.execute(trx);
-  }
-
-  async function lastVersion(conn: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null }): Promise<number> {
-    const last = await conn
-      .selectFrom('policy_documents')
-      .select((eb) => eb.fn.max('version').as('v'))
-      .where('policy_id', '=', d.policyId)
-      .where('kind', '=', d.kind)
-      .where((eb) => (d.invoiceId ? eb('invoice_id', '=', d.invoiceId) : eb('invoice_id', 'is', null)))
-      .executeTakeFirst();
-    return Number(last?.v ?? 0);
-  }
-
   /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
   async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
-    await lockDocument(trx, d);
-    const version = (await lastVersion(trx, d)) + 1;
+    await repo.lockDocument(trx, d);
+    const version = (await repo.lastVersion(trx, d)) + 1;
     const id = newId('doc', d.now.getTime());
     const contentHash = sha256Hex(d.pdf);
-    await trx
-      .insertInto('policy_documents')
-      .values({ id, policy_id: d.policyId, kind: d.kind, invoice_id: d.invoiceId, version, content_hash: contentHash, pdf: d.pdf, signer_certificate_sha256: engine.signerCertificateSha256, sealed_by_tree_size: d.sealedBy, created_at: d.now })
-      .execute();
+    await repo.insertDocument(trx, {
+      id,
+      policy_id: d.policyId,
+      kind: d.kind,
+      invoice_id: d.invoiceId,
+      version,
+      content_hash: contentHash,
+      pdf: d.pdf,
+      signer_certificate_sha256: engine.signerCertificateSha256,
+      sealed_by_tree_size: d.sealedBy,
+      created_at: d.now,
+    });
     await recordEvent(trx, {
       type: 'document.issued',
       actor: systemActor,
@@ -146,7 +143,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   async function generateEPolicy(policyId: string, opts: { firstOnly?: boolean } = {}) {
     const now = clock.now();
     const key = { policyId, kind: 'e_policy' as const, invoiceId: null };
-    if (opts.firstOnly && (await lastVersion(db, key)) > 0) return 'exists' as const;
+    if (opts.firstOnly && (await repo.lastVersion(db, key)) > 0) return 'exists' as const;
     const seal = await sealOf(policyId);
     if (!seal) return null;
     const { facts, phoneCipher } = await ePolicyFacts(policyId, seal, now);
@@ -154,8 +151,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return db.transaction().execute(async (trx) => {
       if (opts.firstOnly) {
         // Under the document's lock: another worker, or a download, may have made it meanwhile.
-        await lockDocument(trx, key);
-        if ((await lastVersion(trx, key)) > 0) return 'exists' as const;
+        await repo.lockDocument(trx, key);
+        if ((await repo.lastVersion(trx, key)) > 0) return 'exists' as const;
       }
       const stored = await store(trx, { ...key, pdf, sealedBy: seal.treeSize, now });
       if (stored.version === 1 && phoneCipher) {
@@ -168,23 +165,17 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     });
   }
 
-  /** The order that paid for a policy: the one its issuance names. */
-  async function payingOrderOf(policyId: string): Promise<{ id: string; amount_fen: number; paid_at: Date } | undefined> {
-    const issued = await db.selectFrom('events').select('payload').where('subject_type', '=', 'policy').where('subject_id', '=', policyId).where('type', '=', 'policy.issued').executeTakeFirst();
-    const orderId = (issued?.payload as { orderId?: string } | undefined)?.orderId;
-    if (!orderId) return undefined;
-    const o = await db.selectFrom('payment_orders').select(['id', 'amount_fen', 'paid_at']).where('id', '=', orderId).where('status', '=', 'paid').executeTakeFirst();
-    return o && o.paid_at ? { id: o.id, amount_fen: o.amount_fen, paid_at: o.paid_at } : undefined;
-  }
-
   /** Issues the electronic invoice of the premium payment of a policy, once, and its signed PDF. */
   async function issueInvoice(policyId: string) {
     const now = clock.now();
-    const order = await payingOrderOf(policyId);
+    const p = await findPolicy(db, policyId);
+    if (!p) return null;
+    // The order that paid for the policy: its application's paid order.
+    const order = await findPaidOrder(db, p.application_id);
     if (!order) return null;
-    const p = await db.selectFrom('policies').select(['policy_number', 'product_version_id', 'term_years', 'application_id']).where('id', '=', policyId).executeTakeFirstOrThrow();
     const pv = (await loadProductVersion(db, p.product_version_id))!;
-    const holder = await db.selectFrom('parties').select('name_cipher').where('application_id', '=', p.application_id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+    const holder = await findPolicyholder(db, p.application_id);
+    if (!holder) throw new Error(`Policy ${policyId} has no policyholder`);
     const tax = taxTreatment(pv.definition.line, p.term_years);
     const split = splitTax(order.amount_fen, tax.rateBp);
     return db.transaction().execute(async (trx) => {
@@ -265,7 +256,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
    */
   async function issueRedInvoice(refundId: string) {
     const now = clock.now();
-    const refund = await db.selectFrom('refunds').select(['id', 'order_id', 'policy_id', 'amount_fen', 'reason']).where('id', '=', refundId).executeTakeFirst();
+    const refund = await findRefund(db, refundId);
     if (!refund?.policy_id || refund.amount_fen <= 0) return null;
     const policyId = refund.policy_id;
     return db.transaction().execute(async (trx) => {
@@ -277,7 +268,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       // Never offset more than was invoiced: a red invoice stops at what the blue one still carries.
       const left = blue.amount_fen + Number(reds?.sum ?? 0);
       if (refund.amount_fen > left) throw new AppError('CONFLICT', `Refund ${refund.id} exceeds what invoice ${blue.invoice_number} still carries`);
-      const policy = await trx.selectFrom('policies').select('policy_number').where('id', '=', policyId).executeTakeFirstOrThrow();
+      const policy = await findPolicy(trx, policyId);
+      if (!policy) throw new Error(`Refund ${refund.id} names unknown policy ${policyId}`);
       const split = splitTax(-refund.amount_fen, blue.tax_rate_bp);
       const invoiceNumber = await nextInvoiceNumber(trx, now);
       const id = newId('inv', now.getTime());
@@ -341,7 +333,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function ownedPolicy(actor: Actor, policyId: string) {
     const consumer = requireConsumer(actor);
-    const p = await db.selectFrom('policies').select(['id', 'consumer_id', 'policy_number']).where('id', '=', policyId).executeTakeFirst();
+    const p = await findPolicy(db, policyId);
     if (!p || p.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such policy');
     return p;
   }
@@ -352,7 +344,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
    */
   async function downloadEPolicy(actor: Actor, policyId: string) {
     const p = await ownedPolicy(actor, policyId);
-    const latest = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('policy_id', '=', p.id).where('kind', '=', 'e_policy').orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const latest = await repo.latestEPolicy(db, p.id);
     if (latest) return { fileName: `电子保单-${p.policy_number}.pdf`, ...latest };
     await ledger.integratePending();
     await ledger.publishCheckpoint();
@@ -364,7 +356,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function listInvoices(actor: Actor, policyId: string) {
     const p = await ownedPolicy(actor, policyId);
-    const rows = await db.selectFrom('invoices').selectAll().where('policy_id', '=', p.id).orderBy('issued_at').orderBy('invoice_number').execute();
+    const rows = await repo.invoicesOfPolicy(db, p.id);
     const numbers = new Map(rows.map((r) => [r.id, r.invoice_number]));
     return rows.map((r) => ({
       id: r.id,
@@ -385,14 +377,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   async function downloadInvoice(actor: Actor, invoiceId: string) {
     const consumer = requireConsumer(actor);
-    const inv = await db
-      .selectFrom('invoices')
-      .innerJoin('policies', 'policies.id', 'invoices.policy_id')
-      .select(['invoices.id', 'invoices.invoice_number', 'policies.consumer_id', 'invoices.policy_id'])
-      .where('invoices.id', '=', invoiceId)
-      .executeTakeFirst();
-    if (!inv || inv.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such invoice');
-    const doc = await db.selectFrom('policy_documents').select(['pdf', 'version', 'content_hash']).where('invoice_id', '=', inv.id).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
+    const inv = await repo.findInvoice(db, invoiceId);
+    const policy = inv && (await findPolicy(db, inv.policy_id));
+    if (!inv || !policy || policy.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such invoice');
+    const doc = await repo.latestInvoicePdf(db, inv.id);
     return { fileName: `电子发票-${inv.invoice_number}.pdf`, ...doc };
   }
 

@@ -1,5 +1,7 @@
 import type { Config } from '../../config.js';
-import { createDocumentEngine, createDocumentSigner, loadOrCreateDevCa, type DocumentEngine } from './index.js';
+import { createDocumentEngine, type DocumentEngine } from './engine.js';
+import { createDocumentSigner } from './signer.js';
+import { loadOrCreateDevCa } from './dev-ca.js';
 
 /**
  * The document engine a deployment configures: the signing certificate and key from PEM configuration in

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import type { ProductDefinition } from '../products/product.js';
+import type { ProductDefinition } from '../products/index.js';
 import type { DocumentModel } from './document-model.js';
 import { yuan, zhDate } from './e-policy.js';
 import { shanghaiDate } from '../../platform/dates.js';

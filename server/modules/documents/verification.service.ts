@@ -5,7 +5,10 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { maskName, type PiiCipher } from '../../platform/pii.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
-import { loadProductVersion } from '../sales/product-versions.js';
+import { loadProductVersion } from '../products/index.js';
+import { findPolicyByNumber } from '../policies/index.js';
+import { findPolicyholder } from '../sales/index.js';
+import * as repo from './document.repository.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -44,7 +47,7 @@ export type PolicyStanding = 'in_force' | 'not_yet_effective' | 'expired' | 'can
  * inclusion proof of its issuance; an unknown number and a wrong code get the very same answer, and attempts are
  * limited per client and per number, so numbers cannot be enumerated and codes cannot be guessed.
  */
-export function createVerificationService(deps: { db: Db; clock: Clock; pii: PiiCipher; ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof'>; limits: VerificationLimits }) {
+export function createVerificationService(deps: { db: Db; clock: Clock; pii: PiiCipher; ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof' | 'leafOfEvent'>; limits: VerificationLimits }) {
   const { db, clock, pii, ledger, limits } = deps;
   const codeKey = pii.deriveKey('wangbao/policy-verification/v1');
   const attemptKey = pii.deriveKey('wangbao/verification-attempts/v1');
@@ -57,16 +60,8 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
   async function assertWithinLimits(clientKey: string, numberKey: string, now: Date) {
     const minuteAgo = new Date(now.getTime() - 60_000);
     const hourAgo = new Date(now.getTime() - 3_600_000);
-    const byClient = await db.selectFrom('verification_attempts').select((eb) => eb.fn.countAll<string>().as('n')).where('client_key', '=', clientKey).where('at', '>', minuteAgo).executeTakeFirstOrThrow();
-    if (Number(byClient.n) >= limits.perClientPerMinute) throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
-    const failures = await db
-      .selectFrom('verification_attempts')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('number_key', '=', numberKey)
-      .where('genuine', '=', false)
-      .where('at', '>', hourAgo)
-      .executeTakeFirstOrThrow();
-    if (Number(failures.n) >= limits.failuresPerNumberPerHour) throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
+    if ((await repo.countAttemptsOfClient(db, clientKey, minuteAgo)) >= limits.perClientPerMinute) throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
+    if ((await repo.countFailuresOfNumber(db, numberKey, hourAgo)) >= limits.failuresPerNumberPerHour) throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
   }
 
   async function verify(input: { policyNumber: string; code: string; client: string }) {
@@ -77,21 +72,18 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     const numberKey = keyOf('number', policyNumber);
     await assertWithinLimits(clientKey, numberKey, now);
 
-    const policy = await db
-      .selectFrom('policies')
-      .select(['id', 'policy_number', 'application_id', 'product_version_id', 'status', 'effective_date', 'end_date', 'issued_at', 'cancelled_at'])
-      .where('policy_number', '=', policyNumber)
-      .executeTakeFirst();
+    const policy = await findPolicyByNumber(db, policyNumber);
     // The code is always computed and compared, found or not, so both answers take the same work.
     const expected = Buffer.from(codeFor(policyNumber));
     const given = Buffer.from(normaliseCode(input.code).padEnd(expected.length).slice(0, expected.length));
     const genuine = timingSafeEqual(expected, given) && !!policy;
-    await db.insertInto('verification_attempts').values({ client_key: clientKey, number_key: numberKey, genuine, at: now }).execute();
+    await repo.insertAttempt(db, { client_key: clientKey, number_key: numberKey, genuine, at: now });
 
     if (!genuine || !policy) return { genuine: false as const, checkedAt: now.toISOString(), policy: null, ledger: null };
 
     const pv = (await loadProductVersion(db, policy.product_version_id))!;
-    const holder = await db.selectFrom('parties').select('name_cipher').where('application_id', '=', policy.application_id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+    const holder = await findPolicyholder(db, policy.application_id);
+    if (!holder) throw new Error(`Policy ${policy.policy_number} has no policyholder`);
     const today = shanghaiDate(now);
     const standing: PolicyStanding =
       policy.status !== 'in_force' ? 'cancelled' : today < policy.effective_date ? 'not_yet_effective' : today > policy.end_date ? 'expired' : 'in_force';
@@ -117,14 +109,7 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
 
   /** The issuance entry of a policy and the latest checkpoint, once that checkpoint covers it (seals it); else null. */
   async function sealedIssuance(policyId: string) {
-    const leaf = await db
-      .selectFrom('ledger_leaves')
-      .innerJoin('events', 'events.id', 'ledger_leaves.entry_id')
-      .select(['ledger_leaves.leaf_index', 'ledger_leaves.entry'])
-      .where('events.subject_type', '=', 'policy')
-      .where('events.subject_id', '=', policyId)
-      .where('events.type', '=', 'policy.issued')
-      .executeTakeFirst();
+    const leaf = await ledger.leafOfEvent({ type: 'policy', id: policyId }, 'policy.issued');
     if (!leaf) return null;
     let checkpoint;
     try {

@@ -70,3 +70,8 @@ export async function consumeChallenge(db: DbOrTrx, id: string, at: Date): Promi
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** The ids of the one-time codes sent about one subject (e.g. an application). */
+export async function listChallengeIdsFor(db: DbOrTrx, subjectRef: string): Promise<string[]> {
+  return (await db.selectFrom('otp_challenges').select('id').where('subject_ref', '=', subjectRef).execute()).map((c) => c.id);
+}

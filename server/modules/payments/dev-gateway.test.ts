@@ -7,8 +7,7 @@ import { createDevPaymentGateway, isDevPaymentGateway, signGatewayNotification }
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ctx.services.payments.setOnPaid(async () => {});
+  ctx = await createTestContext({ completeSale: async () => {} });
 });
 afterAll(async () => ctx?.close());
 

@@ -137,16 +137,12 @@ export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<
   return db.selectFrom('refunds').selectAll().where('status', '=', 'requested').orderBy('requested_at').limit(limit).execute();
 }
 
-export async function findApplicationOwner(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('applications').select(['id', 'consumer_id', 'status']).where('id', '=', applicationId).executeTakeFirst();
+/** The paid order of an application (at most one: a paid order issues the application's policy). */
+export async function findPaidOrder(db: DbOrTrx, applicationId: string): Promise<PaymentOrderRow | undefined> {
+  return db.selectFrom('payment_orders').selectAll().where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
 }
 
-export async function findPolicyholder(db: DbOrTrx, applicationId: string) {
-  return db
-    .selectFrom('parties')
-    .select(['id', 'name_cipher', 'id_number_index'])
-    .where('application_id', '=', applicationId)
-    .where('role', '=', 'policyholder')
-    .orderBy('position')
-    .executeTakeFirst();
+/** The ids of every payment order of an application. */
+export async function listOrderIdsOf(db: DbOrTrx, applicationId: string): Promise<string[]> {
+  return (await db.selectFrom('payment_orders').select('id').where('application_id', '=', applicationId).execute()).map((o) => o.id);
 }

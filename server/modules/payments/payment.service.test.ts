@@ -5,7 +5,7 @@ import { createTestContext, type TestContext } from '../../../test/helpers/conte
 import { AppError } from '../../platform/errors.js';
 import { buildAwaitingPaymentApplication, POLICYHOLDER } from './payment.fixtures.js';
 import { signGatewayNotification, type GatewayNotificationBody } from './dev-gateway.provider.js';
-import type { PaidOrder } from './payment.service.js';
+import type { CompleteSale, PaidOrder } from './index.js';
 
 const NOTIFY_URL = '/v1/payments/notifications/dev-gateway';
 const HOLDER_ACCOUNT = '6222021234567890123';
@@ -13,19 +13,21 @@ const THIRD_PARTY = { name: '李四', idNumber: '110101199003074258', accountNo:
 
 let ctx: TestContext;
 let paidCalls: PaidOrder[];
+/** The sale a confirmed payment completes, standing in for the purchase flow; a test may swap it. */
+let completeSale: CompleteSale;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ completeSale: (trx, paid) => completeSale(trx, paid) });
 });
 afterAll(async () => ctx?.close());
 beforeEach(() => {
   ctx.pendingNotifications.splice(0);
   paidCalls = [];
-  // The sale's issuance hook stands in as a recorder; it writes in the payment's transaction like the real one.
-  ctx.services.payments.setOnPaid(async (trx, paid) => {
+  // The sale stands in as a recorder; it writes in the payment's transaction like the real one.
+  completeSale = async (trx, paid) => {
     paidCalls.push(paid);
     await trx.updateTable('applications').set({ status: 'issued', paid_at: paid.paidAt, issued_at: paid.paidAt }).where('id', '=', paid.applicationId).execute();
-  });
+  };
 });
 
 async function openOrder(opts: { premiumFen?: number } = {}) {
@@ -85,7 +87,7 @@ describe('openOrder', () => {
     expect(paid.paid_txn_id).toBe(txn.id);
     expect(paidCalls).toHaveLength(1);
     expect(paidCalls[0]).toMatchObject({ orderId: o.orderId, applicationId: o.applicationId, payerAccountNo: HOLDER_ACCOUNT });
-    // onPaid ran in the payment's transaction: its write is committed with the payment.
+    // The sale ran in the payment's transaction: its write is committed with the payment.
     expect((await ctx.db.selectFrom('applications').select('status').where('id', '=', o.applicationId).executeTakeFirstOrThrow()).status).toBe('issued');
     expect(await eventTypes(o.orderId)).toEqual(['payment.order_created', 'payment.notification_received']);
   });
@@ -200,7 +202,7 @@ describe('handleNotification', () => {
     expect((await eventTypes(o.orderId)).filter((t) => t === 'payment.notification_received')).toHaveLength(1);
   });
 
-  it('runs onPaid exactly once when the same notification arrives twice at the same time', async () => {
+  it('completes the sale exactly once when the same notification arrives twice at the same time', async () => {
     const o = await openOrder();
     await payOnGateway(o.payUrl, holderPayer);
     const n = ctx.pendingNotifications.splice(0)[0]!;
@@ -241,12 +243,12 @@ describe('handleNotification', () => {
     expect(Object.fromEntries(notes.map((x) => [x.provider_txn_id, x.outcome]))).toEqual({ [first.txnId]: 'paid', [again.txnId]: 'refunded' });
   });
 
-  it('returns the payment in full when the sale refuses it in onPaid, undoing the sale’s partial work', async () => {
+  it('returns the payment in full when the sale refuses it, undoing the sale’s partial work', async () => {
     const o = await openOrder();
-    ctx.services.payments.setOnPaid(async (trx, paid) => {
+    completeSale = async (trx, paid) => {
       await trx.updateTable('applications').set({ status: 'issued' }).where('id', '=', paid.applicationId).execute();
       throw new AppError('INVALID_STATE', 'the application cannot be issued');
-    });
+    };
     await payOnGateway(o.payUrl, holderPayer);
     const [res] = await ctx.deliverNotifications();
     expect(res!.statusCode).toBe(200);
@@ -257,13 +259,13 @@ describe('handleNotification', () => {
     ]);
   });
 
-  it('leaves nothing behind when onPaid fails unexpectedly, so the gateway retry is processed afresh', async () => {
+  it('leaves nothing behind when the sale fails unexpectedly, so the gateway retry is processed afresh', async () => {
     const o = await openOrder();
     let fail = true;
-    ctx.services.payments.setOnPaid(async (_trx, paid) => {
+    completeSale = async (_trx, paid) => {
       if (fail) throw new Error('database hiccup');
       paidCalls.push(paid);
-    });
+    };
     await payOnGateway(o.payUrl, holderPayer);
     const n = ctx.pendingNotifications.splice(0)[0]!;
     expect((await post(n)).statusCode).toBe(500);

@@ -9,9 +9,10 @@ import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskBankAccount, type PiiCipher } from '../../platform/pii.js';
 import type { PaymentNotification, PaymentProvider } from '../../platform/providers.js';
+import { findApplication, findPolicyholder } from '../sales/index.js';
 import * as repo from './payment.repository.js';
 
-/** What the sales module learns when a payment is confirmed; it issues the policy in the same transaction. */
+/** What the sale learns when a payment is confirmed; the purchase flow issues the policy in the same transaction. */
 export interface PaidOrder {
   orderId: string;
   applicationId: string;
@@ -19,7 +20,11 @@ export interface PaidOrder {
   /** Plaintext in memory only: the account refunds and benefits may go back to. Never store it unencrypted. */
   payerAccountNo: string;
 }
-export type OnPaid = (trx: Trx, paid: PaidOrder) => Promise<void>;
+/**
+ * The sale a confirmed payment completes, run in the confirming transaction (the purchase flow hands it in with
+ * each notification). An AppError refuses the payment: the sale's work is undone and the money goes back in full.
+ */
+export type CompleteSale = (trx: Trx, paid: PaidOrder) => Promise<void>;
 
 /**
  * Why a payment was not accepted as the premium of its order. Stored on the order and on the refund; shown to the
@@ -43,7 +48,6 @@ export interface PaymentServiceDeps {
   config: Pick<Config, 'PREMIUM_ACCOUNT_NO' | 'PREMIUM_ACCOUNT_NAME' | 'PAYMENT_ORDER_TTL_MINUTES'>;
   pii: PiiCipher;
   payments: PaymentProvider;
-  onPaid?: OnPaid;
 }
 
 const normalizeName = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ');
@@ -59,7 +63,6 @@ function isUniqueViolation(e: unknown): boolean {
  */
 export function createPaymentService(deps: PaymentServiceDeps) {
   const { db, clock, config, pii, payments } = deps;
-  let onPaid: OnPaid | undefined = deps.onPaid;
   const providerActor: Actor = { type: 'provider', id: payments.name };
 
   /** Sends one recorded refund through the gateway; the refund id makes a retry safe. */
@@ -137,7 +140,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   }
 
   async function payerIsPolicyholder(trx: Trx, applicationId: string, payer: PaymentNotification['payer']): Promise<boolean> {
-    const holder = await repo.findPolicyholder(trx, applicationId);
+    const holder = await findPolicyholder(trx, applicationId);
     if (!holder) return false;
     // The ID number is compared through the blind index, never decrypted; the name needs the plaintext.
     if (pii.blindIndex('id_number', payer.idNumber) !== holder.id_number_index) return false;
@@ -161,6 +164,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     provider: string,
     n: PaymentNotification,
     rawBody: string,
+    completeSale: CompleteSale,
   ): Promise<{ orderId: string; outcome: NotificationOutcome; duplicate: boolean; refundIds: string[] }> {
     return db.transaction().execute(async (trx) => {
       const order = await repo.lockOrder(trx, n.orderId);
@@ -268,20 +272,18 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           at: now,
         });
         outcome = 'paid';
-        if (onPaid) {
-          // The policy is issued in this transaction. If the sale refuses (an AppError), its partial work is undone
-          // and the payment is returned in full (compensation); any other failure rolls everything back and the
-          // gateway's retry brings the notification again.
-          await sql`savepoint payment_on_paid`.execute(trx);
-          try {
-            await onPaid(trx, { orderId: order.id, applicationId: order.application_id, paidAt: n.paidAt, payerAccountNo: n.payer.accountNo });
-            await sql`release savepoint payment_on_paid`.execute(trx);
-          } catch (e) {
-            if (!isAppError(e)) throw e;
-            await sql`rollback to savepoint payment_on_paid`.execute(trx);
-            outcome = 'refused';
-            await refuse('paid', ['issuance_refused']);
-          }
+        // The sale is completed in this transaction. If it refuses (an AppError), its partial work is undone and the
+        // payment is returned in full (compensation); any other failure rolls everything back and the gateway's
+        // retry brings the notification again.
+        await sql`savepoint payment_complete_sale`.execute(trx);
+        try {
+          await completeSale(trx, { orderId: order.id, applicationId: order.application_id, paidAt: n.paidAt, payerAccountNo: n.payer.accountNo });
+          await sql`release savepoint payment_complete_sale`.execute(trx);
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          await sql`rollback to savepoint payment_complete_sale`.execute(trx);
+          outcome = 'refused';
+          await refuse('paid', ['issuance_refused']);
         }
       }
       await repo.insertNotification(trx, { ...notificationRow, outcome });
@@ -290,11 +292,6 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   }
 
   return {
-    /** Lets the sales module hand in its issuance hook once both services exist. */
-    setOnPaid(fn: OnPaid): void {
-      onPaid = fn;
-    },
-
     /**
      * Opens a payment order for an application, inside the caller's transaction, payable into the dedicated
      * premium account (M§19); the gateway is asked for a payment page at once.
@@ -345,12 +342,13 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     /**
      * A gateway's asynchronous notification. Verified first (a forged one changes nothing but its own rejection
      * event); idempotent by the gateway's transaction id; the payee, amount and payer are checked (M§19, M§40)
-     * before the order is paid and the sale hook issues the policy in the same transaction.
+     * before the order is paid and `completeSale` (the purchase flow) issues the policy in the same transaction.
      */
     async handleNotification(
       provider: string,
       rawBody: string,
       headers: Record<string, string | string[] | undefined>,
+      completeSale: CompleteSale,
     ): Promise<{ orderId: string; outcome: NotificationOutcome; duplicate: boolean }> {
       const n = provider === payments.name ? payments.verifyNotification(rawBody, headers) : null;
       if (!n) {
@@ -366,7 +364,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       }
       let settled;
       try {
-        settled = await settleNotification(provider, n, rawBody);
+        settled = await settleNotification(provider, n, rawBody, completeSale);
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
         // Lost a race with a concurrent delivery of the same transaction: answer what the winner decided.
@@ -485,7 +483,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     async getOrder(actor: Actor, orderId: string) {
       const consumer = requireConsumer(actor);
       const order = await repo.findOrder(db, orderId);
-      const app = order && (await repo.findApplicationOwner(db, order.application_id));
+      const app = order && (await findApplication(db, order.application_id));
       // Someone else's order is answered as not found: its existence is not disclosed.
       if (!order || !app || app.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such payment order');
       const refunds = await repo.listRefunds(db, order.id);

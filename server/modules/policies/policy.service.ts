@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Config } from '../../config.js';
-import type { Db, Trx } from '../../db/database.js';
+import type { Db, DbOrTrx, Trx } from '../../db/database.js';
 import { requireConsumer, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { shanghaiDate } from '../../platform/dates.js';
@@ -8,106 +7,141 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
-import { assertTransition } from '../sales/application.js';
-import { loadProductVersion } from '../sales/product-versions.js';
-import * as salesRepo from '../sales/application.repository.js';
-import type { PaymentPort } from '../sales/ports.js';
-import { assertPolicyTransition, computePolicyDates, coolingOffRefund, formatPolicyNumber } from './policy.js';
+import { loadProductVersion } from '../products/index.js';
+import { findParties } from '../sales/index.js';
+import { cancellationReasons, computePolicyDates, formatPolicyNumber, type CancellationReason } from './policy.js';
+import * as repo from './policy.repository.js';
 
-/** Told, in the transaction that makes the change, that a policy was issued or cancelled (e.g. to open or close its callback). */
-export type PolicyIssuedListener = (trx: Trx, issued: { policyId: string; applicationId: string; at: Date }) => Promise<void>;
-export type PolicyCancelledListener = (trx: Trx, cancelled: { policyId: string; kind: 'cooling_off' | 'misselling'; at: Date }) => Promise<void>;
-
-export interface PaidOrder {
-  orderId: string;
-  applicationId: string;
-  paidAt: Date;
+/** The facts of a paid application a policy is issued from (read by the purchase flow from sales). */
+export interface IssuableApplication {
+  id: string;
+  productVersionId: string;
+  consumerId: string;
+  /** Blind index of the insured's ID number, to find the insured's cover across policies. */
+  insuredIdIndex: string;
+  premiumFen: number;
+  sumInsuredFen: number;
+  termYears: number;
+  paymentMode: string;
 }
 
 /**
  * Policies: issued in the transaction that confirms payment, so a paid order without a policy, or a policy
- * without payment, cannot exist; cancelled in the 犹豫期 with the premium back (requirements §2.8).
+ * without payment, cannot exist (the purchase flow); cancelled with the premium back (the cancellation flow).
  */
-export function createPolicyService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; payments: Pick<PaymentPort, 'refundOrder'> }) {
+export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<Config, 'POLICY_NUMBER_PREFIX'>; pii: PiiCipher }) {
   const { db, clock, config, pii } = deps;
-  const issuedListeners: PolicyIssuedListener[] = [];
-  const cancelledListeners: PolicyCancelledListener[] = [];
 
-  /** Issues the policy of a paid application. Runs inside the payment confirmation's transaction. */
-  async function issuePolicy(trx: Trx, paid: PaidOrder) {
-    const app = await salesRepo.lockApplication(trx, paid.applicationId);
-    if (!app) throw new Error(`Paid order ${paid.orderId} names unknown application ${paid.applicationId}`);
-    assertTransition(app.status, 'issued');
-    const pv = (await loadProductVersion(trx, app.product_version_id))!;
+  /** Issues the policy of a paid application, in the payment confirmation's transaction. */
+  async function issuePolicy(trx: Trx, input: { orderId: string; paidAt: Date; application: IssuableApplication }) {
+    const app = input.application;
+    const pv = (await loadProductVersion(trx, app.productVersionId))!;
     const d = pv.definition;
-    const issuedAt = paid.paidAt;
+    const issuedAt = input.paidAt;
     // The electronic policy is delivered at issue; electronic receipt starts the 犹豫期 (requirements §2.8).
     const receivedAt = issuedAt;
     const dates = computePolicyDates(issuedAt, receivedAt, {
       effectiveAfterDays: d.effectiveAfterDays,
-      termYears: app.term_years,
+      termYears: app.termYears,
       coolingOffDays: d.coolingOffDays,
       waitingPeriodDays: d.waitingPeriodDays,
     });
-    const seq = await sql<{ n: string }>`select nextval('policy_number_seq') as n`.execute(trx);
-    const policyNumber = formatPolicyNumber(config.POLICY_NUMBER_PREFIX, shanghaiDate(issuedAt), Number(seq.rows[0]!.n));
-    const insured = (await salesRepo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
+    const policyNumber = formatPolicyNumber(config.POLICY_NUMBER_PREFIX, shanghaiDate(issuedAt), await repo.nextPolicySeq(trx));
     const policyId = newId('pol', issuedAt.getTime());
-    await trx
-      .insertInto('policies')
-      .values({
-        id: policyId,
-        policy_number: policyNumber,
-        application_id: app.id,
-        product_version_id: app.product_version_id,
-        consumer_id: app.consumer_id,
-        insured_id_index: insured.id_number_index,
-        status: 'in_force',
-        premium_fen: app.premium_fen,
-        sum_insured_fen: app.sum_insured_fen,
-        term_years: app.term_years,
-        payment_mode: app.payment_mode,
-        effective_date: dates.effectiveDate,
-        end_date: dates.endDate,
-        cooling_off_end_date: dates.coolingOffEndDate,
-        waiting_period_end_date: dates.waitingPeriodEndDate,
-        issued_at: issuedAt,
-        received_at: receivedAt,
-        effective_at: dates.effectiveAt,
-      })
-      .execute();
-    const updated = await trx
-      .updateTable('applications')
-      .set({ status: 'issued', paid_at: paid.paidAt, issued_at: issuedAt })
-      .where('id', '=', app.id)
-      .where('status', '=', 'awaiting_payment')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
+    await repo.insertPolicy(trx, {
+      id: policyId,
+      policy_number: policyNumber,
+      application_id: app.id,
+      product_version_id: app.productVersionId,
+      consumer_id: app.consumerId,
+      insured_id_index: app.insuredIdIndex,
+      status: 'in_force',
+      premium_fen: app.premiumFen,
+      sum_insured_fen: app.sumInsuredFen,
+      term_years: app.termYears,
+      payment_mode: app.paymentMode,
+      effective_date: dates.effectiveDate,
+      end_date: dates.endDate,
+      cooling_off_end_date: dates.coolingOffEndDate,
+      waiting_period_end_date: dates.waitingPeriodEndDate,
+      issued_at: issuedAt,
+      received_at: receivedAt,
+      effective_at: dates.effectiveAt,
+    });
     await recordEvent(trx, {
       type: 'policy.issued',
       actor: { type: 'system', id: 'issuance' },
       subject: { type: 'policy', id: policyId },
-      payload: { policyNumber, applicationId: app.id, orderId: paid.orderId, productCode: pv.code, productVersion: pv.version, ...dates, effectiveAt: dates.effectiveAt.toISOString() },
+      payload: { policyNumber, applicationId: app.id, orderId: input.orderId, productCode: pv.code, productVersion: pv.version, ...dates, effectiveAt: dates.effectiveAt.toISOString() },
       at: issuedAt,
     });
-    for (const listener of issuedListeners) await listener(trx, { policyId, applicationId: app.id, at: issuedAt });
     return { policyId, policyNumber };
   }
 
-  async function loadOwnedPolicy(actor: Actor, policyId: string, trx: Db | Trx = db, lock = false) {
+  /**
+   * Locks a policy for a change. With `owner`, only that consumer's policy is found; anyone else is told it does
+   * not exist.
+   */
+  async function lockPolicy(trx: Trx, policyId: string, owner?: Actor) {
+    const consumer = owner ? requireConsumer(owner) : undefined;
+    const p = await repo.lockPolicy(trx, policyId);
+    if (!p || (consumer && p.consumer_id !== consumer.id)) throw new AppError('NOT_FOUND', 'No such policy');
+    return p;
+  }
+
+  /**
+   * Writes a cancellation the cancellation flow decided and paid back: the policy's new status (void from the
+   * start), the cancellation record and its ledger entry.
+   */
+  async function recordCancellation(
+    trx: Trx,
+    actor: Actor,
+    c: { policy: repo.PolicyRow; reason: CancellationReason; costFen: number; refundFen: number; refundId: string; offerId?: string; at: Date },
+  ): Promise<string> {
+    const p = c.policy;
+    const status = cancellationReasons[c.reason].status;
+    if (!(await repo.markCancelled(trx, p.id, status, c.at))) throw new AppError('CONFLICT');
+    const cancellationId = newId('can', c.at.getTime());
+    await repo.insertCancellation(trx, {
+      id: cancellationId,
+      policy_id: p.id,
+      kind: c.reason,
+      premium_fen: p.premium_fen,
+      cost_fen: c.costFen,
+      refund_fen: c.refundFen,
+      refund_id: c.refundId,
+      requested_at: c.at,
+    });
+    await recordEvent(trx, {
+      type: `policy.${status}`,
+      actor,
+      subject: { type: 'policy', id: p.id },
+      payload: {
+        policyNumber: p.policy_number,
+        premiumFen: p.premium_fen,
+        costFen: c.costFen,
+        refundFen: c.refundFen,
+        refundId: c.refundId,
+        ...(c.offerId === undefined ? {} : { offerId: c.offerId }),
+        voidFromStart: true,
+      },
+      at: c.at,
+    });
+    return cancellationId;
+  }
+
+  async function loadOwnedPolicy(actor: Actor, policyId: string, q: DbOrTrx = db) {
     const consumer = requireConsumer(actor);
-    let q = trx.selectFrom('policies').selectAll().where('id', '=', policyId);
-    if (lock) q = q.forUpdate();
-    const p = await q.executeTakeFirst();
+    const p = await repo.findPolicy(q, policyId);
     if (!p || p.consumer_id !== consumer.id) throw new AppError('NOT_FOUND', 'No such policy');
     return p;
   }
 
-  async function view(p: Awaited<ReturnType<typeof loadOwnedPolicy>>) {
+  async function view(p: repo.PolicyRow) {
     const pv = (await loadProductVersion(db, p.product_version_id))!;
     const d = pv.definition;
-    const parties = await salesRepo.findParties(db, p.application_id);
-    const cancellation = await db.selectFrom('cancellations').selectAll().where('policy_id', '=', p.id).executeTakeFirst();
+    const parties = await findParties(db, p.application_id);
+    const cancellation = await repo.findCancellation(db, p.id);
     const today = shanghaiDate(clock.now());
     return {
       id: p.id,
@@ -135,8 +169,7 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
 
   async function listPolicies(actor: Actor) {
     const consumer = requireConsumer(actor);
-    const rows = await db.selectFrom('policies').selectAll().where('consumer_id', '=', consumer.id).orderBy('issued_at', 'desc').execute();
-    return Promise.all(rows.map(view));
+    return Promise.all((await repo.listByConsumer(db, consumer.id)).map(view));
   }
 
   async function getPolicy(actor: Actor, policyId: string) {
@@ -145,84 +178,11 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Config
 
   async function getPolicyByApplication(actor: Actor, applicationId: string) {
     const consumer = requireConsumer(actor);
-    const p = await db.selectFrom('policies').select('id').where('application_id', '=', applicationId).where('consumer_id', '=', consumer.id).executeTakeFirst();
+    const p = await repo.findIdByApplication(db, applicationId, consumer.id);
     if (!p) throw new AppError('NOT_FOUND', 'No policy for this application');
     return getPolicy(actor, p.id);
   }
 
-  /**
-   * Cancels within the 犹豫期: the full premium back to the original account minus the configured cost (at most
-   * ¥10); the policy is void from the start.
-   */
-  async function cancelInCoolingOff(actor: Actor, policyId: string) {
-    const now = clock.now();
-    await db.transaction().execute(async (trx) => {
-      const p = await loadOwnedPolicy(actor, policyId, trx, true);
-      assertPolicyTransition(p.status, 'cancelled_in_cooling_off');
-      if (shanghaiDate(now) > p.cooling_off_end_date) throw new AppError('COOLING_OFF_ENDED', `The 犹豫期 ended on ${p.cooling_off_end_date}`);
-      const order = await trx.selectFrom('payment_orders').select(['id', 'amount_fen']).where('application_id', '=', p.application_id).where('status', '=', 'paid').executeTakeFirstOrThrow();
-      const { costFen, refundFen } = coolingOffRefund(p.premium_fen, config.COOLING_OFF_COST_FEN);
-      const refund = await deps.payments.refundOrder(trx, { orderId: order.id, policyId: p.id, amountFen: refundFen, reason: 'cooling_off_cancellation' });
-      await trx.updateTable('policies').set({ status: 'cancelled_in_cooling_off', cancelled_at: now, void_from_start: true }).where('id', '=', p.id).where('status', '=', 'in_force').execute();
-      await trx
-        .insertInto('cancellations')
-        .values({ id: newId('can', now.getTime()), policy_id: p.id, kind: 'cooling_off', premium_fen: p.premium_fen, cost_fen: costFen, refund_fen: refundFen, refund_id: refund.refundId, requested_at: now })
-        .execute();
-      await recordEvent(trx, {
-        type: 'policy.cancelled_in_cooling_off',
-        actor,
-        subject: { type: 'policy', id: p.id },
-        payload: { policyNumber: p.policy_number, premiumFen: p.premium_fen, costFen, refundFen, refundId: refund.refundId, voidFromStart: true },
-        at: now,
-      });
-      for (const listener of cancelledListeners) await listener(trx, { policyId: p.id, kind: 'cooling_off', at: now });
-    });
-    return getPolicy(actor, policyId);
-  }
-
-  /**
-   * Cancels a policy for mis-selling found in the callback (CB: 发现销售过程中存在误导的，应立即纠正), on the
-   * policyholder's acceptance of the offer: the whole premium paid goes back to the original account, no cost is
-   * deducted, inside or after the 犹豫期; the policy is void from the start. Runs in the caller's transaction.
-   */
-  async function cancelForMisselling(trx: Trx, actor: Actor, input: { policyId: string; offerId: string; at: Date }) {
-    const p = await trx.selectFrom('policies').selectAll().where('id', '=', input.policyId).forUpdate().executeTakeFirst();
-    if (!p) throw new AppError('NOT_FOUND', 'No such policy');
-    assertPolicyTransition(p.status, 'cancelled_for_misselling');
-    const order = await trx.selectFrom('payment_orders').select(['id', 'amount_fen']).where('application_id', '=', p.application_id).where('status', '=', 'paid').executeTakeFirstOrThrow();
-    const refundFen = order.amount_fen;
-    const refund = await deps.payments.refundOrder(trx, { orderId: order.id, policyId: p.id, amountFen: refundFen, reason: 'misselling_cancellation' });
-    const updated = await trx
-      .updateTable('policies')
-      .set({ status: 'cancelled_for_misselling', cancelled_at: input.at, void_from_start: true })
-      .where('id', '=', p.id)
-      .where('status', '=', 'in_force')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
-    const cancellationId = newId('can', input.at.getTime());
-    await trx
-      .insertInto('cancellations')
-      .values({ id: cancellationId, policy_id: p.id, kind: 'misselling', premium_fen: p.premium_fen, cost_fen: 0, refund_fen: refundFen, refund_id: refund.refundId, requested_at: input.at })
-      .execute();
-    await recordEvent(trx, {
-      type: 'policy.cancelled_for_misselling',
-      actor,
-      subject: { type: 'policy', id: p.id },
-      payload: { policyNumber: p.policy_number, premiumFen: p.premium_fen, costFen: 0, refundFen, refundId: refund.refundId, offerId: input.offerId, voidFromStart: true },
-      at: input.at,
-    });
-    for (const listener of cancelledListeners) await listener(trx, { policyId: p.id, kind: 'misselling', at: input.at });
-    return { cancellationId, refundId: refund.refundId, refundFen };
-  }
-
-  /** Listeners run inside the issuing or cancelling transaction: if one throws, the change does not happen. */
-  function onIssued(listener: PolicyIssuedListener) {
-    issuedListeners.push(listener);
-  }
-  function onCancelled(listener: PolicyCancelledListener) {
-    cancelledListeners.push(listener);
-  }
-
-  return { issuePolicy, listPolicies, getPolicy, getPolicyByApplication, cancelInCoolingOff, cancelForMisselling, onIssued, onCancelled };
+  return { issuePolicy, lockPolicy, recordCancellation, listPolicies, getPolicy, getPolicyByApplication };
 }
 export type PolicyService = ReturnType<typeof createPolicyService>;

@@ -78,3 +78,49 @@ export function coolingOffRefund(premiumFen: number, configuredCostFen: number):
   const costFen = Math.min(configuredCostFen, 1000, premiumFen);
   return { costFen, refundFen: premiumFen - costFen };
 }
+
+/** What a cancellation owes back: the premium of the policy, what the order collected, the configured cost. */
+export interface CancellationMoney {
+  premiumFen: number;
+  paidFen: number;
+  configuredCostFen: number;
+}
+
+interface CancellationRule {
+  /** The status the policy ends in. */
+  status: PolicyStatus;
+  /** Only until the last day of the 犹豫期 (Asia/Shanghai). */
+  onlyInCoolingOff: boolean;
+  /** The reason written on the refund. */
+  refundReason: string;
+  refund(m: CancellationMoney): { costFen: number; refundFen: number };
+}
+
+/**
+ * Why a policy is cancelled, as data: one cancellation flow serves every reason (surrender adds a row here).
+ * Every reason so far voids the policy from the start.
+ */
+export const cancellationReasons = {
+  // requirements §2.8: in the 犹豫期, the full premium back minus the configured cost (at most ¥10).
+  cooling_off: {
+    status: 'cancelled_in_cooling_off',
+    onlyInCoolingOff: true,
+    refundReason: 'cooling_off_cancellation',
+    refund: (m) => coolingOffRefund(m.premiumFen, m.configuredCostFen),
+  },
+  // CB: mis-selling found in the callback: the whole premium paid goes back, no cost, in or after the 犹豫期.
+  misselling: {
+    status: 'cancelled_for_misselling',
+    onlyInCoolingOff: false,
+    refundReason: 'misselling_cancellation',
+    refund: (m) => ({ costFen: 0, refundFen: m.paidFen }),
+  },
+} as const satisfies Record<string, CancellationRule>;
+export type CancellationReason = keyof typeof cancellationReasons;
+
+/** Throws unless a policy in this state may be cancelled for this reason at `at`. */
+export function assertCancellable(p: { status: string; cooling_off_end_date: CalendarDate }, reason: CancellationReason, at: Date): void {
+  const rule = cancellationReasons[reason];
+  assertPolicyTransition(p.status, rule.status);
+  if (rule.onlyInCoolingOff && shanghaiDate(at) > p.cooling_off_end_date) throw new AppError('COOLING_OFF_ENDED', `The 犹豫期 ended on ${p.cooling_off_end_date}`);
+}

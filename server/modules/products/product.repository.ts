@@ -74,6 +74,16 @@ export async function findVersionById(db: DbOrTrx, id: string): Promise<ProductV
     .executeTakeFirst();
 }
 
+/** The facts of one version the other modules read (see loadProductVersion). */
+export function findVersionFacts(db: DbOrTrx, id: string) {
+  return db
+    .selectFrom('product_versions')
+    .innerJoin('products', 'products.id', 'product_versions.product_id')
+    .select(['product_versions.id', 'product_versions.version', 'product_versions.status', 'product_versions.definition', 'products.code'])
+    .where('product_versions.id', '=', id)
+    .executeTakeFirst();
+}
+
 export async function findPublished(db: DbOrTrx, productId: string): Promise<ProductVersionRow | undefined> {
   return db
     .selectFrom('product_versions')
@@ -153,4 +163,14 @@ export async function setTextVersionsOffline(db: DbOrTrx, prefix: string, at: Da
     select id, ${at} from text_versions
      where kind in (${sql.join(PRODUCT_TEXT_KINDS)}) and starts_with(ref, ${prefix})
     on conflict (text_version_id) do nothing`.execute(db);
+}
+
+/** The latest published version of each product, by product code. */
+export async function latestPublishedDefinitions(db: DbOrTrx): Promise<Array<{ code: string; definition: unknown }>> {
+  const r = await sql<{ code: string; definition: unknown }>`
+    select distinct on (p.code) p.code, v.definition
+    from product_versions v join products p on p.id = v.product_id
+    where v.status = 'published'
+    order by p.code, v.version desc`.execute(db);
+  return r.rows;
 }

@@ -168,3 +168,17 @@ export const productDefinitionSchema = z.object({
   faceVerificationRequired: z.boolean().default(false),
 });
 export type ProductDefinition = z.infer<typeof productDefinitionSchema>;
+
+/** One answer to a questionnaire item, by codes. */
+export interface QuestionAnswer {
+  questionnaireCode: string;
+  itemCode: string;
+  optionCode: string;
+}
+
+export function findOption(questionnaires: Questionnaire[], a: QuestionAnswer) {
+  const q = questionnaires.find((x) => x.code === a.questionnaireCode);
+  const item = q?.items.find((i) => i.code === a.itemCode);
+  const option = item?.options.find((o) => o.code === a.optionCode);
+  return q && item && option ? { questionnaire: q, item, option } : undefined;
+}

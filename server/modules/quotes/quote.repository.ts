@@ -6,21 +6,7 @@ export async function insertQuote(db: DbOrTrx, row: Insertable<QuotesTable>): Pr
   await db.insertInto('quotes').values(row).execute();
 }
 
-export async function findQuote(db: DbOrTrx, id: string) {
-  return db
-    .selectFrom('quotes')
-    .innerJoin('product_versions', 'product_versions.id', 'quotes.product_version_id')
-    .innerJoin('products', 'products.id', 'product_versions.product_id')
-    .select([
-      'quotes.id',
-      'quotes.product_version_id',
-      'quotes.options',
-      'quotes.premium_fen',
-      'quotes.expires_at',
-      'quotes.created_at',
-      'products.code',
-      'product_versions.version',
-    ])
-    .where('quotes.id', '=', id)
-    .executeTakeFirst();
+/** A quote as stored; its product's code and version come from the products module. */
+export async function findQuoteRecord(db: DbOrTrx, id: string) {
+  return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/helpers/context.js';
 import type { Actor } from '../../platform/actor.js';
-import { demoProducts, seedDemoProducts } from '../products/demo-products.js';
+import { demoProducts, seedDemoProducts } from '../products/index.js';
 
 const compliance: Actor = { type: 'staff', id: 'stf_test', roles: ['compliance_officer'] };
 const termQuote = {

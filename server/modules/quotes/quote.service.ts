@@ -6,9 +6,9 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
-import type { PaymentMode } from '../products/product.js';
-import type { ProductService } from '../products/product.service.js';
-import { cashValueTable, priceQuote } from '../products/rating.js';
+import type { PaymentMode } from '../products/index.js';
+import type { ProductService } from '../products/index.js';
+import { cashValueTable, priceQuote } from '../products/index.js';
 import * as repo from './quote.repository.js';
 
 export interface QuoteInput {
@@ -109,7 +109,7 @@ export function createQuoteService(deps: {
 
     /** A quote by id; with `requireFresh`, an expired quote is refused (QUOTE_EXPIRED) so it cannot start an application. */
     async getQuote(id: string, opts: { requireFresh?: boolean } = {}): Promise<Quote> {
-      const row = await repo.findQuote(db, id);
+      const row = await repo.findQuoteRecord(db, id);
       if (!row) throw new AppError('NOT_FOUND', `No quote ${id}`);
       const expired = clock.now().getTime() >= row.expires_at.getTime();
       if (expired && opts.requireFresh) throw new AppError('QUOTE_EXPIRED', `Quote ${id} expired at ${row.expires_at.toISOString()}`);
@@ -125,9 +125,9 @@ export function createQuoteService(deps: {
       });
       return {
         id: row.id,
-        productCode: row.code,
+        productCode: version.code,
         productVersionId: row.product_version_id,
-        productVersion: row.version,
+        productVersion: version.version,
         options,
         premiumFen: row.premium_fen,
         cashValues,

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow } from '../../db/schema.js';
 
@@ -11,19 +10,6 @@ export function findApplication(db: DbOrTrx, id: string) {
 /** Locks the application row for the rest of the transaction, so concurrent steps serialise on it. */
 export function lockApplication(db: DbOrTrx, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-}
-
-export function findProductVersion(db: DbOrTrx, id: string) {
-  return db
-    .selectFrom('product_versions')
-    .innerJoin('products', 'products.id', 'product_versions.product_id')
-    .select(['product_versions.id', 'product_versions.version', 'product_versions.status', 'product_versions.definition', 'products.code'])
-    .where('product_versions.id', '=', id)
-    .executeTakeFirst();
-}
-
-export function findQuote(db: DbOrTrx, id: string) {
-  return db.selectFrom('quotes').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function insertApplication(db: DbOrTrx, row: NewRow<'applications'>, parties: NewRow<'parties'>[]) {
@@ -73,26 +59,68 @@ export function findSignatures(db: DbOrTrx, applicationId: string) {
   return db.selectFrom('signatures').selectAll().where('application_id', '=', applicationId).orderBy('signed_at').orderBy('id').execute();
 }
 
-export function findDecisions(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('underwriting_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').orderBy('id').execute();
+/**
+ * The sum insured of each application still on its way to issue (referred, awaiting signature or payment) whose
+ * insured is the person of this blind index, with its product version; one application left out.
+ */
+export function pendingCoverOf(db: DbOrTrx, insuredIdIndex: string, excludeApplicationId: string) {
+  return db
+    .selectFrom('applications as a')
+    .innerJoin('parties as pt', (j) => j.onRef('pt.application_id', '=', 'a.id').on('pt.role', '=', 'insured'))
+    .select(['a.product_version_id', 'a.sum_insured_fen'])
+    .where('pt.id_number_index', '=', insuredIdIndex)
+    .where('a.id', '<>', excludeApplicationId)
+    .where('a.status', 'in', ['referred', 'awaiting_signature', 'awaiting_payment'])
+    .execute();
+}
+
+/** The policyholder's party of an application (the first when several were ever recorded). */
+export function findPolicyholder(db: DbOrTrx, applicationId: string) {
+  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', 'policyholder').orderBy('position').executeTakeFirst();
+}
+
+/** awaiting_payment → issued; answers false when another change won. */
+export async function markIssued(db: DbOrTrx, applicationId: string, at: { paidAt: Date; issuedAt: Date }): Promise<boolean> {
+  const r = await db
+    .updateTable('applications')
+    .set({ status: 'issued', paid_at: at.paidAt, issued_at: at.issuedAt })
+    .where('id', '=', applicationId)
+    .where('status', '=', 'awaiting_payment')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /**
- * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
- * found through the blind index of the insured's ID number.
+ * Applications never issued (all, or among those named), each with the time of its last recorded event. An
+ * application is issued in the transaction that issues its policy, so these are the sales without a policy.
  */
-export async function existingSumInsured(db: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
-  const r = await sql<{ total: string | null }>`
-    select coalesce(sum(x.sum_insured_fen), 0)::bigint as total from (
-      select p.sum_insured_fen from policies p
-        join product_versions pv on pv.id = p.product_version_id
-       where p.insured_id_index = ${insuredIdIndex} and p.status = 'in_force' and pv.definition->>'line' = ${line}
-      union all
-      select a.sum_insured_fen from applications a
-        join parties pt on pt.application_id = a.id and pt.role = 'insured'
-        join product_versions pv on pv.id = a.product_version_id
-       where pt.id_number_index = ${insuredIdIndex} and a.id <> ${excludeApplicationId}
-         and a.status in ('referred', 'awaiting_signature', 'awaiting_payment') and pv.definition->>'line' = ${line}
-    ) x`.execute(db);
-  return Number(r.rows[0]?.total ?? 0);
+export function listUnissuedActivity(db: DbOrTrx, applicationIds?: string[]) {
+  let q = db
+    .selectFrom('applications')
+    .leftJoin('events', (j) => j.onRef('events.subject_id', '=', 'applications.id').on('events.subject_type', '=', 'application'))
+    .select((eb) => ['applications.id', 'applications.created_at', eb.fn.max('events.created_at').as('last_at')])
+    .where('applications.status', '<>', 'issued')
+    .groupBy(['applications.id', 'applications.created_at']);
+  if (applicationIds) q = q.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
+  return q.execute();
+}
+
+/** Applications waiting for an underwriter, oldest referral first. */
+export function listReferred(db: DbOrTrx) {
+  return db
+    .selectFrom('applications')
+    .select(['id', 'referred_at', 'sum_insured_fen', 'premium_fen', 'product_version_id'])
+    .where('status', '=', 'referred')
+    .orderBy('referred_at')
+    .execute();
+}
+
+/** referred → accepted (awaiting_signature) or declined by an underwriter. */
+export async function markReferralDecided(db: DbOrTrx, applicationId: string, d: { to: 'awaiting_signature' | 'declined'; outcome: 'accept' | 'decline'; at: Date }) {
+  await db
+    .updateTable('applications')
+    .set({ status: d.to, underwriting_outcome: d.outcome, ...(d.to === 'declined' ? { declined_at: d.at } : { accepted_at: d.at }) })
+    .where('id', '=', applicationId)
+    .where('status', '=', 'referred')
+    .execute();
 }

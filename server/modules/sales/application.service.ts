@@ -11,9 +11,9 @@ import { maskIdNumber, maskName, maskPhone, type PiiCipher } from '../../platfor
 import { createSubjectKeys } from '../../platform/subject-keys.js';
 import type { FaceProvider } from '../../platform/providers.js';
 import { registerTextVersion } from '../../platform/text-versions.js';
-import { parseIdNumber } from '../identity/id-number.js';
-import { recordIdentityVerification } from '../identity/identity-verification.js';
-import type { ProductDefinition } from '../products/product.js';
+import { parseIdNumber } from '../identity/index.js';
+import { recordIdentityVerification } from './identity-verification.js';
+import type { ProductDefinition } from '../products/index.js';
 import {
   assertActiveConsent,
   assertBeneficiaries,
@@ -28,7 +28,10 @@ import {
 } from './application.js';
 import * as repo from './application.repository.js';
 import { consentText } from './consent-texts.js';
-import { loadProductVersion } from './product-versions.js';
+import { findProductVersion, loadProductVersion } from '../products/index.js';
+import { findConsumerById } from '../consumers/index.js';
+import { findQuoteRecord } from '../quotes/index.js';
+import { findDecisions } from '../underwriting/index.js';
 import type { OtpPort } from './ports.js';
 
 export interface PersonInput {
@@ -109,15 +112,15 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const consumer = requireConsumer(actor);
     const now = clock.now();
     // The session proves the consumer holds the policyholder's phone; the SMS check of M§33 then goes to it.
-    const signedInWith = await db.selectFrom('consumers').select('phone_index').where('id', '=', consumer.id).executeTakeFirst();
+    const signedInWith = await findConsumerById(db, consumer.id);
     if (signedInWith?.phone_index !== pii.blindIndex('phone', input.policyholder.phone))
       throw new AppError('VALIDATION_FAILED', "The policyholder's phone must be the phone you signed in with", [
         { path: 'policyholder.phone', code: 'not_signed_in_phone', message: 'not the phone of this session' },
       ]);
-    const quote = await repo.findQuote(db, input.quoteId);
+    const quote = await findQuoteRecord(db, input.quoteId);
     if (!quote) throw new AppError('NOT_FOUND', 'No such quote');
     if (quote.expires_at <= now) throw new AppError('QUOTE_EXPIRED');
-    const pv = await repo.findProductVersion(db, quote.product_version_id);
+    const pv = await findProductVersion(db, quote.product_version_id);
     if (!pv || pv.status !== 'published') throw new AppError('PRODUCT_NOT_ON_SALE');
     const definition = pv.definition as ProductDefinition;
     const options = quote.options as { insuredBirthDate: string; insuredGender: 'M' | 'F'; termYears: number; paymentMode: string; sumInsuredFen: number };
@@ -369,7 +372,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
       repo.findLatestAnswers(db, app.id),
       repo.findVerifications(db, app.id),
       repo.findSignatures(db, app.id),
-      repo.findDecisions(db, app.id),
+      findDecisions(db, app.id),
     ]);
     const required = requiredConsents(product.definition);
     const given = new Set(consents.map((c) => c.kind));

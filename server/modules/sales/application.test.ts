@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoProducts } from '../products/demo-products.js';
+import { demoProducts } from '../products/index.js';
 import { assertActiveConsent, assertBeneficiaries, assertRelationship, assessSuitability, canTransition, requiredConsents, unansweredItems } from './application.js';
 
 const product = (code: string) => demoProducts.find((p) => p.code === code)!;

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { AppError } from '../../platform/errors.js';
-import { NEW_TYPE_LINES, type PaymentMode, type ProductDefinition, type Questionnaire } from '../products/product.js';
+import { NEW_TYPE_LINES, findOption, type PaymentMode, type ProductDefinition, type QuestionAnswer, type Questionnaire } from '../products/index.js';
 
 /** An application's life: collected, then underwritten, signed, paid, issued. */
 export const applicationStatuses = ['draft', 'referred', 'declined', 'awaiting_signature', 'awaiting_payment', 'issued'] as const;
@@ -106,18 +106,7 @@ export function assertRelationship(
 
 // ——— suitability (M§17) ———
 
-export interface QuestionAnswer {
-  questionnaireCode: string;
-  itemCode: string;
-  optionCode: string;
-}
-
-export function findOption(questionnaires: Questionnaire[], a: QuestionAnswer) {
-  const q = questionnaires.find((x) => x.code === a.questionnaireCode);
-  const item = q?.items.find((i) => i.code === a.itemCode);
-  const option = item?.options.find((o) => o.code === a.optionCode);
-  return q && item && option ? { questionnaire: q, item, option } : undefined;
-}
+export { findOption, type QuestionAnswer } from '../products/index.js';
 
 /** Items not yet answered, as `questionnaire.item`. */
 export function unansweredItems(questionnaires: Questionnaire[], answers: QuestionAnswer[]): string[] {

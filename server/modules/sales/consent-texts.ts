@@ -1,4 +1,4 @@
-import { UNCERTAINTY_STATEMENT, type ProductDefinition } from '../products/product.js';
+import { UNCERTAINTY_STATEMENT, type ProductDefinition } from '../products/index.js';
 import type { ConsentKind } from './application.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Trx } from '../../db/database.js';
+import type { DbOrTrx, Trx } from '../../db/database.js';
 import type { Actor } from '../../platform/actor.js';
 import type { SealScope } from '../../platform/subject-keys.js';
 
@@ -16,3 +16,9 @@ export interface PaymentPort {
   ): Promise<{ orderId: string; payUrl: string; expiresAt: Date }>;
   refundOrder(trx: Trx, i: { orderId: string; policyId: string; amountFen: number; reason: string }): Promise<{ refundId: string }>;
 }
+
+/**
+ * What the sale needs of the policies (M§18, the cumulative limit): the sum insured of each in-force policy of the
+ * insured of a blind index, with its product version. A port, because policies are issued from the sale.
+ */
+export type InForceCover = (db: DbOrTrx, insuredIdIndex: string) => Promise<Array<{ product_version_id: string; sum_insured_fen: number }>>;

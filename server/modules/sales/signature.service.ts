@@ -9,12 +9,12 @@ import { newId } from '../../platform/ids.js';
 import { formatYuan } from '../../platform/money.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
 import { registerTextVersion, sha256Hex } from '../../platform/text-versions.js';
-import type { ProductDefinition } from '../products/product.js';
+import type { ProductDefinition } from '../products/index.js';
 import { assertTransition } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication, OTP_PURPOSE_INSURED } from './application.service.js';
 import type { OtpPort } from './ports.js';
-import { recordIdentityVerification } from '../identity/identity-verification.js';
+import { recordIdentityVerification } from './identity-verification.js';
 
 const PAYMENT_MODE_ZH: Record<string, string> = { single: '趸交', annual: '年交', monthly: '月交' };
 const RELATIONSHIP_ZH: Record<string, string> = { self: '本人', spouse: '配偶', child: '子女', parent: '父母' };

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, DbOrTrx } from '../../db/database.js';
 import type { Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
@@ -6,18 +6,31 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import type { PaymentMode } from '../products/product.js';
-import { underwrite } from '../underwriting/underwriting.js';
+import type { PaymentMode } from '../products/index.js';
+import { insertDecision, underwrite } from '../underwriting/index.js';
 import { assertTransition, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication } from './application.service.js';
+import { loadProductVersion } from '../products/index.js';
+import type { InForceCover } from './ports.js';
+
+/**
+ * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
+ * found through the blind index of the insured's ID number (M§18: the cumulative limit), this application left out.
+ */
+async function existingSumInsured(inForceCover: InForceCover, trx: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
+  const cover = [...(await inForceCover(trx, insuredIdIndex)), ...(await repo.pendingCoverOf(trx, insuredIdIndex, excludeApplicationId))];
+  let total = 0;
+  for (const c of cover) if ((await loadProductVersion(trx, c.product_version_id))?.definition.line === line) total += c.sum_insured_fen;
+  return total;
+}
 
 /**
  * Submission: every confirmation given, every item answered, identity proven; then suitability (M§17) and the
  * product's underwriting rules (M§18) decide accept, decline or refer — the decision and its reasons are kept
  * whatever it is.
  */
-export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCipher }) {
+export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCipher; inForceCover: InForceCover }) {
   const { db, clock, pii } = deps;
 
   async function submitApplication(actor: Actor, applicationId: string) {
@@ -56,7 +69,7 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
       });
 
       const insured = (await repo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
-      const existing = await repo.existingSumInsured(trx, insured.id_number_index, d.line, app.id);
+      const existing = await existingSumInsured(deps.inForceCover, trx, insured.id_number_index, d.line, app.id);
       const result = underwrite(d, { insuredAge: ageOn(insured.birth_date, shanghaiDate(now)), sumInsuredFen: app.sum_insured_fen, answers, existingSumInsuredFen: existing });
       const status = result.outcome === 'accept' ? 'awaiting_signature' : result.outcome === 'decline' ? 'declined' : 'referred';
       const updated = await trx
@@ -72,10 +85,7 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
         .where('status', '=', 'draft')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
-      await trx
-        .insertInto('underwriting_decisions')
-        .values({ id: newId('uw', now.getTime()), application_id: app.id, source: 'rules', outcome: result.outcome, reasons: JSON.stringify(result.reasons), decided_by: null, decided_at: now })
-        .execute();
+      await insertDecision(trx, { id: newId('uw', now.getTime()), application_id: app.id, source: 'rules', outcome: result.outcome, reasons: JSON.stringify(result.reasons), decided_by: null, decided_at: now });
       await recordEvent(trx, { type: 'application.submitted', actor, subject: { type: 'application', id: app.id }, payload: {}, at: now });
       await recordEvent(trx, {
         type: 'underwriting.decided',

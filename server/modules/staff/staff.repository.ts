@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow } from '../../db/schema.js';
 
@@ -51,4 +52,16 @@ export async function revokeStaffSession(db: DbOrTrx, staffId: string, tokenHash
     .returning('id')
     .executeTakeFirst();
   return r?.id;
+}
+
+/** Active staff holding `role`, by id. */
+export async function activeStaffWithRole(db: DbOrTrx, role: string): Promise<string[]> {
+  const rows = await db.selectFrom('staff_accounts').select('id').where(sql<boolean>`${role} = any(roles)`).where('disabled_at', 'is', null).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Those of `ids` that are staff accounts. */
+export async function existingStaffIds(db: DbOrTrx, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  return (await db.selectFrom('staff_accounts').select('id').where('id', 'in', ids).execute()).map((r) => r.id);
 }

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createStaffBody, staffCreated, staffMe, staffSession, staffSignInBody } from '@wangbao/contracts/console';
-import { isoDates, type RouteOptions } from '../../http.js';
-import { bearerToken } from '../consumers/consumer.routes.js';
+import { bearerToken, isoDates, type RouteOptions } from '../../http.js';
 
 /** Staff sign-in with password and TOTP, and account creation by the security administrator (M§38, 等保三级). */
 export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoProducts } from '../products/demo-products.js';
-import type { ProductDefinition } from '../products/product.js';
+import { demoProducts } from '../products/index.js';
+import type { ProductDefinition } from '../products/index.js';
 import { underwrite } from './underwriting.js';
 
 const WAN = 1_000_000;

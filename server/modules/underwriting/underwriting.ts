@@ -1,5 +1,5 @@
-import type { ProductDefinition, ProductLine } from '../products/product.js';
-import { findOption, type QuestionAnswer } from '../sales/application.js';
+import type { ProductDefinition, ProductLine } from '../products/index.js';
+import { findOption, type QuestionAnswer } from '../products/index.js';
 
 export type UnderwritingOutcome = 'accept' | 'decline' | 'refer';
 

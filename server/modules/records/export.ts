@@ -1,10 +1,12 @@
-import type { Db } from '../db/database.js';
-import type { Actor } from '../platform/actor.js';
-import { AppError } from '../platform/errors.js';
-import { recordEvent } from '../platform/events.js';
-import type { LedgerService } from './ledger.service.js';
-import * as repo from './ledger.repository.js';
-import { shownTextVersion } from './entry.js';
+import type { Db } from '../../db/database.js';
+import type { Actor } from '../../platform/actor.js';
+import { AppError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import type { LedgerService } from '../../ledger/ledger.service.js';
+import { leavesOfSale } from '../../ledger/ledger.repository.js';
+import { shownTextVersion } from '../../ledger/entry.js';
+import { findPolicyByNumber } from '../policies/index.js';
+import * as repo from './records.repository.js';
 
 /** The self-contained bundle an auditor checks offline with `verifier/verify-bundle.mjs` (issue 3, item 10). */
 export interface LedgerBundle {
@@ -21,9 +23,9 @@ export interface LedgerBundle {
  * with inclusion proofs against the latest signed checkpoint, and the page snapshots the entries name.
  */
 export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string, reader: { actor: Actor; at: Date }): Promise<LedgerBundle> {
-  const policy = await db.selectFrom('policies').select(['id', 'application_id']).where('policy_number', '=', policyNumber).executeTakeFirst();
+  const policy = await findPolicyByNumber(db, policyNumber);
   if (!policy) throw new AppError('NOT_FOUND', `No policy ${policyNumber}`);
-  const leaves = await repo.leavesOfSale(db, await repo.refsOfSale(db, policy.application_id, policy.id));
+  const leaves = await leavesOfSale(db, await repo.refsOfSale(db, policy.application_id, policy.id));
   const checkpoint = await ledger.latestCheckpoint();
   const covered = leaves.filter((l) => l.leaf_index < checkpoint.treeSize);
   if (covered.length < leaves.length) throw new AppError('INVALID_STATE', 'Some entries are not yet under a signed checkpoint; run the sequencer and publish first');

@@ -1,14 +1,14 @@
-import type { Db } from '../db/database.js';
-import { requireRole, type Actor } from '../platform/actor.js';
-import type { Clock } from '../platform/clock.js';
-import { shanghaiDate } from '../platform/dates.js';
-import { AppError } from '../platform/errors.js';
-import { recordEvent } from '../platform/events.js';
-import { newId } from '../platform/ids.js';
-import type { PiiCipher } from '../platform/pii.js';
-import { createSubjectKeys } from '../platform/subject-keys.js';
+import type { Db } from '../../db/database.js';
+import { requireRole, type Actor } from '../../platform/actor.js';
+import type { Clock } from '../../platform/clock.js';
+import { shanghaiDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import { newId } from '../../platform/ids.js';
+import type { PiiCipher } from '../../platform/pii.js';
+import { createSubjectKeys } from '../../platform/subject-keys.js';
 import { saleRetentions, type RetentionRules } from './retention.js';
-import * as repo from './ledger.repository.js';
+import * as repo from './records.repository.js';
 
 export const DISPUTE_KINDS = ['claim', 'complaint', 'litigation', 'arbitration', 'regulator_inquiry'] as const;
 export type DisputeKind = (typeof DISPUTE_KINDS)[number];
@@ -37,7 +37,7 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const id = newId('dsp', now.getTime());
-      await trx.insertInto('disputes').values({ id, application_id: sale.applicationId, policy_id: sale.policyId, kind: input.kind, reference: input.reference, opened_at: now, opened_by: staff.id }).execute();
+      await repo.insertDispute(trx, { id, application_id: sale.applicationId, policy_id: sale.policyId, kind: input.kind, reference: input.reference, opened_at: now, opened_by: staff.id });
       await recordEvent(trx, { type: 'dispute.opened', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { disputeId: id, kind: input.kind, reference: input.reference }, at: now });
       return { disputeId: id, applicationId: sale.applicationId, policyNumber: sale.policyNumber, openedAt: now };
     });
@@ -48,9 +48,9 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
     const staff = requireRole(actor, ...DISPUTE_ROLES);
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
-      const r = await trx.updateTable('disputes').set({ ended_at: now, ended_by: staff.id }).where('id', '=', disputeId).where('ended_at', 'is', null).returning(['application_id']).executeTakeFirst();
+      const r = await repo.endOpenDispute(trx, disputeId, { at: now, by: staff.id });
       if (!r) {
-        const exists = await trx.selectFrom('disputes').select('id').where('id', '=', disputeId).executeTakeFirst();
+        const exists = await repo.findDispute(trx, disputeId);
         throw exists ? new AppError('INVALID_STATE', 'The dispute has already ended') : new AppError('NOT_FOUND', 'No such dispute');
       }
       await recordEvent(trx, { type: 'dispute.ended', actor: staff, subject: { type: 'application', id: r.application_id }, payload: { disputeId }, at: now });
@@ -77,7 +77,7 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       // Serialises against a dispute being opened at the same moment.
-      await trx.selectFrom('applications').select('id').where('id', '=', sale.applicationId).forUpdate().execute();
+      await repo.lockSale(trx, sale.applicationId);
       const [r] = await saleRetentions(trx, rules, [sale.applicationId]);
       if (!r || r.heldByOpenDispute) throw new AppError('RETENTION_NOT_ENDED', 'The sale is under dispute: its records are held until the dispute ends');
       if (r.retentionEnd === null || r.retentionEnd >= shanghaiDate(now)) throw new AppError('RETENTION_NOT_ENDED', `The records are kept until ${r.retentionEnd}`);

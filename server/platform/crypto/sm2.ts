@@ -16,6 +16,23 @@
  */
 import { createHash, getHashes, randomBytes } from 'node:crypto';
 import { weierstrassN, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import {
+  TAG,
+  bitString,
+  childrenOf,
+  contentOf,
+  expectTag,
+  explicit,
+  integer,
+  octetString,
+  oid,
+  parseDerExact,
+  readCanonicalUnsigned,
+  readOid,
+  sequence,
+  toPem,
+  type DerNode,
+} from './der.js';
 
 /** The signer ID both sides use when none is agreed otherwise (GM/T 0009-2012 §10: "1234567812345678"). */
 export const SM2_DEFAULT_ID = '1234567812345678';
@@ -201,135 +218,27 @@ export function sm2Verify(publicKey: Sm2Point, message: Uint8Array, signature: S
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// DER: just enough of X.690 for SM2Signature, SubjectPublicKeyInfo, PKCS#8 and SEC1 ECPrivateKey. Decoding is strict
-// (definite minimal lengths, minimal non-negative INTEGERs, no trailing bytes) so that one signature has one encoding.
+// DER (der.ts) for SM2Signature, SubjectPublicKeyInfo, PKCS#8 and SEC1 ECPrivateKey. Decoding is strict (definite
+// minimal lengths, minimal non-negative INTEGERs, no trailing bytes) so that one signature has one encoding.
 
-interface DerNode {
-  tag: number;
-  /** The content octets. */
-  value: Buffer;
-}
-
-function readDer(buf: Buffer, offset: number): { node: DerNode; next: number } {
-  if (offset + 2 > buf.length) throw new Error('DER: truncated');
-  const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new Error('DER: multi-byte tags are not used here');
-  let len = buf[offset + 1]!;
-  let pos = offset + 2;
-  if (len & 0x80) {
-    const count = len & 0x7f;
-    if (count === 0 || count > 4) throw new Error('DER: bad length');
-    if (pos + count > buf.length) throw new Error('DER: truncated');
-    len = 0;
-    for (let i = 0; i < count; i++) len = len * 256 + buf[pos + i]!;
-    if (buf[pos] === 0 || len < 0x80) throw new Error('DER: non-minimal length');
-    pos += count;
-  }
-  if (pos + len > buf.length) throw new Error('DER: truncated');
-  return { node: { tag, value: buf.subarray(pos, pos + len) }, next: pos + len };
-}
-
-function readAll(buf: Buffer): DerNode[] {
-  const out: DerNode[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const { node, next } = readDer(buf, pos);
-    out.push(node);
-    pos = next;
-  }
-  return out;
-}
-
-function readOne(buf: Buffer, tag: number): DerNode {
-  const { node, next } = readDer(buf, 0);
-  if (next !== buf.length) throw new Error('DER: trailing bytes');
-  if (node.tag !== tag) throw new Error(`DER: expected tag 0x${tag.toString(16)}`);
-  return node;
-}
-
-function expectTag(node: DerNode | undefined, tag: number): DerNode {
-  if (!node || node.tag !== tag) throw new Error(`DER: expected tag 0x${tag.toString(16)}`);
-  return node;
-}
-
-function derInteger(node: DerNode | undefined): bigint {
-  const v = expectTag(node, 0x02).value;
-  if (v.length === 0) throw new Error('DER: empty INTEGER');
-  if (v[0]! & 0x80) throw new Error('DER: negative INTEGER');
-  if (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80)) throw new Error('DER: non-minimal INTEGER');
-  return bytesToBigint(v);
-}
-
-function derOid(node: DerNode | undefined): string {
-  const v = expectTag(node, 0x06).value;
-  if (v.length === 0) throw new Error('DER: empty OID');
-  const arcs: number[] = [];
-  let acc = 0;
-  for (let i = 0; i < v.length; i++) {
-    const byte = v[i]!;
-    if (acc === 0 && byte === 0x80) throw new Error('DER: non-minimal OID arc');
-    acc = acc * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      arcs.push(acc);
-      acc = 0;
-    } else if (i === v.length - 1) throw new Error('DER: truncated OID');
-  }
-  const first = arcs.shift()!;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...arcs].join('.');
-}
-
-function encLength(len: number): Buffer {
-  if (len < 0x80) return Buffer.from([len]);
-  const bytes: number[] = [];
-  for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const value = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), encLength(value.length), value]);
-}
-
-function encInteger(x: bigint): Buffer {
-  let hex = x.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  let bytes = Buffer.from(hex, 'hex');
-  if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return tlv(0x02, bytes);
-}
-
-function encOid(oid: string): Buffer {
-  const arcs = oid.split('.').map(Number);
-  const out: number[] = [arcs[0]! * 40 + arcs[1]!];
-  for (const arc of arcs.slice(2)) {
-    const chunk: number[] = [arc & 0x7f];
-    for (let a = Math.floor(arc / 128); a > 0; a = Math.floor(a / 128)) chunk.unshift(0x80 | (a & 0x7f));
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
+const strictOne = (buf: Buffer, tag: number): DerNode => parseDerExact(buf, tag, true);
+const strictChildren = (node: DerNode): DerNode[] => childrenOf(node, true);
+const valueOf = (node: DerNode | undefined, tag: number): Buffer => contentOf(expectTag(node, tag));
 
 /** DER `SEQUENCE { r INTEGER, s INTEGER }`. */
 export function sm2SignatureToDer(sig: Sm2Signature): Buffer {
-  return tlv(0x30, encInteger(sig.r), encInteger(sig.s));
+  return sequence(integer(sig.r), integer(sig.s));
 }
 
 /** Strict DER decoding of an SM2 signature; throws on anything but the one canonical encoding. */
 export function sm2SignatureFromDer(der: Uint8Array): Sm2Signature {
-  const seq = readOne(Buffer.from(der), 0x30);
-  const items = readAll(seq.value);
+  const items = strictChildren(strictOne(Buffer.from(der), TAG.SEQUENCE));
   if (items.length !== 2) throw new Error('DER: SM2Signature has two INTEGERs');
-  return { r: derInteger(items[0]), s: derInteger(items[1]) };
+  return { r: readCanonicalUnsigned(items[0]), s: readCanonicalUnsigned(items[1]) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // PEM keys
-
-function pem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
 
 function unpem(text: string): { label: string; der: Buffer } {
   const m = /^\s*-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----\s*$/.exec(text);
@@ -341,12 +250,12 @@ function unpem(text: string): { label: string; der: Buffer } {
 }
 
 function algorithmIdentifier(): Buffer {
-  return tlv(0x30, encOid(EC_PUBLIC_KEY_OID), encOid(SM2_CURVE_OID));
+  return sequence(oid(EC_PUBLIC_KEY_OID), oid(SM2_CURVE_OID));
 }
 
 function assertSm2Algorithm(node: DerNode | undefined): void {
-  const alg = readAll(expectTag(node, 0x30).value);
-  if (alg.length !== 2 || derOid(alg[0]) !== EC_PUBLIC_KEY_OID || derOid(alg[1]) !== SM2_CURVE_OID) {
+  const alg = strictChildren(expectTag(node, TAG.SEQUENCE));
+  if (alg.length !== 2 || readOid(alg[0], true) !== EC_PUBLIC_KEY_OID || readOid(alg[1], true) !== SM2_CURVE_OID) {
     throw new Error('not an SM2 key (expected id-ecPublicKey with curve 1.2.156.10197.1.301)');
   }
 }
@@ -366,17 +275,16 @@ export function sm2PublicKeyFromBytes(bytes: Uint8Array, curve: Sm2Curve = sm2p2
 
 /** SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout` writes for SM2. */
 export function sm2PublicKeyToPem(publicKey: Sm2Point): string {
-  const bitString = tlv(0x03, Buffer.from([0]), sm2PublicKeyToBytes(publicKey));
-  return pem('PUBLIC KEY', tlv(0x30, algorithmIdentifier(), bitString));
+  return toPem('PUBLIC KEY', sequence(algorithmIdentifier(), bitString(sm2PublicKeyToBytes(publicKey))));
 }
 
 export function sm2PublicKeyFromPem(text: string): Sm2Point {
   const { label, der } = unpem(text);
   if (label !== 'PUBLIC KEY') throw new Error(`expected a PUBLIC KEY PEM, got ${label}`);
-  const items = readAll(readOne(der, 0x30).value);
+  const items = strictChildren(strictOne(der, TAG.SEQUENCE));
   if (items.length !== 2) throw new Error('SPKI: two elements expected');
   assertSm2Algorithm(items[0]);
-  const bits = expectTag(items[1], 0x03).value;
+  const bits = valueOf(items[1], TAG.BIT_STRING);
   if (bits[0] !== 0) throw new Error('SPKI: unused bits in the public key');
   return sm2PublicKeyFromBytes(bits.subarray(1));
 }
@@ -384,29 +292,24 @@ export function sm2PublicKeyFromPem(text: string): Sm2Point {
 /** PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) with the public key inside, as `openssl genpkey -algorithm SM2` writes. */
 export function sm2PrivateKeyToPem(privateKey: bigint): string {
   const publicKey = sm2PublicKeyOf(privateKey);
-  const ecPrivateKey = tlv(
-    0x30,
-    encInteger(1n),
-    tlv(0x04, toBytes32(privateKey)),
-    tlv(0xa1, tlv(0x03, Buffer.from([0]), sm2PublicKeyToBytes(publicKey))),
-  );
-  return pem('PRIVATE KEY', tlv(0x30, encInteger(0n), algorithmIdentifier(), tlv(0x04, ecPrivateKey)));
+  const ecPrivateKey = sequence(integer(1n), octetString(toBytes32(privateKey)), explicit(1, bitString(sm2PublicKeyToBytes(publicKey))));
+  return toPem('PRIVATE KEY', sequence(integer(0n), algorithmIdentifier(), octetString(ecPrivateKey)));
 }
 
 function parseEcPrivateKey(der: Buffer, requireCurveParam: boolean): bigint {
-  const items = readAll(readOne(der, 0x30).value);
-  if (derInteger(items[0]) !== 1n) throw new Error('ECPrivateKey: version 1 expected');
-  const dBytes = expectTag(items[1], 0x04).value;
+  const items = strictChildren(strictOne(der, TAG.SEQUENCE));
+  if (readCanonicalUnsigned(items[0]) !== 1n) throw new Error('ECPrivateKey: version 1 expected');
+  const dBytes = valueOf(items[1], TAG.OCTET_STRING);
   if (dBytes.length !== 32) throw new Error('ECPrivateKey: the private key is 32 bytes');
   const d = bytesToBigint(dBytes);
   let publicKey: Sm2Point | undefined;
   let sawCurve = false;
   for (const item of items.slice(2)) {
     if (item.tag === 0xa0) {
-      if (derOid(readOne(item.value, 0x06)) !== SM2_CURVE_OID) throw new Error('ECPrivateKey: not the SM2 curve');
+      if (readOid(strictOne(contentOf(item), TAG.OID), true) !== SM2_CURVE_OID) throw new Error('ECPrivateKey: not the SM2 curve');
       sawCurve = true;
     } else if (item.tag === 0xa1) {
-      const bits = readOne(item.value, 0x03).value;
+      const bits = contentOf(strictOne(contentOf(item), TAG.BIT_STRING));
       if (bits[0] !== 0) throw new Error('ECPrivateKey: unused bits in the public key');
       publicKey = sm2PublicKeyFromBytes(bits.subarray(1));
     } else throw new Error('ECPrivateKey: unexpected element');
@@ -422,10 +325,10 @@ export function sm2PrivateKeyFromPem(text: string): bigint {
   const { label, der } = unpem(text);
   if (label === 'EC PRIVATE KEY') return parseEcPrivateKey(der, true);
   if (label !== 'PRIVATE KEY') throw new Error(`expected a PRIVATE KEY PEM, got ${label}`);
-  const items = readAll(readOne(der, 0x30).value);
-  if (items.length < 3 || derInteger(items[0]) !== 0n) throw new Error('PKCS#8: version 0 expected');
+  const items = strictChildren(strictOne(der, TAG.SEQUENCE));
+  if (items.length < 3 || readCanonicalUnsigned(items[0]) !== 0n) throw new Error('PKCS#8: version 0 expected');
   assertSm2Algorithm(items[1]);
-  return parseEcPrivateKey(expectTag(items[2], 0x04).value, false);
+  return parseEcPrivateKey(valueOf(items[2], TAG.OCTET_STRING), false);
 }
 
 /** A fresh SM2 key pair as PEM. */

@@ -1,6 +1,6 @@
 import type { DbOrTrx } from '../../db/database.js';
-import type { ProductDefinition } from '../products/product.js';
-import * as repo from './application.repository.js';
+import type { ProductDefinition } from './product.js';
+import * as repo from './product.repository.js';
 
 export interface ProductVersionFacts {
   id: string;
@@ -20,7 +20,7 @@ const MAX_CACHED = 1000;
 export async function loadProductVersion(db: DbOrTrx, id: string): Promise<ProductVersionFacts | undefined> {
   const hit = cache.get(id);
   if (hit) return hit;
-  const row = await repo.findProductVersion(db, id);
+  const row = await repo.findVersionFacts(db, id);
   if (!row) return undefined;
   const facts = { id: row.id, code: row.code, version: row.version, definition: row.definition as ProductDefinition };
   // Drafts can still be revised: only versions that have left draft are cached.

@@ -1,5 +1,6 @@
 /**
- * Just enough DER (X.690) to write and read certificates and CMS SignedData.
+ * Just enough DER (X.690) to write and read certificates, CMS SignedData, SM2 signatures and SM2 keys: the one DER
+ * writer and reader of the platform.
  *
  * Why hand-rolled rather than pkijs/asn1js or @peculiar/x509: those build on WebCrypto, which has no SM2 or SM3,
  * so the SM2 option would need engine hooks anyway; the structures here are few and fixed (a certificate, a
@@ -115,7 +116,11 @@ export function time(date: Date): Buffer {
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
-export function parseDer(source: Buffer, offset = 0, limit = source.length): DerNode {
+/**
+ * Reads one element. `strict` also refuses non-minimal lengths, for encodings that must have exactly one form
+ * (an SM2 signature, a key); certificates and CMS from elsewhere are read as found.
+ */
+export function parseDer(source: Buffer, offset = 0, limit = source.length, strict = false): DerNode {
   if (offset + 2 > limit) throw new Error('DER: truncated');
   const tag = source[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new Error('DER: multi-byte tags are not used here');
@@ -127,6 +132,7 @@ export function parseDer(source: Buffer, offset = 0, limit = source.length): Der
     if (pos + count > limit) throw new Error('DER: truncated');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + source[pos + i]!;
+    if (strict && (source[pos] === 0 || length < 0x80)) throw new Error('DER: non-minimal length');
     pos += count;
   }
   if (pos + length > limit) throw new Error('DER: truncated');
@@ -134,17 +140,17 @@ export function parseDer(source: Buffer, offset = 0, limit = source.length): Der
 }
 
 /** Parses exactly one element filling `bytes`. */
-export function parseDerExact(bytes: Buffer, expectedTag?: number): DerNode {
-  const node = parseDer(bytes);
+export function parseDerExact(bytes: Buffer, expectedTag?: number, strict = false): DerNode {
+  const node = parseDer(bytes, 0, bytes.length, strict);
   if (node.end !== bytes.length) throw new Error('DER: trailing bytes');
   if (expectedTag !== undefined) expectTag(node, expectedTag);
   return node;
 }
 
-export function childrenOf(node: DerNode): DerNode[] {
+export function childrenOf(node: DerNode, strict = false): DerNode[] {
   const out: DerNode[] = [];
   for (let pos = node.contentStart; pos < node.end; ) {
-    const child = parseDer(node.source, pos, node.end);
+    const child = parseDer(node.source, pos, node.end, strict);
     out.push(child);
     pos = child.end;
   }
@@ -160,11 +166,16 @@ export function expectTag(node: DerNode | undefined, tag: number): DerNode {
   return node;
 }
 
-export function readOid(node: DerNode | undefined): string {
+/** An OID in dotted form; `strict` refuses an empty, truncated or non-minimally encoded one. */
+export function readOid(node: DerNode | undefined, strict = false): string {
   const v = contentOf(expectTag(node, TAG.OID));
+  if (strict && v.length === 0) throw new Error('DER: empty OID');
   const arcs: bigint[] = [];
   let acc = 0n;
-  for (const byte of v) {
+  for (let i = 0; i < v.length; i++) {
+    const byte = v[i]!;
+    if (strict && acc === 0n && byte === 0x80) throw new Error('DER: non-minimal OID arc');
+    if (strict && byte & 0x80 && i === v.length - 1) throw new Error('DER: truncated OID');
     acc = (acc << 7n) | BigInt(byte & 0x7f);
     if (!(byte & 0x80)) {
       arcs.push(acc);
@@ -182,6 +193,15 @@ export function readInteger(node: DerNode | undefined): bigint {
   let n = BigInt('0x' + v.toString('hex'));
   if (v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
   return n;
+}
+
+/** A non-negative INTEGER in its one minimal encoding (signatures and keys: one value, one encoding). */
+export function readCanonicalUnsigned(node: DerNode | undefined): bigint {
+  const v = contentOf(expectTag(node, TAG.INTEGER));
+  if (v.length === 0) throw new Error('DER: empty INTEGER');
+  if (v[0]! & 0x80) throw new Error('DER: negative INTEGER');
+  if (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80)) throw new Error('DER: non-minimal INTEGER');
+  return BigInt('0x' + v.toString('hex'));
 }
 
 export function readBitString(node: DerNode | undefined): Buffer {

@@ -1,5 +1,6 @@
-import type { Db, DbOrTrx } from '../db/database.js';
-import { addYears, shanghaiDate, type CalendarDate } from '../platform/dates.js';
+import type { Db, DbOrTrx } from '../../db/database.js';
+import { addYears, shanghaiDate, type CalendarDate } from '../../platform/dates.js';
+import * as repo from './records.repository.js';
 
 export interface RetentionRules {
   /** Policies of a term of one year or less: years kept after termination (at least 5). */
@@ -41,9 +42,7 @@ async function disputesByApplication(db: DbOrTrx, applicationIds?: string[]) {
   const out = new Map<string, { open: boolean; lastEnd: CalendarDate | null }>();
   if (applicationIds && !applicationIds.length) return out;
   // All disputes for the whole report (no id list: a list of every sale would outgrow PostgreSQL's 65,535 parameters).
-  let q = db.selectFrom('disputes').select(['application_id', 'ended_at']);
-  if (applicationIds) q = q.where('application_id', 'in', applicationIds);
-  const rows = await q.execute();
+  const rows = await repo.listDisputes(db, applicationIds);
   for (const r of rows) {
     const d = out.get(r.application_id) ?? { open: false, lastEnd: null };
     if (!r.ended_at) d.open = true;
@@ -58,14 +57,10 @@ async function disputesByApplication(db: DbOrTrx, applicationIds?: string[]) {
 
 /** Every sale's record: issued policies by their term and termination; applications never issued as 1-year records ending at their last event. */
 async function saleRecords(db: DbOrTrx, applicationIds?: string[]): Promise<SaleRecord[]> {
-  let pq = db.selectFrom('policies').select(['policy_number', 'application_id', 'term_years', 'end_date', 'cancelled_at']);
-  if (applicationIds) pq = pq.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
-  const policies = await pq.execute();
+  const policies = await repo.listPolicyTerms(db, applicationIds);
   // Callback data is kept at least as long as a long-term contract's records (requirements §2.7), so a one-year
   // product that opted into the callback keeps the whole sale's records 10 years.
-  let cq = db.selectFrom('callback_cases').select('application_id');
-  if (applicationIds) cq = cq.where('application_id', 'in', applicationIds.length ? applicationIds : ['']);
-  const withCallback = new Set((await cq.execute()).map((c) => c.application_id));
+  const withCallback = await repo.applicationsWithCallback(db, applicationIds);
   const records: SaleRecord[] = policies.map((p) => ({
     applicationId: p.application_id,
     policyNumber: p.policy_number,
@@ -74,14 +69,9 @@ async function saleRecords(db: DbOrTrx, applicationIds?: string[]): Promise<Sale
     // A policy cancelled in the 犹豫期 terminated that day; otherwise at the end of its cover.
     terminationDate: p.cancelled_at ? shanghaiDate(p.cancelled_at) : p.end_date,
   }));
-  let aq = db
-    .selectFrom('applications')
-    .leftJoin('events', (j) => j.onRef('events.subject_id', '=', 'applications.id').on('events.subject_type', '=', 'application'))
-    .select((eb) => ['applications.id', 'applications.created_at', eb.fn.max('events.created_at').as('last_at')])
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('policies').select('policies.id').whereRef('policies.application_id', '=', 'applications.id'))))
-    .groupBy(['applications.id', 'applications.created_at']);
-  if (applicationIds) aq = aq.where('applications.id', 'in', applicationIds.length ? applicationIds : ['']);
-  for (const a of await aq.execute()) {
+  const issued = new Set(policies.map((p) => p.application_id));
+  for (const a of await repo.listUnissuedActivity(db, applicationIds)) {
+    if (issued.has(a.id)) continue;
     // An application that never became a contract ends with its last recorded step; kept as a short-term record.
     const last = (a.last_at as Date | null) ?? a.created_at;
     records.push({ applicationId: a.id, policyNumber: null, termYears: 0, hasCallback: false, terminationDate: shanghaiDate(last) });

@@ -1,13 +1,14 @@
-import type { Db } from '../db/database.js';
-import { requireRole, type Actor } from '../platform/actor.js';
-import type { Clock } from '../platform/clock.js';
-import { AppError } from '../platform/errors.js';
-import { recordEvent } from '../platform/events.js';
-import type { LedgerService } from './ledger.service.js';
-import * as repo from './ledger.repository.js';
-import type { LedgerEntry } from './entry.js';
-import type { PiiCipher } from '../platform/pii.js';
-import { createSubjectKeys, replaceSealed, sealedValuesIn } from '../platform/subject-keys.js';
+import type { Db } from '../../db/database.js';
+import { requireRole, type Actor } from '../../platform/actor.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import type { LedgerService } from '../../ledger/ledger.service.js';
+import { leavesOfSale, pendingEntriesOf } from '../../ledger/ledger.repository.js';
+import type { LedgerEntry } from '../../ledger/entry.js';
+import * as repo from './records.repository.js';
+import type { PiiCipher } from '../../platform/pii.js';
+import { createSubjectKeys, replaceSealed, sealedValuesIn } from '../../platform/subject-keys.js';
 
 /** Who may replay a sale (调阅): compliance reviews it, auditors and regulators read it. */
 const REPLAY_ROLES = ['compliance_officer', 'auditor'] as const;
@@ -32,14 +33,9 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { policyNumber: sale.policyNumber }, at: clock.now() });
 
     const refs = await repo.refsOfSale(db, sale.applicationId, sale.policyId);
-    const leaves = await repo.leavesOfSale(db, refs);
+    const leaves = await leavesOfSale(db, refs);
     // Entries not yet sequenced are shown too, without a proof.
-    const pending = await db
-      .selectFrom('ledger_queue')
-      .select('entry')
-      .where((eb) => eb.or(refs.map((r) => eb.and([eb('ref_type', '=', r.type), eb('ref_id', 'in', r.ids)]))))
-      .orderBy('seq')
-      .execute();
+    const pending = await pendingEntriesOf(db, refs);
 
     let checkpoint: Awaited<ReturnType<LedgerService['latestCheckpoint']>> | undefined;
     try {
