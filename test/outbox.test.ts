@@ -44,14 +44,16 @@ describe('the outbox: work after commit', () => {
     ctx.db.selectFrom('outbox_items').selectAll().where('kind', '=', kind as 'e_policy').where('subject_id', 'in', subjectIds).orderBy('id').execute();
 
   /**
-   * `n` more issued policies like `policyId` (same holder, same order), each with its own `policy.issued` event in
-   * the transaction that writes it, as issuance does: so each gets its outbox items the same way.
+   * `n` more issued policies like `policyId` (same holder), each with its own application, paid order and
+   * `policy.issued` event in the transaction that writes it, as issuance does: so each gets its outbox items the
+   * same way, and an invoice of its own to make.
    */
   async function cloneIssued(policyId: string, n: number): Promise<string[]> {
     return ctx.db.transaction().execute(async (trx) => {
       const pol = await trx.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirstOrThrow();
       const app = await trx.selectFrom('applications').selectAll().where('id', '=', pol.application_id).executeTakeFirstOrThrow();
       const parties = await trx.selectFrom('parties').selectAll().where('application_id', '=', app.id).orderBy('position').execute();
+      const order = await trx.selectFrom('payment_orders').selectAll().where('application_id', '=', app.id).where('status', '=', 'paid').executeTakeFirstOrThrow();
       const issued = await trx.selectFrom('events').select('payload').where('subject_id', '=', policyId).where('type', '=', 'policy.issued').executeTakeFirstOrThrow();
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
@@ -60,6 +62,7 @@ describe('the outbox: work after commit', () => {
         const id = newId('pol', at.getTime());
         await trx.insertInto('applications').values({ ...app, id: applicationId, suitability: app.suitability === null ? null : JSON.stringify(app.suitability) }).execute();
         for (const p of parties) await trx.insertInto('parties').values({ ...p, id: newId('prt', at.getTime()), application_id: applicationId }).execute();
+        await trx.insertInto('payment_orders').values({ ...order, id: newId('pay', at.getTime()), application_id: applicationId }).execute();
         const policyNumber = `OB${String(i).padStart(8, '0')}${createHash('sha1').update(id).digest('hex').slice(0, 4).toUpperCase()}`;
         await trx.insertInto('policies').values({ ...pol, id, application_id: applicationId, policy_number: policyNumber }).execute();
         await recordEvent(trx, { type: 'policy.issued', actor: { type: 'system', id: 'issuance' }, subject: { type: 'policy', id }, payload: { ...(issued.payload as object), policyNumber, applicationId }, at });
