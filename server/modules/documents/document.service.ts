@@ -324,7 +324,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
    * still to be issued; once per refund.
    */
   async function makeRedInvoice(refundId: string): Promise<OutboxOutcome> {
-    const refund = await db.selectFrom('refunds').select(['order_id', 'policy_id', 'amount_fen']).where('id', '=', refundId).executeTakeFirst();
+    const refund = await findRefund(db, refundId);
     if (!refund?.policy_id || refund.amount_fen <= 0) return 'skipped';
     const blue = await db.selectFrom('invoices').select('id').where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
     if (!blue) return 'not_ready';
