@@ -108,7 +108,13 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  return { seal, revealMasked, destroy };
+  /** When a scope's key was destroyed, or null while it lives (or was never made). */
+  async function destroyedAt(db: DbOrTrx, scope: SealScope): Promise<Date | null> {
+    const key = await db.selectFrom('subject_keys').select('destroyed_at').where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).executeTakeFirst();
+    return key?.destroyed_at ?? null;
+  }
+
+  return { seal, revealMasked, destroy, destroyedAt };
 }
 export type SubjectKeys = ReturnType<typeof createSubjectKeys>;
 

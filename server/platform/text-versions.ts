@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
 import { newId } from './ids.js';
 
@@ -40,4 +41,16 @@ export async function registerTextVersion(
     .where('content_hash', '=', contentHash)
     .executeTakeFirstOrThrow();
   return { id: raced.id, contentHash };
+}
+
+/**
+ * Takes the texts of the given kinds whose ref starts with `prefix` offline (a product version withdrawn or
+ * replaced): each text's offline time is written once and never changed, so replay shows when it stopped being shown.
+ */
+export async function takeTextVersionsOffline(db: DbOrTrx, t: { kinds: readonly string[]; refPrefix: string; at: Date }): Promise<void> {
+  await sql`
+    insert into text_version_offline (text_version_id, offline_at)
+    select id, ${t.at} from text_versions
+     where kind in (${sql.join([...t.kinds])}) and starts_with(ref, ${t.refPrefix})
+    on conflict (text_version_id) do nothing`.execute(db);
 }

@@ -156,15 +156,6 @@ export async function textVersionsByRefPrefix(db: DbOrTrx, prefix: string): Prom
     .execute();
 }
 
-/** Takes a product version's texts offline: an offline time is inserted once per text, never changed. */
-export async function setTextVersionsOffline(db: DbOrTrx, prefix: string, at: Date): Promise<void> {
-  await sql`
-    insert into text_version_offline (text_version_id, offline_at)
-    select id, ${at} from text_versions
-     where kind in (${sql.join(PRODUCT_TEXT_KINDS)}) and starts_with(ref, ${prefix})
-    on conflict (text_version_id) do nothing`.execute(db);
-}
-
 /** The latest published version of each product, by product code. */
 export async function latestPublishedDefinitions(db: DbOrTrx): Promise<Array<{ code: string; definition: unknown }>> {
   const r = await sql<{ code: string; definition: unknown }>`

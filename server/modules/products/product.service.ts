@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
-import { registerTextVersion, sha256Hex } from '../../platform/text-versions.js';
+import { registerTextVersion, sha256Hex, takeTextVersionsOffline } from '../../platform/text-versions.js';
 import {
   LINE_PROBLEM_CODES,
   NEW_TYPE_PROBLEM_CODES,
@@ -196,7 +196,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
         const previous = await repo.findPublished(trx, row.product_id);
         if (previous && previous.id !== row.id) {
           await repo.markWithdrawn(trx, previous.id, now);
-          await repo.setTextVersionsOffline(trx, refPrefix(code, previous.version), now);
+          await takeTextVersionsOffline(trx, { kinds: repo.PRODUCT_TEXT_KINDS, refPrefix: refPrefix(code, previous.version), at: now });
           await recordEvent(trx, {
             type: 'product.version_withdrawn',
             actor,
@@ -244,7 +244,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         if (!(await repo.markWithdrawn(trx, row.id, now))) throw new AppError('CONFLICT', `${code}@${version} changed meanwhile`);
-        await repo.setTextVersionsOffline(trx, refPrefix(code, version), now);
+        await takeTextVersionsOffline(trx, { kinds: repo.PRODUCT_TEXT_KINDS, refPrefix: refPrefix(code, version), at: now });
         await recordEvent(trx, {
           type: 'product.version_withdrawn',
           actor,

@@ -83,8 +83,7 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
       if (r.retentionEnd === null || r.retentionEnd >= shanghaiDate(now)) throw new AppError('RETENTION_NOT_ENDED', `The records are kept until ${r.retentionEnd}`);
       const destroyed = await subjectKeys.destroy(trx, { type: 'application', id: sale.applicationId }, staff.id, input.reason, now);
       if (!destroyed) {
-        const key = await trx.selectFrom('subject_keys').select('destroyed_at').where('scope_type', '=', 'application').where('scope_id', '=', sale.applicationId).executeTakeFirst();
-        if (key?.destroyed_at) throw new AppError('INVALID_STATE', 'The records were already shredded');
+        if (await subjectKeys.destroyedAt(trx, { type: 'application', id: sale.applicationId })) throw new AppError('INVALID_STATE', 'The records were already shredded');
       }
       await recordEvent(trx, {
         type: 'records.shredded',
