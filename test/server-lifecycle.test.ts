@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../server/db/embedded.js';
+import { makeTempDir } from './helpers/temp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,7 +30,7 @@ const started: Started[] = [];
 
 /** The real server, as `npm start` or `npm run serve` runs it, on an embedded PostgreSQL in a temporary folder. */
 async function start(command: string, args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'wangbao-lifecycle-'));
+  const dir = makeTempDir('lifecycle');
   const child = spawn(command, args, {
     cwd: root,
     env: {
