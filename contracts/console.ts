@@ -5,3 +5,4 @@ export * from './console/underwriting.js';
 export * from './console/callbacks.js';
 export * from './console/callback-quality.js';
 export * from './console/records.js';
+export * from './console/outbox.js';

@@ -10,11 +10,15 @@ import { createServices } from './services.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './demo.js';
 import { drain, startJobs } from './platform/jobs.js';
+import { startOutboxWorker } from './platform/outbox.js';
 import { startSequencer } from './ledger/sequencer.js';
 import { retentionReport } from './ledger/retention.js';
 
 /** A minute-cron job drains its backlog for at most this long, then leaves the rest to the next tick. */
 const JOB_BUDGET_MS = 45_000;
+/** Work after commit is looked for this often; a drain runs at most this long before the next look. */
+const OUTBOX_INTERVAL_MS = 2_000;
+const OUTBOX_BUDGET_MS = 10_000;
 
 /** Fails, naming the setting to change, when another program listens on the server's address. */
 async function assertPortFree(host: string, port: number): Promise<void> {
@@ -89,22 +93,11 @@ async function main() {
     jobs: [
       { name: 'payments.expire-unpaid-orders', cron: '* * * * *', run: () => services.payments.expireUnpaidOrders() },
       { name: 'payments.retry-requested-refunds', cron: '*/5 * * * *', run: () => services.payments.retryRequestedRefunds() },
-      // M§22: e-policies once a checkpoint seals their issuance, invoices for paid premiums.
-      {
-        name: 'documents.generate-pending',
-        cron: '* * * * *',
-        run: () => drain(() => services.documents.generatePending(), (r) => r.ePolicies + r.invoices + r.redInvoices > 0, JOB_BUDGET_MS),
-      },
-      // Callback notices and every callback deadline: fallback to phone, to letter or visit, final failure (CB).
+      // Every callback deadline: fallback to phone, to letter or visit, final failure (CB). Notices are work after commit.
       {
         name: 'callbacks.deadlines',
         cron: '* * * * *',
-        run: () =>
-          drain(
-            () => services.callbacks.runCallbackDeadlines(platform.clock.now()),
-            (r) => r.notices.sent + r.offerNotices.sent + r.toPhone + r.toLetter + r.failed > 0,
-            JOB_BUDGET_MS,
-          ),
+        run: () => drain(() => services.callbacks.runCallbackDeadlines(platform.clock.now()), (r) => r.toPhone + r.toLetter + r.failed > 0, JOB_BUDGET_MS),
       },
       // CB: the daily quality sampling (抽检) draw over callbacks completed since the last run.
       { name: 'callbacks.sampling-draw', cron: '30 2 * * *', run: () => services.callbackSampling.drawSamples() },
@@ -118,6 +111,8 @@ async function main() {
       },
     ],
   });
+  // M§22, CB: e-policies, invoices and notices, from the outbox filled in the transactions that cause them.
+  const outbox = startOutboxWorker({ outbox: services.outbox, intervalMs: OUTBOX_INTERVAL_MS, budgetMs: OUTBOX_BUDGET_MS, logger });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -129,6 +124,7 @@ async function main() {
     try {
       await app.close();
       await jobs.stop();
+      await outbox.stop();
       await sequencer.stop();
       await db.destroy();
       await providers.db.destroy();

@@ -15,6 +15,7 @@ import { callbackRoutes } from './modules/callbacks/callback.routes.js';
 import { callbackReportRoutes } from './modules/callbacks/callback-reports.routes.js';
 import { verificationRoutes } from './modules/documents/verification.routes.js';
 import { documentRoutes } from './modules/documents/documents.routes.js';
+import { outboxRoutes } from './platform/outbox.routes.js';
 
 export type { RouteOptions } from './http.js';
 
@@ -34,6 +35,7 @@ export const moduleRoutes: FastifyPluginAsync<RouteOptions>[] = [
   callbackReportRoutes,
   verificationRoutes,
   documentRoutes,
+  outboxRoutes,
   // The development gateway stands in for an external system: never served in production.
   async (app, opts) => {
     if (opts.platform.config.NODE_ENV !== 'production') await app.register(devGatewayRoutes, opts);

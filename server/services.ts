@@ -19,6 +19,7 @@ import { createProductService } from './modules/products/product.service.js';
 import { createQuoteService } from './modules/quotes/quote.service.js';
 import { createCallbackService } from './modules/callbacks/callback.service.js';
 import { createCallbackReportServices } from './modules/callbacks/callback-reports.service.js';
+import { createFollowUpOutbox } from './flows/follow-up.js';
 
 /** Builds every use-case service from the platform. Each module adds its own line. */
 export function createServices(platform: Platform) {
@@ -42,21 +43,25 @@ export function createServices(platform: Platform) {
     ledger,
     limits: { perClientPerMinute: config.VERIFY_PER_CLIENT_PER_MINUTE, failuresPerNumberPerHour: config.VERIFY_FAILURES_PER_NUMBER_PER_HOUR },
   });
+  const documents = createDocumentService({
+    db,
+    clock,
+    config,
+    pii,
+    sms: platform.sms,
+    ledger,
+    engine: documentEngine,
+    verification,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+  // Work after commit: documents and notices, enqueued with the events that cause them (server/platform/events.ts).
+  const outbox = createFollowUpOutbox({ db, clock, logger: platform.logger, documents, callbacks });
   return {
     ledger,
+    outbox,
     replay: createReplayService({ db, clock, ledger, pii }),
     verification,
-    documents: createDocumentService({
-      db,
-      clock,
-      config,
-      pii,
-      sms: platform.sms,
-      ledger,
-      engine: documentEngine,
-      verification,
-      publicBaseUrl: config.publicBaseUrl,
-    }),
+    documents,
     records: createRecordsService({
       db,
       clock,

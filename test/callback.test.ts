@@ -57,8 +57,8 @@ describe('the electronic callback (电子化回访)', () => {
     expect(await eventTypesOf(ctx, c.id)).toEqual(['callback.case_opened']);
 
     expect(c.notified_at).toBeNull();
-    const run = await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
-    expect(run.notices.sent).toBeGreaterThanOrEqual(1);
+    const run = await ctx.services.outbox.drain({ kinds: ['callback_notice'] });
+    expect(run.byKind.callback_notice?.done).toBeGreaterThanOrEqual(1);
     const notices = (await smsOf(b.holder.phone)).filter((m) => m.template === 'callback_notice');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.body).toContain(`http://wangbao.test/h5/callbacks/${c.id}`);
@@ -66,7 +66,7 @@ describe('the electronic callback (电子化回访)', () => {
     const after = await caseRow(ctx, c.id);
     expect(after.notified_at?.toISOString()).toBe(ctx.clock.now().toISOString());
     expect(after.notice_message_id).toMatch(/^sms_/);
-    await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
+    await ctx.services.outbox.drain({ kinds: ['callback_notice'] });
     expect((await smsOf(b.holder.phone)).filter((m) => m.template === 'callback_notice')).toHaveLength(1);
   });
 
@@ -338,9 +338,9 @@ describe('the electronic callback (电子化回访)', () => {
     const view = await call(ctx, { method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: b.token });
     expect(view.refundOffers).toEqual([expect.objectContaining({ offerId: resolved.refundOffer.offerId, amountFen: b.policy.premiumFen, answer: null })]);
     // The policyholder is told by SMS, once, with the amount and the link to answer on the platform.
-    const run = await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
-    expect(run.offerNotices).toEqual({ sent: 1, failed: 0 });
-    await ctx.services.callbacks.runCallbackDeadlines(ctx.clock.now());
+    const run = await ctx.services.outbox.drain({ kinds: ['refund_offer_notice'] });
+    expect(run.byKind.refund_offer_notice).toEqual({ done: 1, skipped: 0, notReady: 0, failed: 0 });
+    await ctx.services.outbox.drain({ kinds: ['refund_offer_notice'] });
     const offerSms = (await smsOf(b.holder.phone)).filter((m) => m.template === 'callback_refund_offer');
     expect(offerSms).toHaveLength(1);
     expect(offerSms[0]!.body).toContain(b.policy.policyNumber);

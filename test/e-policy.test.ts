@@ -46,14 +46,15 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))('electronic policies an
     accident = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('钱赟', '1990-01-01', 'M'), insured: { relationship: 'spouse', person: child } });
   });
   afterAll(async () => ctx?.close());
+  const drainDocuments = () => ctx.services.outbox.drain({ kinds: ['e_policy', 'invoice', 'red_invoice'] });
 
   it('M§33 waits for the checkpoint that seals the issuance before printing the e-policy', async () => {
     expect(await ctx.services.documents.generateEPolicy(bought.policy.id)).toBeNull();
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
-    const made = await ctx.services.documents.generatePending();
-    expect(made).toEqual({ ePolicies: 2, invoices: 2, redInvoices: 0, failed: 0, failures: [] });
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0, failed: 0, failures: [] });
+    const made = await drainDocuments();
+    expect(made.byKind).toEqual({ e_policy: { done: 2, skipped: 0, notReady: 0, failed: 0 }, invoice: { done: 2, skipped: 0, notReady: 0, failed: 0 } });
+    expect((await drainDocuments()).handled).toBe(0);
   });
 
   it('M§22 prints every name as written, outside GB2312 and outside the BMP too', async () => {
@@ -137,8 +138,8 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))('electronic policies an
     expect(cancelled.statusCode).toBe(200);
     const refundFen = cancelled.json().cancellation.refundFen;
     expect(refundFen).toBe(accident.policy.premiumFen - 1000);
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 1, failed: 0, failures: [] });
-    expect(await ctx.services.documents.generatePending()).toEqual({ ePolicies: 0, invoices: 0, redInvoices: 0, failed: 0, failures: [] });
+    expect((await drainDocuments()).byKind).toEqual({ red_invoice: { done: 1, skipped: 0, notReady: 0, failed: 0 } });
+    expect((await drainDocuments()).handled).toBe(0);
 
     const items = (await ctx.app.inject({ url: `/v1/policies/${accident.policy.id}/invoices`, headers: { authorization: `Bearer ${accident.token}` } })).json().items;
     expect(items.map((i: { kind: string }) => i.kind)).toEqual(['blue', 'red']);
@@ -202,18 +203,21 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))('electronic policies an
   });
 
   // Last: the policy it leaves behind keeps failing on every later run, as it should.
-  it('M§22 one document that cannot be printed holds up no other, and is named in the job result', async () => {
+  it('M§22 one document that cannot be printed holds up no other, and waits in the outbox with its error', async () => {
     // A name with a CJK Extension G ideograph, which no embedded font has (生僻字 beyond the font).
     const rare = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('王\u{30000}', '1990-02-02', 'M') });
     const plain = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('孙平', '1990-03-03', 'F') });
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
-    const run = await ctx.services.documents.generatePending();
-    expect(run).toMatchObject({ ePolicies: 1, invoices: 1, redInvoices: 0, failed: 2 });
-    expect(run.failures).toEqual([
-      { kind: 'e_policy', ref: rare.policy.id, code: 'VALIDATION_FAILED' },
-      { kind: 'invoice', ref: rare.policy.id, code: 'VALIDATION_FAILED' },
+    const run = await drainDocuments();
+    expect(run.byKind).toEqual({ e_policy: { done: 1, skipped: 0, notReady: 0, failed: 1 }, invoice: { done: 1, skipped: 0, notReady: 0, failed: 1 } });
+    const waiting = await ctx.db.selectFrom('outbox_items').select(['kind', 'status', 'attempts', 'last_error']).where('subject_id', '=', rare.policy.id).orderBy('kind').execute();
+    expect(waiting).toEqual([
+      { kind: 'e_policy', status: 'pending', attempts: 1, last_error: expect.stringMatching(/^VALIDATION_FAILED: /) },
+      { kind: 'invoice', status: 'pending', attempts: 1, last_error: expect.stringMatching(/^VALIDATION_FAILED: /) },
     ]);
+    // The error names the field, never the character: it is part of a name.
+    for (const w of waiting) expect(w.last_error).not.toContain('\u{30000}');
     const made = await ctx.db.selectFrom('policy_documents').select(['policy_id', 'kind']).where('policy_id', 'in', [rare.policy.id, plain.policy.id]).orderBy('kind').execute();
     expect(made).toEqual([
       { policy_id: plain.policy.id, kind: 'e_policy' },

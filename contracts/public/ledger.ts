@@ -11,3 +11,14 @@ export const inclusionProof = z
 export const consistencyProof = z
   .object({ from: z.number(), to: z.number(), proof: z.array(z.string()), rootFrom: z.string(), rootTo: z.string() })
   .meta({ id: 'ConsistencyProof', description: 'Hashes in base64.' });
+export const ledgerPublicKey = z
+  .object({
+    origin: z.string(),
+    hash: z.enum(['sha256', 'sm3']),
+    algorithm: z.enum(['ed25519', 'sm2']),
+    keyName: z.string(),
+    keyId: z.string().regex(/^[0-9a-f]{8}$/),
+    publicKeyPem: z.string(),
+    verifierKey: z.string(),
+  })
+  .meta({ id: 'LedgerPublicKey', description: 'The key that signs checkpoints, to pin: PEM and the C2SP signed-note verifier key.' });

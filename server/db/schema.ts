@@ -673,7 +673,24 @@ export interface VerificationAttemptsTable {
   at: Ts;
 }
 
+/** Work after commit, drained by workers (see server/platform/outbox.ts). */
+export interface OutboxItemsTable {
+  id: string;
+  kind: 'e_policy' | 'invoice' | 'red_invoice' | 'callback_notice' | 'refund_offer_notice';
+  subject_id: string;
+  payload: ColumnType<Record<string, string>, string, string>;
+  status: ColumnType<'pending' | 'done' | 'failed', 'pending' | 'done' | 'failed' | undefined, 'pending' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: Ts;
+  last_error: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+  done_at: Ts | null;
+  failed_at: Ts | null;
+}
+
 export interface Database {
+  outbox_items: OutboxItemsTable;
   invoices: InvoicesTable;
   policy_documents: PolicyDocumentsTable;
   verification_attempts: VerificationAttemptsTable;

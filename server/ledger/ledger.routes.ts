@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParam } from '@wangbao/contracts/common';
 import { openDisputeBody, policyNumberParam, saleRef, shredBody } from '@wangbao/contracts/console';
-import { consistencyProof, consistencyProofQuery, inclusionProof, inclusionProofQuery } from '@wangbao/contracts/public';
+import { consistencyProof, consistencyProofQuery, inclusionProof, inclusionProofQuery, ledgerPublicKey } from '@wangbao/contracts/public';
 import type { RouteOptions } from '../http.js';
 
 const tags = ['可回溯 ledger'];
@@ -83,15 +83,7 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
           'key ID and verifier key. Keep it from a first fetch (or from the filing that publishes it) and check later checkpoints and ' +
           'evidence bundles against the kept copy, not against a key that comes with them.',
         response: {
-          200: z.object({
-            origin: z.string(),
-            hash: z.enum(['sha256', 'sm3']),
-            algorithm: z.enum(['ed25519', 'sm2']),
-            keyName: z.string(),
-            keyId: z.string().regex(/^[0-9a-f]{8}$/),
-            publicKeyPem: z.string(),
-            verifierKey: z.string(),
-          }),
+          200: ledgerPublicKey,
         },
       },
     },

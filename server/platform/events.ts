@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { newId } from './ids.js';
 import { actorId, type Actor } from './actor.js';
 import { ledgerQueueRow } from '../ledger/entry.js';
+import type { OutboxKind } from './outbox.repository.js';
 
 /**
  * The closed set of event types. Each event is written in the transaction of the change it records, names the
@@ -88,8 +89,43 @@ export const eventTypes = {
   'invoice.issued': 'an electronic invoice was issued for a premium payment, with its tax fields (M§22)',
   'invoice.red_issued': 'premium went back: a red-letter invoice (红字发票) offsets the invoice of that payment by the amount refunded (M§22)',
   'records.shredded': "a sale's data key was destroyed after retention: its sealed personal data can no longer be read",
+  'outbox.item_requeued': 'an operator put failed work after commit (a document or a notice) back in the queue',
 } as const;
 export type EventType = keyof typeof eventTypes;
+
+/** One piece of work after commit: what kind, about which record, and the ids its handler needs (never personal data). */
+export interface FollowUp {
+  kind: OutboxKind;
+  subjectId: string;
+  payload: Record<string, string>;
+}
+
+const idOf = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/**
+ * The work each event causes after its transaction commits. `recordEvent` enqueues it in the outbox in the
+ * event's own statement, so a change that rolls back leaves no work behind and a committed one never misses it.
+ * The handlers that do the work are bound in server/flows/follow-up.ts.
+ */
+export const followUps: { [T in EventType]?: (e: { subject: { type: string; id: string }; payload: Record<string, unknown> }) => FollowUp[] } = {
+  // M§22: the e-policy (once a checkpoint seals the issuance) and the invoice of the premium paid.
+  'policy.issued': (e) => [
+    { kind: 'e_policy', subjectId: e.subject.id, payload: { policyId: e.subject.id } },
+    { kind: 'invoice', subjectId: e.subject.id, payload: { policyId: e.subject.id } },
+  ],
+  // M§22: premium going back on a policy is offset by a red-letter invoice (once the blue one exists).
+  'refund.requested': (e) => {
+    const refundId = idOf(e.payload.refundId);
+    return refundId && idOf(e.payload.policyId) && Number(e.payload.amountFen) > 0 ? [{ kind: 'red_invoice', subjectId: refundId, payload: { refundId } }] : [];
+  },
+  // CB: the policyholder is told by SMS that a callback is due.
+  'callback.case_opened': (e) => [{ kind: 'callback_notice', subjectId: e.subject.id, payload: { caseId: e.subject.id } }],
+  // CB: the policyholder is told by SMS of the offer to cancel with the whole premium back.
+  'callback.refund_offered': (e) => {
+    const offerId = idOf(e.payload.offerId);
+    return offerId ? [{ kind: 'refund_offer_notice', subjectId: offerId, payload: { offerId } }] : [];
+  },
+};
 
 export interface EventInput {
   type: EventType;
@@ -100,7 +136,7 @@ export interface EventInput {
   at: Date;
 }
 
-/** Writes the event and queues its ledger entry (M§33), both in the caller's transaction. */
+/** Writes the event, queues its ledger entry (M§33) and enqueues the work it causes, all in the caller's transaction. */
 export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
   const id = newId('evt', e.at.getTime());
   // What is stored is what JSON keeps: undefined properties dropped, dates as ISO strings. Events and ledger
@@ -115,13 +151,23 @@ export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
     payload,
     textVersionId: e.textVersionId ?? null,
   });
-  // One statement, one round trip: the event and its ledger entry are written together or not at all.
-  await sql`
-    with event as (
-      insert into events (id, type, actor_type, actor_id, subject_type, subject_id, payload, text_version_id, created_at)
-      values (${id}, ${e.type}, ${e.actor.type}, ${actorId(e.actor)}, ${e.subject.type}, ${e.subject.id}, ${JSON.stringify(payload)}::jsonb, ${e.textVersionId ?? null}, ${e.at})
-    )
+  const event = sql`
+    insert into events (id, type, actor_type, actor_id, subject_type, subject_id, payload, text_version_id, created_at)
+    values (${id}, ${e.type}, ${e.actor.type}, ${actorId(e.actor)}, ${e.subject.type}, ${e.subject.id}, ${JSON.stringify(payload)}::jsonb, ${e.textVersionId ?? null}, ${e.at})`;
+  const entry = sql`
     insert into ledger_queue (entry_id, entry, ref_type, ref_id, queued_at)
-    values (${queued.entry_id}, ${queued.entry}, ${queued.ref_type}, ${queued.ref_id}, ${queued.queued_at})`.execute(db);
+    values (${queued.entry_id}, ${queued.entry}, ${queued.ref_type}, ${queued.ref_id}, ${queued.queued_at})`;
+  const work = followUps[e.type]?.({ subject: e.subject, payload }) ?? [];
+  // One statement, one round trip: the event, its ledger entry and the work it causes are written together or not at all.
+  if (!work.length) {
+    await sql`with event as (${event}) ${entry}`.execute(db);
+    return id;
+  }
+  const items = work.map((w) => sql`(${newId('obx', e.at.getTime())}, ${w.kind}, ${w.subjectId}, ${JSON.stringify(w.payload)}::jsonb, ${e.at}, ${e.at}, ${e.at})`);
+  await sql`
+    with event as (${event}), entry as (${entry})
+    insert into outbox_items (id, kind, subject_id, payload, next_attempt_at, created_at, updated_at)
+    values ${sql.join(items)}
+    on conflict (kind, subject_id) do nothing`.execute(db);
   return id;
 }

@@ -7,7 +7,7 @@ export type IdPrefix =
   | 'prd' | 'pv' | 'txt' | 'quo' | 'app' | 'prt' | 'con' | 'ans' | 'otp' | 'idv' | 'uw' | 'sig' | 'pay' | 'pol'
   | 'ref' | 'evt' | 'stf' | 'ses' | 'csm' | 'sms' | 'gw' | 'ntf' | 'can' | 'job' | 'sk' | 'dsp' | 'doc' | 'inv'
   | 'cbc' | 'cbt' | 'cba' | 'cbi' | 'cbd' | 'cbr' | 'cbm' | 'cbp' | 'cbn' | 'cbf' | 'cbo'
-  | 'cbsr' | 'cbsd' | 'cbs' | 'cbsv' | 'cbsw' | 'cbrp';
+  | 'cbsr' | 'cbsd' | 'cbs' | 'cbsv' | 'cbsw' | 'cbrp' | 'obx';
 
 let lastTime = -1;
 let lastRandom = 0n;

@@ -1,4 +1,5 @@
-import PgBoss from 'pg-boss';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from './logger.js';
 
@@ -14,10 +15,52 @@ export interface ScheduledJob {
   run: () => Promise<unknown>;
 }
 
-export async function startJobs(opts: { connectionString: string; jobs: ScheduledJob[]; logger: Logger }): Promise<{ stop(): Promise<void> }> {
-  const boss = new PgBoss({ connectionString: opts.connectionString, schema: 'pgboss', max: 4, application_name: 'wangbao-jobs' });
+/** The oldest pg-boss schema version pg-boss 12 migrates from (pg-boss 11.0); pg-boss 10 left version 24. */
+export const OLDEST_MIGRATABLE_SCHEMA_VERSION = 25;
+
+/**
+ * pg-boss 12 cannot migrate the schema pg-boss 10 left. That schema holds nothing to keep: the cron schedules are
+ * written again at every start and the jobs carry no data. So it is dropped and installed afresh, under a lock so
+ * that two processes starting together drop it once. Returns the version dropped, if any.
+ */
+export async function retireUnmigratableSchema(connectionString: string, schema: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString, application_name: 'wangbao-jobs' });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`pg-boss schema ${schema}`]);
+    const table = await client.query<{ t: string | null }>('select to_regclass($1) as t', [`${schema}.version`]);
+    if (!table.rows[0]?.t) {
+      await client.query('commit');
+      return null;
+    }
+    const v = await client.query<{ version: string }>(`select version from ${pg.escapeIdentifier(schema)}.version`);
+    const version = v.rows.length ? Number(v.rows[0]!.version) : null;
+    if (version === null || version >= OLDEST_MIGRATABLE_SCHEMA_VERSION) {
+      await client.query('commit');
+      return null;
+    }
+    await client.query(`drop schema ${pg.escapeIdentifier(schema)} cascade`);
+    await client.query('commit');
+    return version;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startJobs(opts: { connectionString: string; jobs: ScheduledJob[]; logger: Logger; schema?: string }): Promise<{ stop(): Promise<void> }> {
+  const schema = opts.schema ?? 'pgboss';
+  const retired = await retireUnmigratableSchema(opts.connectionString, schema);
+  if (retired !== null) opts.logger.info({ schema, version: retired }, 'pg-boss schema of an older line dropped: schedules are written again below');
+  const boss = new PgBoss({ connectionString: opts.connectionString, schema, max: 4, application_name: 'wangbao-jobs' });
   boss.on('error', (err) => opts.logger.error({ err }, 'job queue error'));
   await boss.start();
+  // A job no longer in the list (e.g. the document poller the outbox replaced) stops being scheduled.
+  const names = new Set(opts.jobs.map((j) => j.name));
+  for (const s of await boss.getSchedules()) if (!names.has(s.name)) await boss.unschedule(s.name, s.key);
   for (const job of opts.jobs) {
     await boss.createQueue(job.name);
     await boss.schedule(job.name, job.cron, {}, { tz: 'Asia/Shanghai' });
@@ -28,7 +71,8 @@ export async function startJobs(opts: { connectionString: string; jobs: Schedule
   }
   return {
     async stop() {
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      // pg-boss 12: stop() resolves once the workers have finished (or the timeout has passed).
+      await boss.stop({ graceful: true, timeout: 10_000 });
     },
   };
 }

@@ -6,6 +6,7 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
+import type { OutboxOutcome } from '../../platform/outbox.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/product.js';
@@ -86,51 +87,43 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
   }
 
   /**
-   * Tells each policyholder whose case is new, by SMS with a link to the platform's own callback page. Sent after
-   * the policy's transaction has committed (a failed SMS never undoes a payment); each in a transaction of its own,
-   * the message last, so a refused message leaves the case to try again on the next run.
+   * Work after commit (the outbox): tells the policyholder of a new case by SMS, with a link to the platform's own
+   * callback page. Sent after the policy's transaction has committed (a failed SMS never undoes a payment), in a
+   * transaction of its own with the message last, so a refused message leaves the case to be tried again. Skipped
+   * when sent already (a retry sends no second SMS), when the callback is no longer electronic, or with no phone.
    */
-  async function sendPendingNotices(now: Date = clock.now()) {
-    let sent = 0;
-    let failed = 0;
-    for (const { id } of await repo.casesAwaitingNotice(db, BATCH)) {
-      try {
-        const done = await db.transaction().execute(async (trx) => {
-          const c = await repo.findCase(trx, id, { lock: true });
-          if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) return false;
-          const holder = await repo.policyholderOf(trx, c.application_id);
-          if (!holder.phone_cipher) return false;
-          const pv = (await loadProductVersion(trx, c.product_version_id))!;
-          const link = callbackLink(c.id);
-          const body = callbackNoticeSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, deadlineDate: c.deadline_date, link });
-          await repo.setCaseMilestones(trx, c.id, { notified_at: now });
-          await recordEvent(trx, {
-            type: 'callback.notice_sent',
-            actor: deadlineActor,
-            subject: { type: 'callback_case', id: c.id },
-            payload: { template: 'callback_notice', link, provider: sms.name, deadlineDate: c.deadline_date },
-            at: now,
-          });
-          const sent = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_notice', params: { link, deadlineDate: c.deadline_date }, body }, now);
-          await repo.setCaseMilestones(trx, c.id, { notice_message_id: sent.providerMessageId });
-          return true;
-        });
-        if (done) sent++;
-      } catch {
-        failed++;
-      }
-    }
-    return { sent, failed };
+  async function sendNotice(caseId: string): Promise<OutboxOutcome> {
+    const now = clock.now();
+    const sent = await db.transaction().execute(async (trx) => {
+      const c = await repo.findCase(trx, caseId, { lock: true });
+      if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) return false;
+      const holder = await repo.policyholderOf(trx, c.application_id);
+      if (!holder.phone_cipher) return false;
+      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const link = callbackLink(c.id);
+      const body = callbackNoticeSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, deadlineDate: c.deadline_date, link });
+      await repo.setCaseMilestones(trx, c.id, { notified_at: now });
+      await recordEvent(trx, {
+        type: 'callback.notice_sent',
+        actor: deadlineActor,
+        subject: { type: 'callback_case', id: c.id },
+        payload: { template: 'callback_notice', link, provider: sms.name, deadlineDate: c.deadline_date },
+        at: now,
+      });
+      const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_notice', params: { link, deadlineDate: c.deadline_date }, body }, now);
+      await repo.setCaseMilestones(trx, c.id, { notice_message_id: message.providerMessageId });
+      return true;
+    });
+    return sent ? 'done' : 'skipped';
   }
 
   /**
    * Every deadline of the callback, as of `now` (CB): the electronic callback not done by the fallback point → a
    * phone task; the phone task not done when the 犹豫期 ends → a letter or visit task; a letter or visit without
-   * the signed receipt by its due date → the callback failed, with the final record. Notices not yet sent go too.
-   * The scheduled job calls this every minute; tests call it with a manual clock.
+   * the signed receipt by its due date → the callback failed, with the final record. (Notices are work after
+   * commit: the outbox sends them.) The scheduled job calls this every minute; tests call it with a manual clock.
    */
   async function runCallbackDeadlines(now: Date = clock.now()) {
-    const notices = await sendPendingNotices(now);
     let toPhone = 0;
     let toLetter = 0;
     let failedCases = 0;
@@ -177,46 +170,40 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       }));
       if (failed) failedCases++;
     }
-    const offerNotices = await sendPendingOfferNotices(now);
-    return { notices, offerNotices, toPhone, toLetter, failed: failedCases, errors };
+    return { toPhone, toLetter, failed: failedCases, errors };
   }
 
   /**
-   * Tells the policyholder by SMS of a mis-selling refund offer still waiting for an answer, with the link to the
-   * callback page where it is accepted or declined. Same order as the callback notice: event and record first, the
-   * message last in the transaction, so a refused message is tried again on the next run.
+   * Work after commit (the outbox): tells the policyholder by SMS of a mis-selling refund offer still waiting for an
+   * answer, with the link to the callback page where it is accepted or declined. Same order as the callback notice:
+   * event and record first, the message last in the transaction. Skipped once sent or answered.
    */
-  async function sendPendingOfferNotices(now: Date = clock.now()) {
-    let sent = 0;
-    let failed = 0;
-    for (const offer of await repo.offersAwaitingNotice(db, BATCH)) {
-      try {
-        const done = await db.transaction().execute(async (trx) => {
-          const c = (await repo.findCase(trx, offer.case_id, { lock: true }))!;
-          // Under the case's lock: another run may have sent it, or the policyholder answered, meanwhile.
-          if (!(await repo.offersAwaitingNotice(trx, 1, offer.id)).length) return false;
-          const holder = await repo.policyholderOf(trx, c.application_id);
-          if (!holder.phone_cipher) return false;
-          const policy = await repo.policyOfCase(trx, offer.policy_id);
-          const pv = (await loadProductVersion(trx, c.product_version_id))!;
-          const link = callbackLink(c.id);
-          const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
-          await recordEvent(trx, {
-            type: 'callback.refund_offer_notified',
-            actor: deadlineActor,
-            subject: { type: 'callback_case', id: c.id },
-            payload: { offerId: offer.id, template: 'callback_refund_offer', link, provider: sms.name },
-            at: now,
-          });
-          const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_refund_offer', params: { link, policyNumber: policy.policy_number, amountFen: String(offer.amount_fen) }, body }, now);
-          return repo.insertOfferNotice(trx, { offer_id: offer.id, message_id: message.providerMessageId, sent_at: now });
-        });
-        if (done) sent++;
-      } catch {
-        failed++;
-      }
-    }
-    return { sent, failed };
+  async function sendOfferNotice(offerId: string): Promise<OutboxOutcome> {
+    const now = clock.now();
+    const [pending] = await repo.offersAwaitingNotice(db, 1, offerId);
+    if (!pending) return 'skipped';
+    const sent = await db.transaction().execute(async (trx) => {
+      const c = (await repo.findCase(trx, pending.case_id, { lock: true }))!;
+      // Under the case's lock: another worker may have sent it, or the policyholder answered, meanwhile.
+      const [offer] = await repo.offersAwaitingNotice(trx, 1, offerId);
+      if (!offer) return false;
+      const holder = await repo.policyholderOf(trx, c.application_id);
+      if (!holder.phone_cipher) return false;
+      const policy = await repo.policyOfCase(trx, offer.policy_id);
+      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const link = callbackLink(c.id);
+      const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
+      await recordEvent(trx, {
+        type: 'callback.refund_offer_notified',
+        actor: deadlineActor,
+        subject: { type: 'callback_case', id: c.id },
+        payload: { offerId: offer.id, template: 'callback_refund_offer', link, provider: sms.name },
+        at: now,
+      });
+      const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_refund_offer', params: { link, policyNumber: policy.policy_number, amountFen: String(offer.amount_fen) }, body }, now);
+      return repo.insertOfferNotice(trx, { offer_id: offer.id, message_id: message.providerMessageId, sent_at: now });
+    });
+    return sent ? 'done' : 'skipped';
   }
 
   /**
@@ -400,6 +387,6 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     return rows.map((c) => ({ id: c.id, policyId: c.policy_id, productCode: c.product_code, status: c.status, method: c.method, deadlineDate: c.deadline_date, openedAt: c.opened_at.toISOString() }));
   }
 
-  return { openCaseForPolicy, sendPendingNotices, sendPendingOfferNotices, runCallbackDeadlines, closeForCancelledPolicy, callbackRetention, loadOwnedCase, listMyCallbacks, getMyCallback, staffView, listCases };
+  return { openCaseForPolicy, sendNotice, sendOfferNotice, runCallbackDeadlines, closeForCancelledPolicy, callbackRetention, loadOwnedCase, listMyCallbacks, getMyCallback, staffView, listCases };
 }
 export type CallbackCaseService = ReturnType<typeof createCallbackCaseService>;

@@ -53,18 +53,6 @@ export async function setCaseMilestones(db: DbOrTrx, id: string, milestones: Par
   await db.updateTable('callback_cases').set(milestones).where('id', '=', id).execute();
 }
 
-/** Cases whose notice is not yet sent, oldest first. */
-export function casesAwaitingNotice(db: DbOrTrx, limit: number) {
-  return db
-    .selectFrom('callback_cases')
-    .select('id')
-    .where('notified_at', 'is', null)
-    .where('status', 'in', ['awaiting_electronic', 'electronic_in_progress'])
-    .orderBy('opened_at')
-    .limit(limit)
-    .execute();
-}
-
 /** Refund offers still waiting for the policyholder's answer whose SMS has not gone yet. */
 export function offersAwaitingNotice(db: DbOrTrx, limit: number, onlyOfferId?: string) {
   return db

@@ -5,7 +5,8 @@ import { requireConsumer, systemActor, type Actor } from '../../platform/actor.j
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../config.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
-import { AppError, isAppError } from '../../platform/errors.js';
+import { AppError } from '../../platform/errors.js';
+import type { OutboxOutcome } from '../../platform/outbox.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
@@ -101,17 +102,26 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     };
   }
 
-  /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
-  async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
+  /** One document's versions are written one at a time. */
+  async function lockDocument(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null }) {
     await sql`select pg_advisory_xact_lock(hashtext(${`document:${d.policyId}:${d.kind}:${d.invoiceId ?? ''}`}))`.execute(trx);
-    const last = await trx
+  }
+
+  async function lastVersion(conn: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null }): Promise<number> {
+    const last = await conn
       .selectFrom('policy_documents')
       .select((eb) => eb.fn.max('version').as('v'))
       .where('policy_id', '=', d.policyId)
       .where('kind', '=', d.kind)
       .where((eb) => (d.invoiceId ? eb('invoice_id', '=', d.invoiceId) : eb('invoice_id', 'is', null)))
       .executeTakeFirst();
-    const version = Number(last?.v ?? 0) + 1;
+    return Number(last?.v ?? 0);
+  }
+
+  /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
+  async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
+    await lockDocument(trx, d);
+    const version = (await lastVersion(trx, d)) + 1;
     const id = newId('doc', d.now.getTime());
     const contentHash = sha256Hex(d.pdf);
     await trx
@@ -130,16 +140,24 @@ export function createDocumentService(deps: DocumentServiceDeps) {
 
   /**
    * Renders, signs and stores the e-policy of a policy whose issuance is sealed by a checkpoint, and sends the SMS
-   * notice with the first version. Returns null when no checkpoint covers the issuance yet.
+   * notice with the first version. Returns null when no checkpoint covers the issuance yet. With `firstOnly`, a
+   * policy that has its e-policy already gets no second version: 'exists' is returned instead.
    */
-  async function generateEPolicy(policyId: string) {
+  async function generateEPolicy(policyId: string, opts: { firstOnly?: boolean } = {}) {
     const now = clock.now();
+    const key = { policyId, kind: 'e_policy' as const, invoiceId: null };
+    if (opts.firstOnly && (await lastVersion(db, key)) > 0) return 'exists' as const;
     const seal = await sealOf(policyId);
     if (!seal) return null;
     const { facts, phoneCipher } = await ePolicyFacts(policyId, seal, now);
     const pdf = await engine.sign(await engine.render(ePolicyModel(facts)), now);
     return db.transaction().execute(async (trx) => {
-      const stored = await store(trx, { policyId, kind: 'e_policy', invoiceId: null, pdf, sealedBy: seal.treeSize, now });
+      if (opts.firstOnly) {
+        // Under the document's lock: another worker, or a download, may have made it meanwhile.
+        await lockDocument(trx, key);
+        if ((await lastVersion(trx, key)) > 0) return 'exists' as const;
+      }
+      const stored = await store(trx, { ...key, pdf, sealedBy: seal.treeSize, now });
       if (stored.version === 1 && phoneCipher) {
         const phone = pii.decrypt('phone', phoneCipher);
         const body = `【${config.INSURER_NAME}】您的电子保单${facts.policyNumber}已签发，可登录网保平台查看下载，验真码${facts.verificationCode}。`;
@@ -295,54 +313,30 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   }
 
   /**
-   * The job (every minute, and on demand in tests): e-policies for issued policies whose issuance a checkpoint now
-   * seals, invoices for paid premiums that have none, red-letter invoices for refunds. Each document is its own
-   * transaction; one failure does not hold up the rest.
+   * Work after commit (the outbox): the e-policy of an issued policy, once, when a checkpoint seals its issuance.
+   * A retried item finds the e-policy made and makes no second one, and sends no second SMS.
    */
-  async function generatePending(limit = 50) {
-    const withoutPolicyPdf = await db
-      .selectFrom('policies')
-      .select('policies.id')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('policy_documents').select('id').whereRef('policy_documents.policy_id', '=', 'policies.id').where('kind', '=', 'e_policy'))))
-      .orderBy('issued_at')
-      .limit(limit)
-      .execute();
-    // One document that cannot be made (a name with a character no embedded font has, say) must not hold up the
-    // rest: it is named in the result, which the job logs, and tried again on the next run.
-    const failures: Array<{ kind: 'e_policy' | 'invoice' | 'red_invoice'; ref: string; code: string }> = [];
-    const attempt = async (kind: (typeof failures)[number]['kind'], ref: string, make: () => Promise<unknown>) => {
-      try {
-        return !!(await make());
-      } catch (err) {
-        failures.push({ kind, ref, code: isAppError(err) ? err.code : 'INTERNAL' });
-        return false;
-      }
-    };
-    let ePolicies = 0;
-    for (const p of withoutPolicyPdf) if (await attempt('e_policy', p.id, () => generateEPolicy(p.id))) ePolicies++;
-    const withoutInvoice = await db
-      .selectFrom('policies')
-      .select('policies.id')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('invoices').select('id').whereRef('invoices.policy_id', '=', 'policies.id'))))
-      .orderBy('issued_at')
-      .limit(limit)
-      .execute();
-    let invoices = 0;
-    for (const p of withoutInvoice) if (await attempt('invoice', p.id, () => issueInvoice(p.id))) invoices++;
-    // Premium refunded on a policy whose payment was invoiced, and no red invoice for that refund yet.
-    const refundsWithoutRed = await db
-      .selectFrom('refunds')
-      .innerJoin('invoices as blue', (j) => j.onRef('blue.payment_order_id', '=', 'refunds.order_id').on('blue.kind', '=', 'blue'))
-      .select('refunds.id')
-      .where('refunds.policy_id', 'is not', null)
-      .where('refunds.amount_fen', '>', 0)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('invoices').select('id').whereRef('invoices.refund_id', '=', 'refunds.id'))))
-      .orderBy('refunds.requested_at')
-      .limit(limit)
-      .execute();
-    let redInvoices = 0;
-    for (const r of refundsWithoutRed) if (await attempt('red_invoice', r.id, () => issueRedInvoice(r.id))) redInvoices++;
-    return { ePolicies, invoices, redInvoices, failed: failures.length, failures: failures.slice(0, 20) };
+  async function makeEPolicy(policyId: string): Promise<OutboxOutcome> {
+    const made = await generateEPolicy(policyId, { firstOnly: true });
+    if (made === null) return 'not_ready';
+    return made === 'exists' ? 'skipped' : 'done';
+  }
+
+  /** Work after commit: the invoice of the premium paid for a policy; a second try finds it issued and does nothing. */
+  async function makeInvoice(policyId: string): Promise<OutboxOutcome> {
+    return (await issueInvoice(policyId)) ? 'done' : 'skipped';
+  }
+
+  /**
+   * Work after commit: the red-letter invoice of a refund of premium. Not ready while the payment's blue invoice is
+   * still to be issued; once per refund.
+   */
+  async function makeRedInvoice(refundId: string): Promise<OutboxOutcome> {
+    const refund = await db.selectFrom('refunds').select(['order_id', 'policy_id', 'amount_fen']).where('id', '=', refundId).executeTakeFirst();
+    if (!refund?.policy_id || refund.amount_fen <= 0) return 'skipped';
+    const blue = await db.selectFrom('invoices').select('id').where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
+    if (!blue) return 'not_ready';
+    return (await issueRedInvoice(refundId)) ? 'done' : 'skipped';
   }
 
   async function ownedPolicy(actor: Actor, policyId: string) {
@@ -362,8 +356,9 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     if (latest) return { fileName: `电子保单-${p.policy_number}.pdf`, ...latest };
     await ledger.integratePending();
     await ledger.publishCheckpoint();
-    const made = await generateEPolicy(p.id);
+    const made = await generateEPolicy(p.id, { firstOnly: true });
     if (!made) throw new AppError('DOCUMENT_NOT_READY', 'The e-policy is being prepared; try again shortly');
+    if (made === 'exists') return downloadEPolicy(actor, policyId);
     return { fileName: `电子保单-${p.policy_number}.pdf`, pdf: made.pdf, version: made.version, content_hash: made.contentHash };
   }
 
@@ -418,6 +413,6 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     }));
   }
 
-  return { signingCertificates, generateEPolicy, issueInvoice, issueRedInvoice, generatePending, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
+  return { signingCertificates, generateEPolicy, issueInvoice, issueRedInvoice, makeEPolicy, makeInvoice, makeRedInvoice, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
 }
 export type DocumentService = ReturnType<typeof createDocumentService>;
