@@ -109,16 +109,30 @@ describe('the server process', () => {
     expect(await gone(postmaster)).toBe(true);
   }, 120_000);
 
-  it('stops when a process manager sends SIGTERM to `npm run serve` (npm → sh → node)', async () => {
+  it('stops when a process manager sends SIGTERM to `npm run serve` (npm → node)', async () => {
     const s = await start('npm', ['run', 'serve']);
     await until(s, 'wangbao is serving');
     const postmaster = postmasterOf(s);
     s.child.kill('SIGTERM');
     await s.exit;
-    // npm ends at once; the server notices its shell is gone and shuts down in order.
+    // npm passes the signal on and may end first; the server shuts down in order either way (it also stops when its
+    // parent is gone, for an npm that does not pass signals on).
     expect(await gone(postmaster)).toBe(true);
     await until(s, '"msg":"stopped"', 15_000).catch(() => undefined);
     expect(errorLines(s)).toEqual([]);
+  }, 120_000);
+
+  it('stops on SIGINT to `npm run serve` (as a process manager or Ctrl-C sends it) with exit code 0, no error-level log line, and its embedded PostgreSQL stopped', async () => {
+    const s = await start('npm', ['run', 'serve']);
+    await until(s, 'wangbao is serving');
+    const postmaster = postmasterOf(s);
+    expect(processAlive(postmaster)).toBe(true);
+    // The script execs node, so the signal npm passes on reaches the server itself, not a shell in between.
+    process.kill(s.child.pid!, 'SIGINT');
+    expect(await s.exit).toEqual({ code: 0, signal: null });
+    expect(errorLines(s)).toEqual([]);
+    expect(s.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    expect(await gone(postmaster)).toBe(true);
   }, 120_000);
 
   it('refuses a taken PORT before starting the database, naming the setting', async () => {
