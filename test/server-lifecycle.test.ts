@@ -128,7 +128,7 @@ describe('the server process', () => {
     const postmaster = postmasterOf(s);
     expect(processAlive(postmaster)).toBe(true);
     // The script execs node, so the signal npm passes on reaches the server itself, not a shell in between.
-    process.kill(s.child.pid!, 'SIGINT');
+    s.child.kill('SIGINT'); // kill -INT <pid of npm>
     expect(await s.exit).toEqual({ code: 0, signal: null });
     expect(errorLines(s)).toEqual([]);
     expect(s.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
