@@ -1,6 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -13,11 +12,10 @@ import {
 } from '../server/modules/documents/index.js';
 import { certificateSignedBy, generatePrivateKeyPem } from '../server/modules/documents/certificates.js';
 import { samplePolicyModel } from '../server/modules/documents/sample-policy.js';
+import { lacks } from './helpers/system-tools.js';
+import { makeTempDir } from './helpers/temp.js';
 
-const hasOpenssl = spawnSync('openssl', ['version']).error === undefined;
-if (!hasOpenssl) console.warn('SKIPPED: the OpenSSL parsing checks of the development certificates need the openssl command line');
-
-const work = mkdtempSync(join(tmpdir(), 'wb-documents-ca-'));
+const work = makeTempDir('documents-ca');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const DAY = 86_400_000;
 
@@ -67,7 +65,7 @@ describe('loadOrCreateDevCa', () => {
     expect(loadOrCreateDevCa(dir, { now: later }).issuedSigner).toBe(false);
   });
 
-  describe.skipIf(!hasOpenssl)('read by OpenSSL', () => {
+  describe.skipIf(lacks('openssl'))('read by OpenSSL', () => {
     it('writes RSA and ECDSA certificates that openssl parses and verifies against the root', () => {
       for (const algorithm of ['rsa-sha256', 'ecdsa-p256-sha256'] as const) {
         const ca = loadOrCreateDevCa(join(work, 'openssl'), { algorithm });

@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import jsQRModule from 'jsqr';
@@ -16,16 +15,13 @@ import {
 } from '../server/modules/documents/index.js';
 import { samplePolicyModel, SAMPLE_NAMES } from '../server/modules/documents/sample-policy.js';
 import { isAppError } from '../server/platform/errors.js';
+import { lacks } from './helpers/system-tools.js';
+import { makeTempDir } from './helpers/temp.js';
 
 // jsqr is a UMD bundle whose module.exports is the function and also carries it as .default, which its types name.
 const jsQR = jsQRModule.default;
 
-const hasPoppler = spawnSync('pdftotext', ['-v']).error === undefined;
-if (!hasPoppler) {
-  console.warn('SKIPPED: documents rendering tests need pdftotext/pdffonts/pdftoppm (poppler-utils); .ci/run installs them');
-}
-
-const work = mkdtempSync(join(tmpdir(), 'wb-documents-render-'));
+const work = makeTempDir('documents-render');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let seq = 0;
@@ -50,7 +46,7 @@ function minimalModel(text: string): DocumentModel {
   };
 }
 
-describe.skipIf(!hasPoppler)('rendered e-policy, read back with poppler (pdftotext, pdffonts, pdftoppm)', () => {
+describe.skipIf(lacks('pdftotext', 'pdffonts', 'pdftoppm'))('rendered e-policy, read back with poppler (pdftotext, pdffonts, pdftoppm)', () => {
   let pdf: Buffer;
   let text: string;
   beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,14 +15,10 @@ import {
 } from '../server/modules/documents/index.js';
 import { childrenOf, contentOf, parseDer, readOid } from '../server/platform/crypto/der.js';
 import { samplePolicyModel } from '../server/modules/documents/sample-policy.js';
+import { lacks } from './helpers/system-tools.js';
+import { makeTempDir } from './helpers/temp.js';
 
-const hasPoppler = spawnSync('pdfsig', ['-v']).error === undefined && spawnSync('pdftotext', ['-v']).error === undefined;
-if (!hasPoppler) console.warn('SKIPPED: pdfsig tests need poppler-utils (pdfsig, pdftotext); .ci/run installs them');
-const opensslVersion = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-const hasOpenssl = opensslVersion.error === undefined && /OpenSSL 3\./.test(opensslVersion.stdout);
-if (!hasOpenssl) console.warn('SKIPPED: the OpenSSL cross-checks of SM2 signatures need the openssl 3 command line');
-
-const work = mkdtempSync(join(tmpdir(), 'wb-documents-sign-'));
+const work = makeTempDir('documents-signature');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let seq = 0;
 function writeTemp(bytes: Buffer | string, ext = 'pdf'): string {
@@ -72,7 +67,7 @@ function signerInfoOf(pdf: Buffer) {
   return { report: report!, cms, si: cms.signerInfos[0]! };
 }
 
-describe.skipIf(!hasPoppler)('pdfsig (poppler/NSS) on PAdES signatures', () => {
+describe.skipIf(lacks('pdfsig', 'pdftotext'))('pdfsig (poppler/NSS) on PAdES signatures', () => {
   for (const algorithm of ['ecdsa-p256-sha256', 'rsa-sha256'] as const) {
     it(`M§22 pdfsig reports the ${algorithm} signature valid over the total document`, async () => {
       const out = pdfsig(await signed(algorithm));
@@ -199,7 +194,7 @@ describe('SM2 signatures (GM/T 0003 with SM3, signer ID 1234567812345678)', () =
     expect(cms.certificates.every((c) => c.publicKey.algorithm === 'sm2-sm3')).toBe(true);
   });
 
-  describe.skipIf(!hasOpenssl)('cross-checked with OpenSSL 3', () => {
+  describe.skipIf(lacks('openssl'))('cross-checked with OpenSSL 3', () => {
     // OpenSSL 3 uses an empty SM2 ID unless told otherwise, and `openssl cms -verify` cannot be told; so the CMS
     // pieces are checked one by one with the tools that take a distinguishing ID.
     it('openssl pkeyutl verifies the SignerInfo signature over the signed attributes with ID 1234567812345678', async () => {

@@ -1,15 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makeIdNumber, makePerson, type Person } from './helpers/people.js';
+import { lacks } from './helpers/system-tools.js';
+import { makeTempDir } from './helpers/temp.js';
 import { fontCoverage } from '../server/modules/documents/fonts.js';
 
-const havePoppler = spawnSync('pdftotext', ['-v']).status === 0 && spawnSync('pdfsig', ['-v']).status === 0;
-const work = mkdtempSync(path.join(tmpdir(), 'wb-epolicy-'));
+const work = makeTempDir('e-policy');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function toFile(name: string, pdf: Buffer): string {
   const file = path.join(work, name);
@@ -19,7 +20,7 @@ function toFile(name: string, pdf: Buffer): string {
 const pdfText = (pdf: Buffer, name: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', toFile(name, pdf), '-'], { encoding: 'utf8' });
 const pdfsig = (pdf: Buffer, name: string) => spawnSync('pdfsig', [toFile(name, pdf)], { encoding: 'utf8' }).stdout;
 
-describe.skipIf(!havePoppler)('electronic policies and invoices (poppler-utils required: .ci/run installs it)', () => {
+describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))('electronic policies and invoices (poppler-utils required: .ci/run installs it)', () => {
   let ctx: JourneyContext;
   let holder: Person;
   let child: Person;

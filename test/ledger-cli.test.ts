@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { createJourneyContext, type JourneyContext } from './helpers/journey-con
 import { makePerson } from './helpers/people.js';
 import { generateSigner } from '../server/ledger/signer.js';
 import { runCli } from '../server/cli/wangbao.js';
+import { makeTempDir } from './helpers/temp.js';
 
 const run = promisify(execFile);
 
@@ -29,7 +29,7 @@ describe('wangbao ledger export and verify', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'wangbao-ledger-'));
+    dir = makeTempDir('ledger-cli');
     const key = generateSigner('ed25519', 'ledger.wangbao.local/v1').privateKeyPem;
     ctx = await createJourneyContext({ env: { LEDGER_PRIVATE_KEY: key } });
     env = { NODE_ENV: 'test', DATABASE_URL: ctx.url, LEDGER_PRIVATE_KEY: key, DEV_KEY_FILE: path.join(dir, 'dev-keys.json'), LOG_LEVEL: 'silent' };

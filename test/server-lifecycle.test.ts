@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../server/db/embedded.js';
+import { makeTempDir } from './helpers/temp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,7 +30,7 @@ const started: Started[] = [];
 
 /** The real server, as `npm start` or `npm run serve` runs it, on an embedded PostgreSQL in a temporary folder. */
 async function start(command: string, args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'wangbao-lifecycle-'));
+  const dir = makeTempDir('lifecycle');
   const child = spawn(command, args, {
     cwd: root,
     env: {
@@ -109,16 +109,30 @@ describe('the server process', () => {
     expect(await gone(postmaster)).toBe(true);
   }, 120_000);
 
-  it('stops when a process manager sends SIGTERM to `npm run serve` (npm → sh → node)', async () => {
+  it('stops when a process manager sends SIGTERM to `npm run serve` (npm → node)', async () => {
     const s = await start('npm', ['run', 'serve']);
     await until(s, 'wangbao is serving');
     const postmaster = postmasterOf(s);
     s.child.kill('SIGTERM');
     await s.exit;
-    // npm ends at once; the server notices its shell is gone and shuts down in order.
+    // npm passes the signal on and may end first; the server shuts down in order either way (it also stops when its
+    // parent is gone, for an npm that does not pass signals on).
     expect(await gone(postmaster)).toBe(true);
     await until(s, '"msg":"stopped"', 15_000).catch(() => undefined);
     expect(errorLines(s)).toEqual([]);
+  }, 120_000);
+
+  it('stops on SIGINT to `npm run serve` (as a process manager or Ctrl-C sends it) with exit code 0, no error-level log line, and its embedded PostgreSQL stopped', async () => {
+    const s = await start('npm', ['run', 'serve']);
+    await until(s, 'wangbao is serving');
+    const postmaster = postmasterOf(s);
+    expect(processAlive(postmaster)).toBe(true);
+    // The script execs node, so the signal npm passes on reaches the server itself, not a shell in between.
+    s.child.kill('SIGINT'); // kill -INT <pid of npm>
+    expect(await s.exit).toEqual({ code: 0, signal: null });
+    expect(errorLines(s)).toEqual([]);
+    expect(s.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    expect(await gone(postmaster)).toBe(true);
   }, 120_000);
 
   it('refuses a taken PORT before starting the database, naming the setting', async () => {

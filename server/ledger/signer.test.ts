@@ -16,6 +16,7 @@ import {
   type NoteErrorReason,
 } from './signer.js';
 import { sm2PublicKeyFromPem, sm2PublicKeyToBytes } from '../platform/crypto/sm2.js';
+import { lacks } from '../../test/helpers/system-tools.js';
 
 // golang.org/x/mod/sumdb/note (note.go doc and note_test.go): the PeterNeumann and EnochRoot keys and signatures.
 const GO_SKEY_SEED = 'AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'; // from PRIVATE+KEY+PeterNeumann+c74f20a3+…
@@ -113,8 +114,7 @@ describe('SM2 note keys', () => {
     expect(verifier.verify(Buffer.from('body\n'), Buffer.from('not DER'))).toBe(false);
   });
 
-  const hasOpenssl = spawnSync('openssl', ['genpkey', '-algorithm', 'SM2'], { encoding: 'utf8' }).status === 0;
-  it.skipIf(!hasOpenssl)('signs with an SM2 key from `openssl genpkey -algorithm SM2`', () => {
+  it.skipIf(lacks('openssl'))('signs with an SM2 key from `openssl genpkey -algorithm SM2`', () => {
     const pem = spawnSync('openssl', ['genpkey', '-algorithm', 'SM2'], { encoding: 'utf8' }).stdout;
     const signer = signerFromPem('wangbao.example/ledger', pem);
     expect(signer.algorithm).toBe('sm2');

@@ -11,8 +11,8 @@ import { addDays, shanghaiDate, shanghaiMidnight } from '../../platform/dates.js
 import { newId } from '../../platform/ids.js';
 import { newSessionToken } from '../../platform/sessions.js';
 import { reportDueDate } from './first-use-report.js';
+import { lacks } from '../../../test/helpers/system-tools.js';
 
-const hasPoppler = spawnSync('pdftotext', ['-v']).error === undefined;
 const DAY = 86_400_000;
 
 /** A staff account and a live session, inserted directly: staff sign-in is another module's concern. */
@@ -167,7 +167,7 @@ describe('the callback quality console', () => {
     await expect(ctx.db.updateTable('callback_reports').set({ pdf_sha256: '0'.repeat(64) }).where('id', '=', reportId).execute()).rejects.toThrow(/append-only/);
     expect((await call('GET', '/v1/console/callback-reports', tokens.auditor)).body.items.map((r: any) => r.reportId)).toContain(reportId);
 
-    if (hasPoppler) {
+    if (!lacks('pdftotext', 'pdfsig')) {
       const dir = mkdtempSync(join(tmpdir(), 'wb-report-'));
       try {
         writeFileSync(join(dir, 'r.pdf'), bytes);
