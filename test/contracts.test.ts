@@ -47,8 +47,7 @@ describe('the contracts package', () => {
 
   it('never imports a contract by relative path: the package name resolves it', () => {
     const offenders = [...filesUnder('server', '.ts'), ...filesUnder('test', '.ts')].filter((f) => /from '(\.\.\/)+contracts\//.test(readFileSync(join(root, f), 'utf8')));
-    // Files outside the routes may still use the old path until they move; routes never do.
-    expect(offenders.filter((f) => f.endsWith('.routes.ts'))).toEqual([]);
+    expect(offenders).toEqual([]);
   });
 
   it('answers instants as ISO 8601 strings, never as z.date()', () => {
