@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { relationships, type ProductLine } from '@wangbao/contracts/common';
+import type { ProductLine, relationships } from '@wangbao/contracts/common';
 import { productDefinitionBody, type Questionnaire } from '@wangbao/contracts/console';
 
 /**
