@@ -76,9 +76,9 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
   });
   // Work after commit: documents and notices, enqueued with the events that cause them (server/platform/events.ts).
   const outbox = createFollowUpOutbox({ db, clock, logger: platform.logger, documents, callbacks });
-  const completeSale = options.completeSale ?? purchase.completeSale;
   return {
-    flows: { purchase, cancellation },
+    // The sale a confirmed payment completes: the purchase flow's, or the stand-in of a payment test.
+    flows: { purchase: { completeSale: options.completeSale ?? purchase.completeSale }, cancellation },
     ledger,
     outbox,
     replay: createReplayService({ db, clock, ledger, pii }),
@@ -92,8 +92,7 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     }),
     products,
     quotes,
-    // The gateway's notification completes the sale through the purchase flow.
-    payments: { ...payments, handleNotification: (provider: string, rawBody: string, headers: Record<string, string | string[] | undefined>) => payments.handleNotification(provider, rawBody, headers, completeSale) },
+    payments,
     otp,
     consumers: createConsumerService({ db, clock, config, pii, otp }),
     staff: createStaffService({ db, clock, config, pii }),

@@ -56,6 +56,28 @@ describe('/openapi.json', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('documents the body of every successful JSON answer', () => {
+    // Answers with no JSON body, each named with what it answers instead.
+    const notJson = new Set([
+      'GET /v1/ledger/checkpoint', // the signed note, text/plain
+      'GET /verify', // the verification page, text/html
+      'GET /v1/policies/{id}/e-policy', // application/pdf
+      'GET /v1/invoices/{id}/pdf', // application/pdf
+      'GET /v1/console/callback-reports/{id}/pdf', // application/pdf
+      'GET /v1/console/callbacks/{id}/media/{mediaId}', // a recording or scan, byte for byte
+      'DELETE /v1/consumer/sessions/current', // 204
+      'DELETE /v1/staff/sessions/current', // 204
+    ]);
+    expect([...notJson].filter((name) => !operations.some((o) => o.name === name))).toEqual([]);
+    const missing: string[] = [];
+    for (const { name, op } of operations) {
+      if (notJson.has(name)) continue;
+      const success = Object.entries(op.responses ?? {}).filter(([status]) => status.startsWith('2') && status !== '204');
+      if (!success.some(([, response]) => response.content?.['application/json']?.schema)) missing.push(name);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('documents instants as ISO 8601 strings, never as dates the client must guess', () => {
     expect(JSON.stringify(doc)).not.toMatch(/"type":"object","format":"date/);
     const quote = JSON.stringify(doc.components.schemas?.Quote);

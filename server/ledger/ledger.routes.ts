@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParam } from '@wangbao/contracts/common';
-import { openDisputeBody, policyNumberParam, saleRef, shredBody } from '@wangbao/contracts/console';
+import { disputeEnded, disputeOpened, openDisputeBody, policyNumberParam, saleReplay, saleRef, saleRetention, saleShredded, shredBody } from '@wangbao/contracts/console';
 import { consistencyProof, consistencyProofQuery, inclusionProof, inclusionProofQuery, ledgerPublicKey } from '@wangbao/contracts/public';
-import type { RouteOptions } from '../http.js';
+import { isoDates, type RouteOptions } from '../http.js';
 
 const tags = ['可回溯 ledger'];
 const b64 = (b: Buffer) => b.toString('base64');
@@ -26,19 +26,20 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         summary: 'Put a sale under dispute',
         description: "Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.",
         body: openDisputeBody,
+        response: { 201: disputeOpened },
         errors: ['CONFLICT'],
       },
     },
-    async (req, reply) => reply.code(201).send(await records.openDispute(req.actor, req.body)),
+    async (req, reply) => reply.code(201).send(isoDates(await records.openDispute(req.actor, req.body))),
   );
   app.post(
     '/v1/console/disputes/:id/end',
-    { schema: { tags, security: staffOnly, summary: 'End a dispute', params: idParam, errors: ['INVALID_STATE'] } },
-    async (req) => records.endDispute(req.actor, req.params.id),
+    { schema: { tags, security: staffOnly, summary: 'End a dispute', params: idParam, response: { 200: disputeEnded }, errors: ['INVALID_STATE'] } },
+    async (req) => isoDates(await records.endDispute(req.actor, req.params.id)),
   );
   app.get(
     '/v1/console/records/retention',
-    { schema: { tags, security: staffOnly, summary: "A sale's retention", description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: saleRef } },
+    { schema: { tags, security: staffOnly, summary: "A sale's retention", description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: saleRef, response: { 200: saleRetention } } },
     async (req) => records.retentionOf(req.actor, req.query),
   );
   app.post(
@@ -50,20 +51,21 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         summary: "Shred a sale's personal data after retention",
         description: "Crypto-shredding after retention (compliance officers): destroys the sale's data key; its ledger entries stay and still verify.",
         body: shredBody,
+        response: { 200: saleShredded },
         errors: ['RETENTION_NOT_ENDED', 'RECORDS_SHREDDED'],
       },
     },
-    async (req) => records.shredSale(req.actor, req.body),
+    async (req) => isoDates(await records.shredSale(req.actor, req.body)),
   );
 
   app.get(
     '/v1/console/replay/applications/:id',
-    { schema: { tags, security: staffOnly, summary: 'Replay a sale by application', description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: idParam } },
+    { schema: { tags, security: staffOnly, summary: 'Replay a sale by application', description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: idParam, response: { 200: saleReplay } } },
     async (req) => replay.replay(req.actor, { applicationId: req.params.id }),
   );
   app.get(
     '/v1/console/replay/policies/:policyNumber',
-    { schema: { tags, security: staffOnly, summary: 'Replay a sale by policy number', params: policyNumberParam } },
+    { schema: { tags, security: staffOnly, summary: 'Replay a sale by policy number', params: policyNumberParam, response: { 200: saleReplay } } },
     async (req) => replay.replay(req.actor, { policyNumber: req.params.policyNumber }),
   );
 

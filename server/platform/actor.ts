@@ -1,17 +1,8 @@
+import type { StaffRole } from '@wangbao/contracts/console';
 import { AppError } from './errors.js';
 
-export const staffRoles = [
-  'underwriter',
-  'callback_agent',
-  'claims_handler',
-  'complaint_handler',
-  'compliance_officer',
-  'auditor',
-  'system_admin',
-  'security_admin',
-  'audit_admin',
-] as const;
-export type StaffRole = (typeof staffRoles)[number];
+// The roles are the contracts': the console offers the same list the server authorises against.
+export { staffRoles, type StaffRole } from '@wangbao/contracts/console';
 
 /** Who acts, passed as one object to every use case; services authorise against it, not the routes. */
 export type Actor =

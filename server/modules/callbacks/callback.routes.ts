@@ -18,7 +18,14 @@ import {
 import {
   assignBody,
   attemptResult,
+  callbackCase,
+  callbackCaseList,
+  type CallbackCase,
   callbackListQuery,
+  callbackTaskAssigned,
+  callbackTaskContact,
+  callbackTaskList,
+  callbackTaskScript,
   letterAttemptBody,
   mediaParam,
   mediaQuery,
@@ -27,6 +34,9 @@ import {
   noteBody,
   offerDeclinedBody,
   phoneAttemptBody,
+  problemCase,
+  problemCaseAssigned,
+  problemCaseList,
   problemListQuery,
   resolveBody,
   taskListQuery,
@@ -106,8 +116,11 @@ export const callbackRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
 
   // callback staff
 
-  app.get('/v1/console/callbacks', { schema: { tags: staffTags, security, summary: 'Callback cases', querystring: callbackListQuery } }, async (req) => ({ items: await callbacks.listCases(req.actor, req.query) }));
-  app.get('/v1/console/callbacks/:id', { schema: { tags: staffTags, security, summary: 'One callback case, as staff see it', params: idParam } }, async (req) => callbacks.staffView(req.actor, req.params.id));
+  app.get('/v1/console/callbacks', { schema: { tags: staffTags, security, summary: 'Callback cases', querystring: callbackListQuery, response: { 200: callbackCaseList } } }, async (req) => ({ items: await callbacks.listCases(req.actor, req.query) }));
+  app.get('/v1/console/callbacks/:id', { schema: { tags: staffTags, security, summary: 'One callback case, as staff see it', params: idParam, response: { 200: callbackCase } } }, async (req) =>
+    // The final record's reasons are read from a JSON column; the response schema checks their shape.
+    (await callbacks.staffView(req.actor, req.params.id)) as CallbackCase,
+  );
   app.post(
     '/v1/console/callbacks/:id/media',
     {
@@ -135,18 +148,18 @@ export const callbackRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
       return reply.type(m.mediaType).header('x-content-sha256', m.sha256).header('cache-control', 'private, no-store').send(m.content);
     },
   );
-  app.get('/v1/console/callback-tasks', { schema: { tags: staffTags, security, summary: 'Phone and letter/visit tasks', querystring: taskListQuery } }, async (req) => ({
+  app.get('/v1/console/callback-tasks', { schema: { tags: staffTags, security, summary: 'Phone and letter/visit tasks', querystring: taskListQuery, response: { 200: callbackTaskList } } }, async (req) => ({
     items: await callbacks.listTasks(req.actor, { kind: req.query.kind, status: req.query.status, mine: req.query.mine === 'true', limit: req.query.limit }),
   }));
   app.get(
     '/v1/console/callback-tasks/:id/script',
-    { schema: { tags: staffTags, security, summary: 'The script of a task', errors: ['CALLBACK_CLOSED'], description: 'The script the agent reads (or the letter prints); recorded as shown for the task.', params: idParam } },
+    { schema: { tags: staffTags, security, summary: 'The script of a task', errors: ['CALLBACK_CLOSED'], description: 'The script the agent reads (or the letter prints); recorded as shown for the task.', params: idParam, response: { 200: callbackTaskScript } } },
     async (req) => callbacks.taskScript(req.actor, req.params.id),
   );
-  app.get('/v1/console/callback-tasks/:id/contact', { schema: { tags: staffTags, security, summary: "The policyholder's contact details for a task", description: 'The policyholder’s name and phone in full; every read is logged.', params: idParam } }, async (req) =>
+  app.get('/v1/console/callback-tasks/:id/contact', { schema: { tags: staffTags, security, summary: "The policyholder's contact details for a task", description: 'The policyholder’s name and phone in full; every read is logged.', params: idParam, response: { 200: callbackTaskContact } } }, async (req) =>
     callbacks.contactOf(req.actor, req.params.id),
   );
-  app.post('/v1/console/callback-tasks/:id/assignment', { schema: { tags: staffTags, security, summary: 'Assign a task', errors: ['INVALID_STATE', 'CONFLICT'], params: idParam, body: assignBody } }, async (req) =>
+  app.post('/v1/console/callback-tasks/:id/assignment', { schema: { tags: staffTags, security, summary: 'Assign a task', errors: ['INVALID_STATE', 'CONFLICT'], params: idParam, body: assignBody, response: { 200: callbackTaskAssigned } } }, async (req) =>
     callbacks.assignTask(req.actor, req.params.id, req.body ?? {}),
   );
   app.post(
@@ -159,11 +172,11 @@ export const callbackRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
     { schema: { tags: staffTags, security, summary: 'Record a letter or visit attempt', errors: ['CALLBACK_CLOSED', 'INVALID_STATE', 'CALLBACK_EVIDENCE_REQUIRED', 'CALLBACK_ITEMS_INCOMPLETE', 'CALLBACK_ITEM_NOT_SHOWN', 'CONFLICT', 'RECORDS_SHREDDED'], description: 'A letter or visit: closed only with the scan of the receipt the policyholder signed.', params: idParam, body: letterAttemptBody, response: { 201: attemptResult } } },
     async (req, reply) => reply.status(201).send(await callbacks.recordLetterAttempt(req.actor, req.params.id, req.body)),
   );
-  app.get('/v1/console/callback-problems', { schema: { tags: staffTags, security, summary: 'Problem cases', querystring: problemListQuery } }, async (req) => ({
+  app.get('/v1/console/callback-problems', { schema: { tags: staffTags, security, summary: 'Problem cases', querystring: problemListQuery, response: { 200: problemCaseList } } }, async (req) => ({
     items: await callbacks.listProblems(req.actor, { status: req.query.status, mine: req.query.mine === 'true', limit: req.query.limit }),
   }));
-  app.get('/v1/console/callback-problems/:id', { schema: { tags: staffTags, security, summary: 'One problem case', params: idParam } }, async (req) => callbacks.getProblem(req.actor, req.params.id));
-  app.post('/v1/console/callback-problems/:id/assignment', { schema: { tags: staffTags, security, summary: 'Assign a problem case', errors: ['INVALID_STATE', 'CONFLICT'], params: idParam, body: assignBody } }, async (req) =>
+  app.get('/v1/console/callback-problems/:id', { schema: { tags: staffTags, security, summary: 'One problem case', params: idParam, response: { 200: problemCase } } }, async (req) => callbacks.getProblem(req.actor, req.params.id));
+  app.post('/v1/console/callback-problems/:id/assignment', { schema: { tags: staffTags, security, summary: 'Assign a problem case', errors: ['INVALID_STATE', 'CONFLICT'], params: idParam, body: assignBody, response: { 200: problemCaseAssigned } } }, async (req) =>
     callbacks.assignProblem(req.actor, req.params.id, req.body ?? {}),
   );
   app.post(
@@ -171,10 +184,10 @@ export const callbackRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
     { schema: { tags: staffTags, security, summary: 'Add an investigation note', errors: ['INVALID_STATE'], description: 'An investigation note; a correction is a new note naming the one it corrects.', params: idParam, body: noteBody, response: { 201: noteAdded } } },
     async (req, reply) => reply.status(201).send(await callbacks.addNote(req.actor, req.params.id, req.body)),
   );
-  app.post('/v1/console/callback-problems/:id/resolution', { schema: { tags: staffTags, security, summary: 'Resolve a problem case', errors: ['INVALID_STATE', 'CONFLICT', 'CALLBACK_EVIDENCE_REQUIRED'], params: idParam, body: resolveBody } }, async (req) =>
+  app.post('/v1/console/callback-problems/:id/resolution', { schema: { tags: staffTags, security, summary: 'Resolve a problem case', errors: ['INVALID_STATE', 'CONFLICT', 'CALLBACK_EVIDENCE_REQUIRED'], params: idParam, body: resolveBody, response: { 200: problemCase } } }, async (req) =>
     callbacks.resolveProblem(req.actor, req.params.id, req.body),
   );
-  app.post('/v1/console/callback-problems/:id/refund-offer-refusal', { schema: { tags: staffTags, security, summary: 'Record a refund offer declined by phone', errors: ['INVALID_STATE', 'CONFLICT', 'CALLBACK_EVIDENCE_REQUIRED'], params: idParam, body: offerDeclinedBody } }, async (req) =>
+  app.post('/v1/console/callback-problems/:id/refund-offer-refusal', { schema: { tags: staffTags, security, summary: 'Record a refund offer declined by phone', errors: ['INVALID_STATE', 'CONFLICT', 'CALLBACK_EVIDENCE_REQUIRED'], params: idParam, body: offerDeclinedBody, response: { 200: problemCase } } }, async (req) =>
     callbacks.recordOfferDeclinedByPhone(req.actor, req.params.id, req.body),
   );
 };

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
-import type { ErrorCode } from '../../../contracts/errors.js';
+import type { ErrorCode } from '@wangbao/contracts/errors';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import type { payerInputBody } from '@wangbao/contracts/dev';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
@@ -44,16 +45,8 @@ export const gatewayNotificationSchema = z.object({
 });
 export type GatewayNotificationBody = z.infer<typeof gatewayNotificationSchema>;
 
-/** What a payer types on the gateway's page. */
-export const payerInputSchema = z.object({
-  name: z.string().trim().min(1).max(50),
-  idNumber: z.string().trim().regex(/^\d{17}[\dXx]$/, '18-character resident ID number'),
-  accountNo: z
-    .string()
-    .transform((s) => s.replace(/[\s-]/g, ''))
-    .pipe(z.string().regex(/^\d{12,19}$/, 'bank account number of 12 to 19 digits')),
-});
-export type PayerInput = z.infer<typeof payerInputSchema>;
+/** What a payer types on the gateway's page: the contract's body, as the page sends it. */
+export type PayerInput = z.output<typeof payerInputBody>;
 
 /**
  * Signs a notification body the way the gateway does: Ed25519 over `${timestamp}.${body}`, timestamp in Unix

@@ -7,7 +7,7 @@ import { isoDates, type RouteOptions } from '../../http.js';
 
 /** Payment routes: the gateway's notification endpoint and the consumer's order view. */
 export const paymentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
-  const payments = services.payments;
+  const { payments, flows } = services;
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   // The signature covers the exact bytes the gateway sent, so this route keeps the body as a string. The parser
@@ -27,7 +27,8 @@ export const paymentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
         },
       },
       async (req) => {
-        await payments.handleNotification('dev-gateway', req.body, req.headers);
+        // Payments settles the notification and, in its transaction, completes the sale the purchase flow hands it.
+        await payments.handleNotification('dev-gateway', req.body, req.headers, flows.purchase.completeSale);
         return { result: 'success' as const };
       },
     );

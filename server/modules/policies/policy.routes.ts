@@ -9,7 +9,7 @@ const security = [{ bearer: [] }];
 
 export const policyRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { policies } = services;
+  const { policies, flows } = services;
   app.get('/v1/policies', { schema: { tags, security, summary: "The signed-in consumer's policies", response: { 200: policyList } } }, async (req) => ({
     items: await policies.listPolicies(req.actor),
   }));
@@ -27,6 +27,7 @@ export const policyRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         errors: ['INVALID_STATE', 'CONFLICT', 'COOLING_OFF_ENDED', 'REFUND_EXCEEDS_PAID'],
       },
     },
-    async (req) => policies.cancelInCoolingOff(req.actor, req.params.id),
+    // One cancellation flow for every reason; the 犹豫期 is one of them (decision 0009).
+    async (req) => flows.cancellation.cancelInCoolingOff(req.actor, req.params.id),
   );
 };

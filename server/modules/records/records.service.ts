@@ -10,8 +10,9 @@ import { createSubjectKeys } from '../../platform/subject-keys.js';
 import { saleRetentions, type RetentionRules } from './retention.js';
 import * as repo from './records.repository.js';
 
-export const DISPUTE_KINDS = ['claim', 'complaint', 'litigation', 'arbitration', 'regulator_inquiry'] as const;
-export type DisputeKind = (typeof DISPUTE_KINDS)[number];
+import type { DisputeKind } from '@wangbao/contracts/console';
+
+export { disputeKinds as DISPUTE_KINDS, type DisputeKind } from '@wangbao/contracts/console';
 
 /** Who may put a sale under dispute: the handlers of claims and complaints, and compliance. */
 const DISPUTE_ROLES = ['claims_handler', 'complaint_handler', 'compliance_officer'] as const;

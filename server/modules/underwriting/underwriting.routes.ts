@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParam } from '@wangbao/contracts/common';
-import { decisionBody, decisionResult } from '@wangbao/contracts/console';
+import { decisionBody, decisionResult, referral, referralList, type UnderwritingReferral } from '@wangbao/contracts/console';
 import type { RouteOptions } from '../../http.js';
 
 const tags = ['核保 underwriting'];
@@ -10,11 +10,12 @@ const security = [{ bearer: [] }];
 export const underwritingRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { underwriting } = services;
-  app.get('/v1/console/underwriting/referrals', { schema: { tags, security, summary: 'Applications referred to an underwriter' } }, async (req) => ({
+  app.get('/v1/console/underwriting/referrals', { schema: { tags, security, summary: 'Applications referred to an underwriter', response: { 200: referralList } } }, async (req) => ({
     items: await underwriting.listReferrals(req.actor),
   }));
-  app.get('/v1/console/underwriting/referrals/:id', { schema: { tags, security, summary: 'One referred application', params: idParam } }, async (req) =>
-    underwriting.getReferral(req.actor, req.params.id),
+  app.get('/v1/console/underwriting/referrals/:id', { schema: { tags, security, summary: 'One referred application', params: idParam, response: { 200: referral } } }, async (req) =>
+    // The decisions' reasons are read from a JSON column; the response schema checks their shape.
+    (await underwriting.getReferral(req.actor, req.params.id)) as UnderwritingReferral,
   );
   app.post(
     '/v1/console/underwriting/referrals/:id/decision',
