@@ -52,7 +52,7 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     cancelForMisselling: (trx, actor, input) => cancellation.cancelForMisselling(trx, actor, input),
   });
   const cancellation = createCancellationFlow({ db, clock, config, policies, payments, callbacks });
-  const purchase = createPurchaseFlow({ payments, policies, callbacks });
+  const purchase = createPurchaseFlow({ policies, callbacks });
   const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
   // One signing identity for every document the insurer issues (M§22); built on first use.
   const documentEngine = documentEngineFromConfig(config);
@@ -96,8 +96,7 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     otp,
     consumers: createConsumerService({ db, clock, config, pii, otp }),
     staff: createStaffService({ db, clock, config, pii }),
-    // The policyholder's 犹豫期 cancellation is the cancellation flow's.
-    policies: { ...policies, cancelInCoolingOff: cancellation.cancelInCoolingOff },
+    policies,
     applications: createApplicationService({ db, clock, config, pii, otp, face: platform.face }),
     submissions: createSubmissionService({ db, clock, pii, inForceCover: inForceCoverOf }),
     signatures: createSignatureService({ db, clock, pii, otp }),

@@ -1,12 +1,11 @@
 import { AppError } from '../platform/errors.js';
 import type { Trx } from '../db/database.js';
 import type { CallbackService } from '../modules/callbacks/index.js';
-import type { PaidOrder, PaymentService } from '../modules/payments/index.js';
+import type { PaidOrder } from '../modules/payments/index.js';
 import type { PolicyService } from '../modules/policies/index.js';
 import { assertApplicationTransition, findParties, lockApplication, markApplicationIssued } from '../modules/sales/index.js';
 
 export interface PurchaseFlowDeps {
-  payments: Pick<PaymentService, 'handleNotification'>;
   policies: Pick<PolicyService, 'issuePolicy'>;
   callbacks: Pick<CallbackService, 'openCaseForPolicy'>;
 }
@@ -21,7 +20,7 @@ export interface PurchaseFlowDeps {
  * rolls everything back and the gateway's retry brings the notification again.
  */
 export function createPurchaseFlow(deps: PurchaseFlowDeps) {
-  const { payments, policies, callbacks } = deps;
+  const { policies, callbacks } = deps;
 
   /** Completes the sale a confirmed payment pays for, inside the payment's transaction. */
   async function completeSale(trx: Trx, paid: PaidOrder): Promise<void> {
@@ -47,12 +46,6 @@ export function createPurchaseFlow(deps: PurchaseFlowDeps) {
     await callbacks.openCaseForPolicy(trx, { policyId: issued.policyId, at: paid.paidAt });
   }
 
-  return {
-    completeSale,
-    /** A payment gateway's notification (the route's entry): settled by payments, completed by this flow. */
-    confirmPayment(provider: string, rawBody: string, headers: Record<string, string | string[] | undefined>) {
-      return payments.handleNotification(provider, rawBody, headers, completeSale);
-    },
-  };
+  return { completeSale };
 }
 export type PurchaseFlow = ReturnType<typeof createPurchaseFlow>;

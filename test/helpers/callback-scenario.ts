@@ -287,7 +287,7 @@ export function policyholderSteps(ctx: JourneyContext) {
   }
 
   async function cancelInCoolingOff(p: { consumerId: string; policyId: string }) {
-    return ctx.services.policies.cancelInCoolingOff(consumer(p.consumerId), p.policyId);
+    return ctx.services.flows.cancellation.cancelInCoolingOff(consumer(p.consumerId), p.policyId);
   }
 
   async function answerRefundOffer(p: { consumerId: string; caseId: string }, offerId: string, answer: 'accepted' | 'declined') {
