@@ -16,7 +16,7 @@ import { openCheckpoint } from '../../ledger/checkpoint.js';
 import { loadProductVersion } from '../products/index.js';
 import { findPaidOrder, findRefund } from '../payments/index.js';
 import { findPolicy } from '../policies/index.js';
-import { findApplication, findParties, findPolicyholder } from '../sales/index.js';
+import { findApplication, findParties, findPolicyholder, partyIn } from '../sales/index.js';
 import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
@@ -75,7 +75,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     if (!app) throw new Error(`Policy ${policyId} names unknown application ${p.application_id}`);
     const pv = (await loadProductVersion(db, p.product_version_id))!;
     const parties = await findParties(db, p.application_id);
-    const holder = parties.find((x) => x.role === 'policyholder')!;
+    const holder = partyIn(parties, 'policyholder');
     const insured = parties.find((x) => x.role === 'insured') ?? holder;
     const person = (x: typeof holder) => ({ name: pii.decrypt('name', x.name_cipher), idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)), birthDate: x.birth_date, gender: x.gender });
     const bens = parties.filter((x) => x.role === 'beneficiary');

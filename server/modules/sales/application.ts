@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { NEW_TYPE_LINES, findOption, type PaymentMode, type ProductDefinition, type QuestionAnswer, type Questionnaire } from '../products/index.js';
 
 /** An application's life: collected, then underwritten, signed, paid, issued. */
@@ -14,6 +14,17 @@ const transitions: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
   awaiting_payment: ['issued'],
   issued: [],
 };
+
+/**
+ * The application's party in `role`. Every application has one policyholder and one insured (a copy of the
+ * policyholder when they are the same person), written together when it starts.
+ */
+export function partyIn<P extends { role: string }>(parties: readonly P[], role: 'policyholder' | 'insured'): P {
+  return must(
+    parties.find((p) => p.role === role),
+    `the ${role} of the application`,
+  );
+}
 
 export function canTransition(from: ApplicationStatus, to: ApplicationStatus): boolean {
   return transitions[from].includes(to);
