@@ -3,14 +3,14 @@ import type { Db, DbOrTrx, Trx } from '../../db/database.js';
 import { requireConsumer, requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboxOutcome } from '../../platform/outbox.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/index.js';
-import { loadProductVersion } from '../products/index.js';
+import { loadProductVersion, requireProductVersion } from '../products/index.js';
 import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
@@ -99,7 +99,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) return false;
       const holder = await repo.policyholderOf(trx, c.application_id);
       if (!holder.phone_cipher) return false;
-      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
       const body = callbackNoticeSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, deadlineDate: c.deadline_date, link });
       await repo.setCaseMilestones(trx, c.id, { notified_at: now });
@@ -183,14 +183,14 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const [pending] = await repo.offersAwaitingNotice(db, 1, offerId);
     if (!pending) return 'skipped';
     const sent = await db.transaction().execute(async (trx) => {
-      const c = (await repo.findCase(trx, pending.case_id, { lock: true }))!;
+      const c = must(await repo.findCase(trx, pending.case_id, { lock: true }), `callback case ${pending.case_id}`);
       // Under the case's lock: another worker may have sent it, or the policyholder answered, meanwhile.
       const [offer] = await repo.offersAwaitingNotice(trx, 1, offerId);
       if (!offer) return false;
       const holder = await repo.policyholderOf(trx, c.application_id);
       if (!holder.phone_cipher) return false;
       const policy = await repo.policyOfCase(trx, offer.policy_id);
-      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
       const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
       await recordEvent(trx, {
@@ -252,7 +252,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
   /** The callback as its policyholder sees it: what is due by when, how far it has come, and any refund offer. */
   async function consumerView(c: CaseRow) {
     const now = clock.now();
-    const pv = (await loadProductVersion(db, c.product_version_id))!;
+    const pv = await requireProductVersion(db, c.product_version_id);
     const policy = await repo.policyOfCase(db, c.policy_id);
     const open = await repo.openElectronicAttempt(db, c.id);
     const attempt = open ?? (await repo.latestElectronicAttempt(db, c.id));

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Db, Trx } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -101,7 +101,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const t = await loadTask(trx, taskId);
-      const c = (await repo.findCase(trx, t.case_id, { lock: true }))!;
+      const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
       if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
       const s = await steps.caseScript(trx, c, now);
       for (const text of [s.opening, ...s.items, s.closing]) await steps.showText(trx, c, { taskId: t.id, text, shownTo: 'agent', actor, at: now });
@@ -116,7 +116,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     requireRole(actor, 'callback_agent');
     const t = await loadTask(db, taskId);
     if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
-    const c = (await repo.findCase(db, t.case_id))!;
+    const c = must(await repo.findCase(db, t.case_id), `callback case ${t.case_id}`);
     const holder = await repo.policyholderOf(db, c.application_id);
     const now = clock.now();
     await recordEvent(db, {
@@ -136,7 +136,8 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
    */
   async function storeMedia(actor: Actor, caseId: string, input: { kind: 'call_recording' | 'signed_receipt'; mediaType: string; content: Buffer }) {
     const staff = requireRole(actor, 'callback_agent');
-    const mediaType = input.mediaType.split(';')[0]!.trim().toLowerCase();
+    const [essence = ''] = input.mediaType.split(';');
+    const mediaType = essence.trim().toLowerCase();
     if (!MEDIA_TYPES[input.kind].includes(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `A ${input.kind} is one of ${MEDIA_TYPES[input.kind].join(', ')}`);
     if (input.content.length === 0) throw new AppError('VALIDATION_FAILED', 'The file is empty', [{ path: 'body', message: 'empty' }]);
     if (input.content.length > config.CALLBACK_MEDIA_MAX_BYTES) throw new AppError('PAYLOAD_TOO_LARGE');
@@ -207,8 +208,8 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
 
   async function lockOpenTask(trx: Trx, taskId: string, kind: 'phone' | 'letter_visit', status: CaseStatus) {
     const t = await loadTask(trx, taskId);
-    const c = (await repo.findCase(trx, t.case_id, { lock: true }))!;
-    const task = (await repo.findTask(trx, taskId))!;
+    const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
+    const task = must(await repo.findTask(trx, taskId), `callback task ${taskId}`);
     if (task.kind !== kind) throw new AppError('INVALID_STATE', `This is a ${task.kind} task`);
     if (!OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
     if (task.status !== 'open' || c.status !== status) throw new AppError('INVALID_STATE', `The task is ${task.status}`);
@@ -253,7 +254,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
         await repo.endTask(trx, task.id, 'failed', now, `phone_failed_after_${config.CALLBACK_PHONE_MAX_ATTEMPTS}_attempts`);
         await steps.moveToLetter(trx, c, 'phone_failed', now, actor);
       }
-      const after = (await repo.findTask(trx, task.id))!;
+      const after = must(await repo.findTask(trx, task.id), `callback task ${task.id}`);
       return { attemptId, caseStatus: c.status, taskStatus: after.status, problemsOpened: problems };
     });
   }
@@ -295,7 +296,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
         await repo.endTask(trx, task.id, 'failed', now, `letter_visit_failed_after_${config.CALLBACK_LETTER_MAX_ATTEMPTS}_attempts`);
         await steps.failCase(trx, c, 'every_method_failed', now, actor);
       }
-      const after = (await repo.findTask(trx, task.id))!;
+      const after = must(await repo.findTask(trx, task.id), `callback task ${task.id}`);
       return { attemptId, caseStatus: c.status, taskStatus: after.status, problemsOpened: problems };
     });
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow, Row } from '../../db/schema.js';
+import { must } from '../../platform/errors.js';
 import { findPaidOrder } from '../payments/index.js';
 import { findPolicy, policyNumbersOf } from '../policies/index.js';
 import { findApplication, findPolicyholder } from '../sales/index.js';
@@ -59,9 +60,8 @@ export async function setCaseMilestones(db: DbOrTrx, id: string, milestones: Par
 
 /** Refund offers still waiting for the policyholder's answer whose SMS has not gone yet. */
 export function offersAwaitingNotice(db: DbOrTrx, limit: number, onlyOfferId?: string) {
-  return db
-    .selectFrom('callback_refund_offers as o')
-    .$if(onlyOfferId !== undefined, (q) => q.where('o.id', '=', onlyOfferId!))
+  const offers = db.selectFrom('callback_refund_offers as o');
+  return (onlyOfferId === undefined ? offers : offers.where('o.id', '=', onlyOfferId))
     .innerJoin('callback_problems as p', 'p.id', 'o.problem_id')
     .select(['o.id', 'o.policy_id', 'o.amount_fen', 'p.case_id'])
     .where('p.status', '=', 'awaiting_customer')
@@ -150,7 +150,7 @@ export async function listTasks(db: DbOrTrx, f: { kind?: string; status?: string
 /** Adds each row's policy number, read through the policies module. */
 async function withPolicyNumbers<T extends { policy_id: string }>(db: DbOrTrx, rows: T[]): Promise<Array<T & { policy_number: string }>> {
   const numbers = await policyNumbersOf(db, rows.map((r) => r.policy_id));
-  return rows.map((r) => ({ ...r, policy_number: numbers.get(r.policy_id)! }));
+  return rows.map((r) => ({ ...r, policy_number: must(numbers.get(r.policy_id), `the policy number of ${r.policy_id}`) }));
 }
 
 export async function endTask(db: DbOrTrx, id: string, to: 'succeeded' | 'failed' | 'closed', at: Date, reason: string): Promise<boolean> {

@@ -13,7 +13,7 @@ import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { openCheckpoint } from '../../ledger/checkpoint.js';
-import { loadProductVersion } from '../products/index.js';
+import { requireProductVersion } from '../products/index.js';
 import { findPaidOrder, findRefund } from '../payments/index.js';
 import { findPolicy } from '../policies/index.js';
 import { findApplication, findParties, findPolicyholder, partyIn } from '../sales/index.js';
@@ -73,7 +73,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     if (!p) throw new AppError('NOT_FOUND', 'No such policy');
     const app = await findApplication(db, p.application_id);
     if (!app) throw new Error(`Policy ${policyId} names unknown application ${p.application_id}`);
-    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const pv = await requireProductVersion(db, p.product_version_id);
     const parties = await findParties(db, p.application_id);
     const holder = partyIn(parties, 'policyholder');
     const insured = parties.find((x) => x.role === 'insured') ?? holder;
@@ -173,7 +173,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     // The order that paid for the policy: its application's paid order.
     const order = await findPaidOrder(db, p.application_id);
     if (!order) return null;
-    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const pv = await requireProductVersion(db, p.product_version_id);
     const holder = await findPolicyholder(db, p.application_id);
     if (!holder) throw new Error(`Policy ${policyId} has no policyholder`);
     const tax = taxTreatment(pv.definition.line, p.term_years);
