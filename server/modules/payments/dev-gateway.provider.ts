@@ -289,9 +289,9 @@ export function createDevPaymentGateway(deps: DevGatewayDeps): DevPaymentGateway
           .where('status', '=', 'paid');
         if (req.providerTxnId) q = q.where('id', '=', req.providerTxnId);
         const txns = await q.orderBy('paid_at').forUpdate().execute();
-        if (txns.length === 0) throw new Error('gateway: no paid transaction to refund');
+        const [txn] = txns;
+        if (!txn) throw new Error('gateway: no paid transaction to refund');
         if (!req.providerTxnId && txns.length > 1) throw new Error('gateway: several paid transactions; name the one to refund');
-        const txn = txns[0]!;
         // Never more than was paid, less earlier refunds.
         const done = await trx
           .updateTable('dev_gateway_transactions')

@@ -28,7 +28,7 @@ export function mod3736CheckChar(body: string): string {
     if (s === 0) s = 36;
     p = (s * 2) % 37;
   }
-  return ALNUM[(37 - p) % 36]!;
+  return ALNUM.charAt((37 - p) % 36);
 }
 
 /** WB + issue date (Shanghai) + 8-digit sequence + check character: `WB2026030200000042K`. */

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
@@ -20,7 +20,7 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
       rows.map(async (r) => ({
         applicationId: r.id,
         productCode: (await requireProductVersion(db, r.product_version_id)).code,
-        referredAt: r.referred_at!.toISOString(),
+        referredAt: must(r.referred_at, `the referral time of ${r.id}`).toISOString(),
         sumInsuredFen: r.sum_insured_fen,
         premiumFen: r.premium_fen,
       })),
