@@ -5,7 +5,7 @@ import { requireConsumer, systemActor, type Actor } from '../../platform/actor.j
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../config.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import type { OutboxOutcome } from '../../platform/outbox.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
@@ -17,7 +17,6 @@ import { requireProductVersion } from '../products/index.js';
 import { findPaidOrder, findRefund } from '../payments/index.js';
 import { findPolicy } from '../policies/index.js';
 import { findApplication, findParties, findPolicyholder, partyIn } from '../sales/index.js';
-import type { DocumentModel } from './document-model.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
 import { certificateToPem } from './certificates.js';
@@ -221,7 +220,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   /** The next 全电发票号码: 20 digits — year, region, then a sequence. */
   async function nextInvoiceNumber(trx: DbOrTrx, now: Date) {
     const seq = await sql<{ n: string }>`select nextval('invoice_number_seq') as n`.execute(trx);
-    return `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(seq.rows[0]!.n).padStart(16, '0')}`;
+    const { n } = must(seq.rows[0], 'the next invoice number');
+    return `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(n).padStart(16, '0')}`;
   }
 
   /** Renders, signs and stores the PDF of an invoice row. */

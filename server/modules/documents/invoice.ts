@@ -22,8 +22,8 @@ export function splitTax(totalFen: number, rateBp: number): { amountExclTaxFen: 
 }
 
 const DIGITS = '零壹贰叁肆伍陆柒捌玖';
-const UNITS = ['', '拾', '佰', '仟'];
-const GROUPS = ['', '万', '亿', '万亿'];
+const UNITS = ['', '拾', '佰', '仟'] as const;
+const GROUPS = ['', '万', '亿', '万亿'] as const;
 
 /** 人民币大写: ¥1,234.50 → 壹仟贰佰叁拾肆元伍角整. */
 export function amountInWords(fen: number): string {
@@ -36,8 +36,7 @@ export function amountInWords(fen: number): string {
     const groups: number[] = [];
     for (let n = yuanPart; n > 0; n = Math.floor(n / 10_000)) groups.push(n % 10_000);
     let pendingZero = false;
-    for (let g = groups.length - 1; g >= 0; g--) {
-      const group = groups[g]!;
+    for (const [g, group] of [...groups.entries()].reverse()) {
       if (group === 0) {
         pendingZero = words !== '';
         continue;
@@ -54,16 +53,16 @@ export function amountInWords(fen: number): string {
         }
         if (zero) inner += '零';
         zero = false;
-        inner += DIGITS[digit]! + UNITS[u]!;
+        inner += DIGITS.charAt(digit) + UNITS[u];
       }
-      words += inner + GROUPS[g]!;
+      words += inner + GROUPS[g];
     }
     words += '元';
   }
   if (jiao === 0 && f === 0) return (words || '零元') + '整';
-  if (jiao > 0) words += DIGITS[jiao]! + '角';
+  if (jiao > 0) words += DIGITS.charAt(jiao) + '角';
   else if (yuanPart > 0) words += '零';
-  if (f > 0) words += DIGITS[f]! + '分';
+  if (f > 0) words += DIGITS.charAt(f) + '分';
   else words += '整';
   return words;
 }

@@ -210,7 +210,8 @@ export function readBitString(node: DerNode | undefined): Buffer {
   return v.subarray(1);
 }
 
-export function readTime(node: DerNode): Date {
+export function readTime(node: DerNode | undefined): Date {
+  if (!node) throw new Error('DER: missing Time');
   const text = contentOf(node).toString('latin1');
   const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!m || (node.tag !== TAG.UTC_TIME && node.tag !== TAG.GENERALIZED_TIME)) throw new Error('DER: bad Time');
