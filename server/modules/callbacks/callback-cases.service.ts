@@ -11,7 +11,7 @@ import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/index.js';
 import { loadProductVersion, requireProductVersion } from '../products/index.js';
-import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
+import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, isCaseStatus, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
@@ -96,7 +96,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const now = clock.now();
     const sent = await db.transaction().execute(async (trx) => {
       const c = await repo.findCase(trx, caseId, { lock: true });
-      if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) return false;
+      if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status)) return false;
       const holder = await repo.policyholderOf(trx, c.application_id);
       if (!holder.phone_cipher) return false;
       const pv = await requireProductVersion(trx, c.product_version_id);
@@ -140,7 +140,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     for (const { id } of await repo.casesPastFallback(db, now, BATCH)) {
       const moved = await each(() => db.transaction().execute(async (trx) => {
         const c = await repo.findCase(trx, id, { lock: true });
-        if (!c || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus) || c.fallback_at > now) return false;
+        if (!c || !ELECTRONIC_STATUSES.includes(c.status) || c.fallback_at > now) return false;
         const attempt = await repo.openElectronicAttempt(trx, c.id);
         if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'expired', reason: 'not_completed_by_fallback_point', actor: deadlineActor, at: now });
         await steps.moveToPhone(trx, c, c.started_at ? 'electronic_not_completed_in_time' : 'electronic_not_started_in_time', now, deadlineActor);
@@ -212,7 +212,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
    */
   async function closeForCancelledPolicy(trx: Trx, cancelled: { policyId: string; kind: string; at: Date }) {
     const c = await repo.findCaseByPolicy(trx, cancelled.policyId, { lock: true });
-    if (!c || !OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) return;
+    if (!c || !OPEN_CASE_STATUSES.includes(c.status)) return;
     const actor: Actor = { type: 'system', id: 'policy-cancellation' };
     const attempt = await repo.openElectronicAttempt(trx, c.id);
     if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'abandoned', reason: 'policy_cancelled', actor, at: cancelled.at });
@@ -260,7 +260,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const answers = attempt ? await repo.answersOfAttempt(db, attempt.id) : [];
     const script = await steps.caseScript(db, c, now);
     const offers = await repo.offersOfPolicy(db, c.policy_id);
-    const electronicOpen = ELECTRONIC_STATUSES.includes(c.status as CaseStatus) && now < c.fallback_at;
+    const electronicOpen = ELECTRONIC_STATUSES.includes(c.status) && now < c.fallback_at;
     return {
       id: c.id,
       policyId: c.policy_id,
@@ -378,7 +378,10 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
 
   async function listCases(actor: Actor, f: { status?: string; limit?: number }) {
     requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
-    const rows = await repo.listCases(db, { status: f.status, limit: f.limit ?? 100 });
+    // A status no case can have matches no case.
+    const status = f.status || undefined;
+    if (status !== undefined && !isCaseStatus(status)) return [];
+    const rows = await repo.listCases(db, { status, limit: f.limit ?? 100 });
     return rows.map((c) => ({ id: c.id, policyId: c.policy_id, productCode: c.product_code, status: c.status, method: c.method, deadlineDate: c.deadline_date, openedAt: c.opened_at.toISOString() }));
   }
 

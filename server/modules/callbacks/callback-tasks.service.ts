@@ -211,7 +211,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
     const task = must(await repo.findTask(trx, taskId), `callback task ${taskId}`);
     if (task.kind !== kind) throw new AppError('INVALID_STATE', `This is a ${task.kind} task`);
-    if (!OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
+    if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
     if (task.status !== 'open' || c.status !== status) throw new AppError('INVALID_STATE', `The task is ${task.status}`);
     return { c, task };
   }

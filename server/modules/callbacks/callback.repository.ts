@@ -34,7 +34,7 @@ export function listCasesOfConsumer(db: DbOrTrx, consumerId: string) {
   return db.selectFrom('callback_cases').selectAll().where('consumer_id', '=', consumerId).orderBy('opened_at', 'desc').execute();
 }
 
-export function listCases(db: DbOrTrx, f: { status?: string; limit: number }) {
+export function listCases(db: DbOrTrx, f: { status?: CaseStatus; limit: number }) {
   let q = db.selectFrom('callback_cases').selectAll().orderBy('opened_at', 'desc').limit(f.limit);
   if (f.status) q = q.where('status', '=', f.status);
   return q.execute();
@@ -44,7 +44,7 @@ export function listCases(db: DbOrTrx, f: { status?: string; limit: number }) {
  * Moves a case from one status to another, writing the milestones given; the condition on the old status makes a
  * concurrent change lose instead of both winning. Returns whether this change won.
  */
-export async function transitionCase(db: DbOrTrx, id: string, from: string, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
+export async function transitionCase(db: DbOrTrx, id: string, from: CaseStatus, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
   const r = await db
     .updateTable('callback_cases')
     .set({ ...milestones, status: to })

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/database.js';
+import type { Row } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -66,7 +67,8 @@ export function signGatewayNotification(privateKey: KeyObject | string, body: st
   return { 'content-type': 'application/json', [GATEWAY_TIMESTAMP_HEADER]: timestamp, [GATEWAY_SIGNATURE_HEADER]: signature };
 }
 
-export type GatewayTxnStatus = 'pending' | 'paid' | 'refunded' | 'closed';
+/** A transaction as the gateway shows it: the stored status, or `refunded` once refunds reach the amount paid. */
+export type GatewayTxnStatus = Row<'dev_gateway_transactions'>['status'] | 'refunded';
 
 export interface GatewayTxnView {
   txnId: string;
@@ -100,7 +102,7 @@ type TxnRow = {
   merchant_order_id: string;
   amount_fen: number;
   payee_account_no: string;
-  status: string;
+  status: Row<'dev_gateway_transactions'>['status'];
   description: string | null;
   created_at: Date;
   expires_at: Date | null;
