@@ -11,7 +11,7 @@ import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/index.js';
 import { loadProductVersion, requireProductVersion } from '../products/index.js';
-import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, isCaseStatus, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
+import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, isCaseStatus, OPEN_CASE_STATUSES, requiredIdentityMethods } from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';

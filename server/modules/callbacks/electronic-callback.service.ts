@@ -9,7 +9,7 @@ import type { PiiCipher } from '../../platform/pii.js';
 import type { FaceProvider } from '../../platform/providers.js';
 import { parseIdNumber } from '../identity/index.js';
 import type { OtpService } from '../identity/index.js';
-import { ELECTRONIC_STATUSES, identityComplete, OPEN_CASE_STATUSES, type AnswerValue, type CallbackIdentityMethod, type CaseStatus } from './callback.js';
+import { ELECTRONIC_STATUSES, identityComplete, OPEN_CASE_STATUSES, type AnswerValue, type CallbackIdentityMethod } from './callback.js';
 import { ANSWER_OPTIONS } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
