@@ -1,7 +1,8 @@
 import { Decimal } from 'decimal.js';
 import type { ProductDefinition } from '../products/index.js';
 import type { DocumentModel } from './document-model.js';
-import { yuan, zhDate } from './e-policy.js';
+import { zhDate } from './e-policy.js';
+import { formatYuan } from '../../platform/money.js';
 import { shanghaiDate } from '../../platform/dates.js';
 
 /**
@@ -122,14 +123,14 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
               { header: '税率/征收率', align: 'right' },
               { header: '税额', align: 'right', weight: 2 },
             ],
-            rows: [[f.itemName, yuan(f.amountExclTaxFen), f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`, f.taxExempt ? '***' : yuan(f.taxFen)]],
+            rows: [[f.itemName, formatYuan(f.amountExclTaxFen), f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`, f.taxExempt ? '***' : formatYuan(f.taxFen)]],
           },
           {
             kind: 'fields',
             columns: 1,
             rows: [
               { label: '价税合计（大写）', value: f.amountFen < 0 ? `（负数）${amountInWords(-f.amountFen)}` : amountInWords(f.amountFen) },
-              { label: '价税合计（小写）', value: yuan(f.amountFen) },
+              { label: '价税合计（小写）', value: formatYuan(f.amountFen) },
               { label: '备注', value: f.offsets ? `被红冲蓝字发票号码 ${f.offsets.invoiceNumber}；${f.offsets.reason}；保险单号 ${f.policyNumber}` : `保险单号 ${f.policyNumber}` },
             ],
           },
