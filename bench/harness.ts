@@ -24,14 +24,32 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(opts: { dbPrefix: string; poolSize: number }): Promise<BenchServer> {
-  let adminUrl = process.env.DATABASE_URL;
-  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
-  adminUrl ??= embedded!.url;
-  const dbName = `${opts.dbPrefix}_${process.pid}`;
+export interface BenchDatabase {
+  url: string;
+  /** Drops the database and stops the embedded PostgreSQL if one was started. */
+  drop(): Promise<void>;
+}
+
+/** A database of the benchmark's own, `<prefix>_<pid>`: on DATABASE_URL's server, or an embedded PostgreSQL. */
+export async function createBenchDatabase(prefix: string): Promise<BenchDatabase> {
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
+  const adminUrl = process.env.DATABASE_URL ?? embedded?.url ?? '';
+  const name = `${prefix}_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database ${dbName}`);
+  await admin.query(`create database ${name}`);
+  return {
+    url: withDatabase(adminUrl, name),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+export async function startBenchServer(opts: { dbPrefix: string; poolSize: number }): Promise<BenchServer> {
+  const database = await createBenchDatabase(opts.dbPrefix);
 
   const freePort = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -45,7 +63,7 @@ export async function startBenchServer(opts: { dbPrefix: string; poolSize: numbe
     env: {
       ...process.env,
       NODE_ENV: 'development',
-      DATABASE_URL: withDatabase(adminUrl, dbName),
+      DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: String(opts.poolSize),
       PORT: String(freePort),
       HOST: '127.0.0.1',
@@ -72,9 +90,7 @@ export async function startBenchServer(opts: { dbPrefix: string; poolSize: numbe
     async stop() {
       child.send({ type: 'stop' });
       await new Promise((r) => child.on('exit', r));
-      await admin.query(`drop database if exists ${dbName} with (force)`);
-      await admin.end();
-      await embedded?.stop();
+      await database.drop();
     },
   };
 }

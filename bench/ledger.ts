@@ -29,10 +29,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { createDb, withDatabase, type Db } from '../server/db/database.js';
-import { startEmbeddedPostgres } from '../server/db/embedded.js';
+import { createDb, type Db } from '../server/db/database.js';
+import { createBenchDatabase } from './harness.js';
 import { migrateToLatest } from '../server/db/migrator.js';
 import { loadConfig } from '../server/config.js';
 import { createPlatform } from '../server/boot.js';
@@ -124,14 +123,8 @@ async function main() {
   const APPEND_SECONDS = Number(process.env.BENCH_LEDGER_APPEND_SECONDS ?? 5);
   const PROCESSES = Number(process.env.BENCH_LEDGER_PROCESSES ?? 1);
 
-  let adminUrl = process.env.DATABASE_URL;
-  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ dir: './data/bench-pg', port: 54331 });
-  adminUrl ??= embedded!.url;
-  const name = `wb_bench_ledger_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = withDatabase(adminUrl, name);
+  const database = await createBenchDatabase('wb_bench_ledger');
+  const url = database.url;
   const { db } = createDb(url, 10);
   await migrateToLatest(db);
   const keyFile = `./data/bench-ledger-keys-${process.pid}.json`;
@@ -309,9 +302,7 @@ async function main() {
   );
 
   await db.destroy();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-  await embedded?.stop();
+  await database.drop();
   rmSync(keyFile, { force: true });
 
   console.log(

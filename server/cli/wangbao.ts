@@ -158,7 +158,8 @@ export const commands: Record<string, Command> = {
     options: { secret: { type: 'string' }, at: { type: 'string' } },
     async run(ctx) {
       const secret = required(ctx, 'secret');
-      const at = str(ctx.values.at) ? new Date(str(ctx.values.at)!) : new Date();
+      const atText = str(ctx.values.at);
+      const at = atText ? new Date(atText) : new Date();
       if (Number.isNaN(at.getTime())) throw new UsageError('--at must be an ISO time');
       let code: string;
       try {
@@ -260,7 +261,8 @@ export async function runCli(
   const io = opts.io ?? { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
   const env = opts.env ?? process.env;
   // `wangbao --help`, `wangbao -h` and a bare `wangbao` list the commands, as `wangbao help` does.
-  const found = resolve(argv.length && !HELP_FLAGS.includes(argv[0]!) ? argv : ['help']);
+  const [first] = argv;
+  const found = resolve(first !== undefined && !HELP_FLAGS.includes(first) ? argv : ['help']);
   if (!found) {
     io.err(`Unknown command: ${argv.join(' ')}. Run "wangbao help".`);
     return 2;

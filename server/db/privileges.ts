@@ -11,7 +11,7 @@ const GUARDING_FUNCTIONS = [...REFUSING_FUNCTIONS, 'subject_keys_destroy_only'];
  * What the runtime role must never do, read from the triggers themselves so a new append-only table is covered the
  * moment its migration adds the trigger: each table whose row trigger refuses UPDATE or DELETE loses that privilege.
  */
-async function refusedByTriggers(db: Kysely<any>): Promise<Array<{ table: string; update: boolean; delete: boolean }>> {
+async function refusedByTriggers<DB>(db: Kysely<DB>): Promise<Array<{ table: string; update: boolean; delete: boolean }>> {
   const rows = await sql<{ table: string; fn: string; tgtype: number }>`
     select c.relname as table, p.proname as fn, t.tgtype::int as tgtype
       from pg_trigger t
@@ -38,7 +38,7 @@ async function refusedByTriggers(db: Kysely<any>): Promise<Array<{ table: string
  * DELETE or TRUNCATE, so even a compromised server cannot rewrite history, with or without the triggers.
  * Run by the migration role after each migration; idempotent.
  */
-export async function grantRuntimePrivileges(migrationDb: Kysely<any>, runtimeRole: string): Promise<void> {
+export async function grantRuntimePrivileges<DB>(migrationDb: Kysely<DB>, runtimeRole: string): Promise<void> {
   const role = sql.id(runtimeRole);
   await sql`grant usage on schema public to ${role}`.execute(migrationDb);
   await sql`grant select, insert, update, delete on all tables in schema public to ${role}`.execute(migrationDb);

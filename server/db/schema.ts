@@ -1,5 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
+/**
+ * `true` only when A and B are the same union. A module that lists a column's values (statuses, methods) checks the
+ * list with it both ways — nothing listed the column refuses, nothing the column allows left out:
+ * `const _listIsColumn: SameUnion<ApplicationStatus, Row<'applications'>['status']> = true;`
+ */
+export type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 type Json = ColumnType<unknown, string | unknown, string | unknown>;
 type Ts = Date;
 
@@ -123,7 +130,8 @@ export interface ApplicationsTable {
   consumer_id: string;
   quote_id: string;
   product_version_id: string;
-  status: string;
+  /** `applicationStatuses` in modules/sales/application.ts lists these and is checked against them. */
+  status: 'draft' | 'referred' | 'declined' | 'awaiting_signature' | 'awaiting_payment' | 'issued';
   premium_fen: number;
   sum_insured_fen: number;
   term_years: number;
@@ -186,7 +194,7 @@ export interface IdentityVerificationsTable {
   id: string;
   application_id: string;
   party_role: string;
-  method: string;
+  method: 'id_checksum' | 'sms_otp' | 'face';
   result: 'passed' | 'failed';
   evidence: Json;
   verified_at: Ts;
@@ -262,7 +270,8 @@ export interface PoliciesTable {
   product_version_id: string;
   consumer_id: string;
   insured_id_index: string;
-  status: string;
+  /** `policyStatuses` in modules/policies/policy.ts. */
+  status: 'in_force' | 'cancelled_in_cooling_off' | 'cancelled_for_misselling';
   premium_fen: number;
   sum_insured_fen: number;
   term_years: number;
@@ -293,7 +302,8 @@ export interface DevGatewayTransactionsTable {
   amount_fen: number;
   payee_account_no: string;
   notify_url: string | null;
-  status: string;
+  /** As stored; the gateway's view adds `refunded` (modules/payments/dev-gateway.provider.ts). */
+  status: 'pending' | 'paid' | 'closed';
   payer_name_cipher: string | null;
   payer_id_number_cipher: string | null;
   payer_account_cipher: string | null;
@@ -327,8 +337,9 @@ export interface CallbackCasesTable {
   new_type: boolean;
   face_required: boolean;
   basis: 'term_over_one_year' | 'product_opt_in';
-  status: string;
-  method: string | null;
+  /** `caseStatuses` and `callbackMethods` in modules/callbacks/callback.ts. */
+  status: 'awaiting_electronic' | 'electronic_in_progress' | 'phone_pending' | 'letter_pending' | 'succeeded' | 'failed' | 'closed_policy_cancelled';
+  method: 'electronic' | 'phone' | 'letter' | 'visit' | null;
   deadline_date: string;
   deadline_at: Ts;
   fallback_at: Ts;

@@ -3,7 +3,7 @@ import type { Trx } from '../db/database.js';
 import type { CallbackService } from '../modules/callbacks/index.js';
 import type { PaidOrder } from '../modules/payments/index.js';
 import type { PolicyService } from '../modules/policies/index.js';
-import { assertApplicationTransition, findParties, lockApplication, markApplicationIssued } from '../modules/sales/index.js';
+import { assertApplicationTransition, findParties, lockApplication, markApplicationIssued, partyIn } from '../modules/sales/index.js';
 
 export interface PurchaseFlowDeps {
   policies: Pick<PolicyService, 'issuePolicy'>;
@@ -27,7 +27,7 @@ export function createPurchaseFlow(deps: PurchaseFlowDeps) {
     const app = await lockApplication(trx, paid.applicationId);
     if (!app) throw new Error(`Paid order ${paid.orderId} names unknown application ${paid.applicationId}`);
     assertApplicationTransition(app.status, 'issued');
-    const insured = (await findParties(trx, app.id)).find((p) => p.role === 'insured')!;
+    const insured = partyIn(await findParties(trx, app.id), 'insured')
     const issued = await policies.issuePolicy(trx, {
       orderId: paid.orderId,
       paidAt: paid.paidAt,

@@ -92,8 +92,7 @@ function serialize(value: unknown, path: string, ancestors: Set<object>): string
   // RFC 8785 §3.2.3: sort by UTF-16 code units, which is what the default sort comparison does.
   const keys = Object.keys(obj).sort();
   let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  for (const [i, key] of keys.entries()) {
     const at = keyPath(path, key);
     if (i > 0) out += ',';
     out += `${serializeString(key, at, 'key')}:${serialize((obj as Record<string, unknown>)[key], at, ancestors)}`;

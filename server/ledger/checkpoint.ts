@@ -43,6 +43,7 @@ export interface CheckpointInput {
 // checkpoint body
 
 function hasControlChar(text: string, allowNewline: boolean): boolean {
+  // eslint-disable-next-line no-control-regex -- the point is to find control characters in a signed note
   return allowNewline ? /[\u0000-\u0009\u000b-\u001f]/.test(text) : /[\u0000-\u001f]/.test(text);
 }
 

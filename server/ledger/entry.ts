@@ -27,7 +27,8 @@ const TEXT_VERSION = /"textVersion":\{"contentHash":"([0-9a-f]{64})","id":"([^"\
 export function shownTextVersion(entry: Buffer): { id: string; contentHash: string } | undefined {
   if (!entry.includes(TEXT_VERSION_MARK)) return undefined;
   const m = TEXT_VERSION.exec(entry.toString('utf8'));
-  return m ? { contentHash: m[1]!, id: m[2]! } : undefined;
+  const [, contentHash, id] = m ?? [];
+  return contentHash && id ? { contentHash, id } : undefined;
 }
 
 /** Text versions never change: their content hashes are read once per process. */

@@ -17,7 +17,7 @@ export async function insertMetaOnce(db: DbOrTrx, origin: string, suite: 'sha256
 /** Takes the sequencer's lock for this transaction, if no other process holds it. */
 export async function tryLeaderLock(db: DbOrTrx, key: number): Promise<boolean> {
   const r = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${key}) as ok`.execute(db);
-  return r.rows[0]!.ok;
+  return r.rows[0]?.ok === true;
 }
 
 export function latestTreeHead(db: DbOrTrx) {
@@ -36,7 +36,7 @@ export function treeHeadAt(db: DbOrTrx, size: number) {
 export function streamQueued(db: DbOrTrx, limit: number, onEntry: (seq: number, buf: Buffer, start: number, end: number) => void): Promise<number> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad batch size ${limit}`);
   return copyOut(db, `copy (select seq, entry from ledger_queue order by seq limit ${limit}) to stdout (format binary)`, 2, (buf, s, l) =>
-    onEntry(int8At(buf, s[0]!), buf, s[1]!, s[1]! + Math.max(l[1]!, 0)),
+    onEntry(int8At(buf, startOf(s, 0)), buf, startOf(s, 1), endOf(s, l, 1)),
   );
 }
 
@@ -108,6 +108,11 @@ const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * Splits a `COPY … TO STDOUT (FORMAT binary)` stream into tuples, whatever the chunking (a tuple may span chunks).
  * `onTuple` gets the buffer and each field's start and length (-1 for NULL); the buffer is only valid during the call.
  */
+/** Where field `i` of the tuple just read starts; the reader sizes `starts` to the field count, so `i` is in range. */
+const startOf = (starts: Int32Array, i: number): number => starts[i] ?? 0;
+/** Where field `i` ends (a NULL field, length -1, is empty). */
+const endOf = (starts: Int32Array, lengths: Int32Array, i: number): number => startOf(starts, i) + Math.max(lengths[i] ?? 0, 0);
+
 class CopyTupleReader {
   readonly #fields: number;
   readonly #onTuple: (buf: Buffer, starts: Int32Array, lengths: Int32Array) => void;
@@ -244,12 +249,12 @@ export function streamLeaves(db: DbOrTrx, from: number, onLeaf: (leaf: LeafView)
     `copy (select leaf_index, entry, leaf_hash from ledger_leaves where leaf_index >= ${from} order by leaf_index) to stdout (format binary)`,
     3,
     (buf, s, l) => {
-      view.index = int8At(buf, s[0]!);
+      view.index = int8At(buf, startOf(s, 0));
       view.buf = buf;
-      view.entryStart = s[1]!;
-      view.entryEnd = s[1]! + Math.max(l[1]!, 0);
-      view.hashStart = s[2]!;
-      view.hashEnd = s[2]! + Math.max(l[2]!, 0);
+      view.entryStart = startOf(s, 1);
+      view.entryEnd = endOf(s, l, 1);
+      view.hashStart = startOf(s, 2);
+      view.hashEnd = endOf(s, l, 2);
       onLeaf(view);
     },
     onFlow,
@@ -269,7 +274,7 @@ export async function streamNodes(
   for (const r of ranges) if (![r.level, r.from, r.to].every(Number.isSafeInteger)) throw new RangeError('bad node range');
   const where = ranges.map((r) => `(level = ${r.level} and idx between ${r.from} and ${r.to})`).join(' or ');
   return copyOut(db, `copy (select level, idx, hash from ledger_nodes where ${where}) to stdout (format binary)`, 3, (buf, s, l) =>
-    onNode(buf.readInt16BE(s[0]!), int8At(buf, s[1]!), buf, s[2]!, s[2]! + Math.max(l[2]!, 0)),
+    onNode(buf.readInt16BE(startOf(s, 0)), int8At(buf, startOf(s, 1)), buf, startOf(s, 2), endOf(s, l, 2)),
   );
 }
 

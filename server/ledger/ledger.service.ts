@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../platform/clock.js';
-import { AppError } from '../platform/errors.js';
+import { AppError, must } from '../platform/errors.js';
 import { formatCheckpoint, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { emptyRoot, leafHash, type HashSuite } from './hash.js';
 import {
@@ -154,7 +154,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     if (head) return head.root_hash;
     const latest = await repo.latestTreeHead(db);
     if (!latest || latest.tree_size < size) throw new AppError('NOT_FOUND', `The tree has not reached size ${size}`);
-    return (await proofFromPlan([frontierNodes(size)])).proof[0]!;
+    return must((await proofFromPlan([frontierNodes(size)])).proof[0], `the root of size ${size}`);
   }
 
   /**
@@ -193,7 +193,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     const size = treeSize ?? (await latestCheckpoint()).treeSize;
     if (!(index >= 0 && index < size)) throw new AppError('NOT_FOUND', `No leaf ${index} in a tree of size ${size}`);
     const [{ proof, hashes }, root] = await Promise.all([proofFromPlan(inclusionProofPlan(index, size), [{ level: 0, index }]), rootAt(size)]);
-    const hash = hashes.get(`0:${index}`)!;
+    const hash = must(hashes.get(`0:${index}`), `the hash of leaf ${index}`);
     // Never hand out a proof that does not verify: that would be a corrupted store.
     if (!verifyInclusion(suite, hash, index, size, proof, root)) throw new Error(`Stored tree is corrupt around leaf ${index}`);
     return { index, treeSize: size, leafHash: hash, proof, root };

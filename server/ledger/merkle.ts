@@ -109,11 +109,18 @@ function checkHash(hash: Uint8Array, what: string): void {
   if (hash.length !== HASH_SIZE) throw new MerkleProofError(`${what} must be ${HASH_SIZE} bytes, got ${hash.length}`);
 }
 
+/** The left sibling on top of `stack`: an odd index always has one, so an empty stack is a broken tree. */
+function popLeft(stack: Buffer[]): Buffer {
+  const h = stack.pop();
+  if (!h) throw new Error('internal: no left sibling on the stack');
+  return h;
+}
+
 /** Folds hashes of adjacent perfect subtrees, left to right in `hashes`, into the MTH of their union. */
 function foldRight(suite: HashSuite, hashes: readonly Buffer[]): Buffer {
-  let acc = hashes[hashes.length - 1];
+  let acc = hashes.at(-1);
   if (!acc) throw new Error('internal: nothing to fold');
-  for (let j = hashes.length - 2; j >= 0; j--) acc = nodeHash(suite, hashes[j]!, acc);
+  for (const left of hashes.slice(0, -1).reverse()) acc = nodeHash(suite, left, acc);
   return acc;
 }
 
@@ -128,10 +135,10 @@ export function rootFromLeafHashes(suite: HashSuite, leafHashes: readonly Buffer
   assertHashSuite(suite);
   if (leafHashes.length === 0) return emptyRoot(suite);
   const stack: Buffer[] = [];
-  for (let i = 0; i < leafHashes.length; i++) {
-    let h = leafHashes[i]!;
+  for (const [i, leafHash] of leafHashes.entries()) {
+    let h = leafHash;
     checkHash(h, `leaf hash ${i}`);
-    for (let j = i; isOdd(j); j = half(j)) h = nodeHash(suite, stack.pop()!, h);
+    for (let j = i; isOdd(j); j = half(j)) h = nodeHash(suite, popLeft(stack), h);
     stack.push(h);
   }
   return Buffer.from(foldRight(suite, stack));
@@ -191,7 +198,7 @@ export class MerkleFrontier {
     let level = 0;
     onNode?.({ level, index }, h);
     while (isOdd(index)) {
-      h = nodeHash(this.suite, this.#nodes.pop()!, h);
+      h = nodeHash(this.suite, popLeft(this.#nodes), h);
       index = half(index);
       level += 1;
       onNode?.({ level, index }, h);
@@ -221,7 +228,7 @@ export class MerkleFrontier {
     // The tree size being a multiple of 2^level, every frontier hash is at least that high, and the last one is this
     // subtree's left sibling exactly when its index is odd: the same carry as appending a leaf, `level` rows up.
     while (isOdd(index)) {
-      h = nodeHash(this.suite, this.#nodes.pop()!, h);
+      h = nodeHash(this.suite, popLeft(this.#nodes), h);
       index = half(index);
       at += 1;
       onNode?.({ level: at, index }, h);
@@ -520,10 +527,11 @@ export function assertConsistency(
     fn = half(fn);
     sn = half(sn);
   }
-  let fr: Buffer = Buffer.from(path[0]!);
-  let sr: Buffer = Buffer.from(path[0]!);
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i]!;
+  const [first, ...rest] = path;
+  if (!first) throw new MerkleProofError('empty consistency proof');
+  let fr: Buffer = Buffer.from(first);
+  let sr: Buffer = Buffer.from(first);
+  for (const c of rest) {
     if (sn === 0) throw new MerkleProofError('proof is longer than needed for these sizes');
     if (isOdd(fn) || fn === sn) {
       fr = nodeHash(suite, c, fr);

@@ -81,6 +81,7 @@ export interface NoteSigner extends NoteVerifier {
 
 /** signed-note: key names are non-empty, with no Unicode space and no '+'. Control characters are refused too. */
 export function isValidKeyName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- signed-note key names must not hold control characters
   return name.length > 0 && isWellFormedText(name) && !/[\s\u0085+\u0000-\u001f\u007f]/u.test(name);
 }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/database.js';
+import { must } from '../platform/errors.js';
 import { sha256Hex } from '../platform/text-versions.js';
 import { openCheckpoint } from './checkpoint.js';
 import { assertHashSuite, HASH_SIZE, type HashSuite } from './hash.js';
@@ -68,7 +69,7 @@ class BlockHashers {
   /** Hashes a packed block; the block's memory moves to the thread. */
   hash(suite: HashSuite, level: number, block: LeafBlock): Promise<HashedBlock> {
     const id = this.#sent++;
-    const worker = this.#workers[id % this.#workers.length]!;
+    const worker = must(this.#workers[id % this.#workers.length], 'a hashing thread');
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       worker.postMessage({ id, suite, level, block: block.buf.buffer, bytes: block.bytes, count: block.count }, [block.buf.buffer as ArrayBuffer]);
@@ -176,12 +177,14 @@ export async function verifyLedger(
   const checkpoints = await db.selectFrom('ledger_checkpoints').selectAll().orderBy('tree_size').execute();
   const wanted = [...new Set<number>([...heads.map((h) => h.tree_size), ...checkpoints.map((c) => c.tree_size)])].sort((a, b) => a - b);
   let nextWanted = 0;
+  /** The next size a head or checkpoint names; Infinity once every one is passed. */
+  const nextSize = () => wanted[nextWanted] ?? Infinity;
   const roots = new Map<number, Buffer>();
   const frontiers = new Map<number, Buffer[]>();
   const frontier = new MerkleFrontier(suite);
   /** Records the root and frontier of the tree as it stands, when a head or checkpoint names its size. */
   const recordIfWanted = () => {
-    while (nextWanted < wanted.length && wanted[nextWanted]! < frontier.size) nextWanted++;
+    while (nextSize() < frontier.size) nextWanted++;
     if (wanted[nextWanted] === frontier.size) {
       roots.set(frontier.size, frontier.root());
       frontiers.set(frontier.size, frontier.frontier);
@@ -197,7 +200,10 @@ export async function verifyLedger(
   const addRun = (level: number, run: NodeRun) => (computed[level] ??= []).push(run);
   /** Compares one batch's computed subtrees with the stored ones: one range scan per level. */
   const checkNodes = async (runsByLevel: NodeRun[][]) => {
-    const ranges = runsByLevel.flatMap((runs, level) => (runs?.length ? [{ level, from: runs[0]!.from, to: runs.at(-1)!.from + runs.at(-1)!.count - 1 }] : []));
+    const ranges = runsByLevel.flatMap((runs, level) => {
+      const [first, last] = [runs?.at(0), runs?.at(-1)];
+      return first && last ? [{ level, from: first.from, to: last.from + last.count - 1 }] : [];
+    });
     const seen = runsByLevel.map((runs) => runs?.map((r) => new Uint8Array(r.count)));
     await streamNodes(db, ranges, (level, idx, buf, start, end) => {
       const runs = runsByLevel[level];
@@ -206,13 +212,15 @@ export async function verifyLedger(
       let hi = runs.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1;
-        if (runs[mid]!.from <= idx) lo = mid;
+        if ((runs[mid]?.from ?? Infinity) <= idx) lo = mid;
         else hi = mid - 1;
       }
-      const run = runs[lo]!;
+      const run = runs[lo];
+      const marks = seen[level]?.[lo];
+      if (!run || !marks) return;
       const i = idx - run.from;
       if (i < 0 || i >= run.count) return;
-      seen[level]![lo]![i] = 1;
+      marks[i] = 1;
       const at = run.offset + i * HASH_SIZE;
       if (end - start !== HASH_SIZE || run.buf.compare(buf, start, end, at, at + HASH_SIZE) !== 0)
         problems.push({ kind: 'node', at: `node ${level}:${idx}`, message: 'stored subtree hash differs from the recomputed one' });
@@ -221,7 +229,7 @@ export async function verifyLedger(
     runsByLevel.forEach((runs, level) =>
       level >= LOWEST_STORED_LEVEL &&
       runs?.forEach((run, r) =>
-        seen[level]![r]!.forEach((s, i) => {
+        seen[level]?.[r]?.forEach((s, i) => {
           if (!s) problems.push({ kind: 'node', at: `node ${level}:${run.from + i}`, message: 'stored subtree hash is missing' });
         }),
       ),
@@ -240,23 +248,27 @@ export async function verifyLedger(
     opts.onProgress?.(frontier.size, total);
   };
 
-  const badEntries: number[] = [];
+  const badEntries: VerifyProblem[] = [];
   /** Folds one hashed block into the tree, in log order. */
   const fold = (block: LeafBlock, { nodes, bad }: HashedBlock) => {
     for (const i of bad) {
-      badEntries.push(problems.length);
       // The thread went on with the stored hash: the rest of the tree is then checked on its own, and one altered
       // entry is reported once instead of as every subtree, head and checkpoint above it. (Were the stored leaf
       // hash altered too, the subtree above it no longer matches and is reported as a node.)
-      problems.push({ kind: 'entry', at: `leaf ${block.indexes[i]}`, message: 'entry bytes do not hash to the stored leaf hash' });
+      const problem: VerifyProblem = { kind: 'entry', at: `leaf ${block.indexes[i]}`, message: 'entry bytes do not hash to the stored leaf hash' };
+      badEntries.push(problem);
+      problems.push(problem);
     }
     const { base, count } = block;
+    // Where each level's nodes start in `nodes`: the levels follow one another, level l holding count / 2^l hashes.
     const offsets = [0];
-    for (let l = 0; l < blockLevel; l++) offsets.push(offsets[l]! + Math.floor(count / 2 ** l) * HASH_SIZE);
-    const nodeAt = (n: NodeId) => nodes.subarray(offsets[n.level]! + n.index * HASH_SIZE, offsets[n.level]! + (n.index + 1) * HASH_SIZE);
+    for (let l = 0, at = 0; l < blockLevel; l++) offsets.push((at += Math.floor(count / 2 ** l) * HASH_SIZE));
+    const offsetOf = (level: number) => must(offsets[level], `the nodes of level ${level} in a block of ${blockLevel}`);
+    const nodeAt = (n: NodeId) => nodes.subarray(offsetOf(n.level) + n.index * HASH_SIZE, offsetOf(n.level) + (n.index + 1) * HASH_SIZE);
     // Heads and checkpoints inside the block: the tree so far, then the block's own perfect nodes up to that size.
-    while (nextWanted < wanted.length && wanted[nextWanted]! < base + count) {
-      const size = wanted[nextWanted++]!;
+    while (nextSize() < base + count) {
+      const size = nextSize();
+      nextWanted++;
       if (size <= base) continue;
       const sizeFrontier = [...frontier.frontier, ...frontierNodes(size - base).map((n) => Buffer.from(nodeAt(n)))];
       frontiers.set(size, sizeFrontier);
@@ -264,7 +276,7 @@ export async function verifyLedger(
     }
     for (let l = 1; l <= blockLevel; l++) {
       const n = Math.floor(count / 2 ** l);
-      if (n) addRun(l, { from: base / 2 ** l, count: n, buf: nodes, offset: offsets[l]! });
+      if (n) addRun(l, { from: base / 2 ** l, count: n, buf: nodes, offset: offsetOf(l) });
     }
     const onHigherNode = (node: NodeId, hash: Buffer) => {
       if (node.level > blockLevel) addRun(node.level, { from: node.index, count: 1, buf: hash, offset: 0 });
@@ -305,7 +317,7 @@ export async function verifyLedger(
         .finally(() => {
           if (--waiting <= threads && paused) {
             paused = false;
-            flow!.resume();
+            flow?.resume();
           }
         });
     };
@@ -336,17 +348,18 @@ export async function verifyLedger(
   if (failure) throw failure;
   // Name the business record of each bad entry: read only for the few that failed.
   if (badEntries.length) {
-    const indexes = badEntries.map((i) => Number(problems[i]!.at.slice('leaf '.length)));
-    const refs = await db.selectFrom('ledger_leaves').select(['leaf_index', 'ref_type', 'ref_id']).where('leaf_index', 'in', indexes).execute();
+    const leafOf = (p: VerifyProblem) => Number(p.at.slice('leaf '.length));
+    const refs = await db.selectFrom('ledger_leaves').select(['leaf_index', 'ref_type', 'ref_id']).where('leaf_index', 'in', badEntries.map(leafOf)).execute();
     const byIndex = new Map(refs.map((r) => [r.leaf_index, `${r.ref_type}:${r.ref_id}`]));
-    for (const i of badEntries) problems[i]!.ref = byIndex.get(Number(problems[i]!.at.slice('leaf '.length)));
+    for (const p of badEntries) p.ref = byIndex.get(leafOf(p));
   }
 
   for (const h of heads) {
     const root = roots.get(h.tree_size);
+    const recorded = frontiers.get(h.tree_size);
     if (!root) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'tree head is larger than the stored leaves' });
     else if (!root.equals(h.root_hash)) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored root differs from the recomputed root' });
-    else if (frontiers.has(h.tree_size) && !(frontiers.get(h.tree_size)!.length === h.frontier.length && frontiers.get(h.tree_size)!.every((f, i) => h.frontier[i]?.equals(f))))
+    else if (recorded && !(recorded.length === h.frontier.length && recorded.every((f, i) => h.frontier[i]?.equals(f))))
       problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored frontier differs from the recomputed one' });
   }
   for (const c of checkpoints) {
@@ -365,7 +378,8 @@ export async function verifyLedger(
   let after = '';
   for (;;) {
     const rows = await db.selectFrom('text_versions').select(['id', 'title', 'content', 'content_hash']).where('id', '>', after).orderBy('id').limit(1000).execute();
-    if (rows.length === 0) break;
+    const last = rows.at(-1);
+    if (!last) break;
     for (const t of rows) {
       snapshots++;
       const actual = sha256Hex(`${t.title}\n\n${t.content}`);
@@ -374,7 +388,7 @@ export async function verifyLedger(
       else if (logged && logged.hash !== actual)
         problems.push({ kind: 'snapshot', at: t.id, message: `snapshot differs from the content hash logged at leaf ${logged.leaf}` });
     }
-    after = rows.at(-1)!.id;
+    after = last.id;
   }
 
   return { ok: problems.length === 0, treeSize: next, entries: read, checkpoints: checkpoints.length, snapshots, problems };

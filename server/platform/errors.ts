@@ -34,3 +34,27 @@ export function toProblem(code: ErrorCode, detail?: string, items?: ProblemItem[
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/**
+ * A fact the code relies on is missing — a row read a moment ago in the same transaction, a lookup table entry, a
+ * capture group that always takes part. Never the caller's mistake, so it answers 500 (INTERNAL) and names what was
+ * expected in the log.
+ */
+export class InvariantError extends Error {
+  constructor(what: string) {
+    super(`invariant: ${what}`);
+    this.name = 'InvariantError';
+  }
+}
+
+/** `value`, or an InvariantError naming `what` when it is null or undefined. Use instead of a non-null assertion. */
+export function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new InvariantError(what);
+  return value;
+}
+
+/** `value`, or AppError NOT_FOUND (404) when it is null or undefined: a record the caller asked for by its id. */
+export function foundOr404<T>(value: T | null | undefined, detail?: string): T {
+  if (value === null || value === undefined) throw new AppError('NOT_FOUND', detail);
+  return value;
+}

@@ -35,7 +35,8 @@ export async function retireUnmigratableSchema(connectionString: string, schema:
       return null;
     }
     const v = await client.query<{ version: string }>(`select version from ${pg.escapeIdentifier(schema)}.version`);
-    const version = v.rows.length ? Number(v.rows[0]!.version) : null;
+    const row = v.rows[0];
+    const version = row ? Number(row.version) : null;
     if (version === null || version >= OLDEST_MIGRATABLE_SCHEMA_VERSION) {
       await client.query('commit');
       return null;

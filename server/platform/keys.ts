@@ -58,7 +58,8 @@ export interface PlatformKeys {
 export function loadKeys(config: Config): PlatformKeys {
   if (config.PII_KEYS) {
     const keys = parseKeyList(config.PII_KEYS);
-    const activeKeyId = config.PII_ACTIVE_KEY_ID ?? [...keys.keys()].at(-1)!;
+    const activeKeyId = config.PII_ACTIVE_KEY_ID ?? [...keys.keys()].at(-1);
+    if (activeKeyId === undefined) throw new Error('PII_KEYS names no key');
     if (!config.BLIND_INDEX_KEY) throw new Error('BLIND_INDEX_KEY is required when PII_KEYS is set');
     const dev = config.NODE_ENV === 'production' ? undefined : loadOrCreateDevKeys(config.DEV_KEY_FILE);
     const gatewayPublicKeyPem = config.PAYMENT_GATEWAY_PUBLIC_KEY ?? dev?.gatewayPublicKeyPem;

@@ -13,9 +13,22 @@ export function multiplyFen(fen: Fen, factor: Decimal.Value): Fen {
   return new Decimal(fen).times(factor).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 }
 
-/** "¥1,234.50" for people; the API always carries fen. */
-export function formatYuan(fen: Fen): string {
-  const yuan = new Decimal(fen).dividedBy(100).toFixed(2);
-  const [int, frac] = yuan.split('.') as [string, string];
-  return `¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+/**
+ * "¥1,234.50" for people — and how amounts are printed on Chinese policies and invoices: yuan with two decimals and
+ * thousands separators; a negative amount (a red-letter invoice) as "-¥1,234.50". `{ symbol: false }` leaves the ¥
+ * out, for a table whose heading names the currency. The API always carries fen.
+ */
+export function formatYuan(fen: Fen, opts: { symbol?: boolean } = {}): string {
+  const abs = Math.abs(fen);
+  const whole = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${fen < 0 ? '-' : ''}${opts.symbol === false ? '' : '¥'}${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** "10元", "12.50元": an amount inside a sentence said or sent to a person (a callback question, an SMS). */
+export function formatYuanInSentence(fen: Fen): string {
+  const abs = Math.abs(fen);
+  const cents = abs % 100;
+  return `${fen < 0 ? '-' : ''}${Math.floor(abs / 100)}${cents === 0 ? '' : `.${String(cents).padStart(2, '0')}`}元`;
 }

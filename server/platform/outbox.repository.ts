@@ -40,11 +40,10 @@ export function findItem(db: DbOrTrx, id: string) {
 }
 
 export function listItems(db: DbOrTrx, f: { status?: OutboxStatus; kind?: OutboxKind; limit: number }) {
-  return db
-    .selectFrom('outbox_items')
-    .selectAll()
-    .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
-    .$if(f.kind !== undefined, (q) => q.where('kind', '=', f.kind!))
+  let q = db.selectFrom('outbox_items').selectAll();
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.kind !== undefined) q = q.where('kind', '=', f.kind);
+  return q
     .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(f.limit)

@@ -24,8 +24,10 @@ const b64u = (b: Buffer) => b.toString('base64url');
 const fromB64u = (s: string) => Buffer.from(s, 'base64url');
 
 export function createPiiCipher(keyring: PiiKeyring) {
-  const active = keyring.keys.get(keyring.activeKeyId);
-  if (!active || active.length !== 32) throw new Error(`PII key ${keyring.activeKeyId} must exist and be 32 bytes`);
+  const activeKey = keyring.keys.get(keyring.activeKeyId);
+  if (!activeKey || activeKey.length !== 32) throw new Error(`PII key ${keyring.activeKeyId} must exist and be 32 bytes`);
+  const active: Buffer = activeKey; // narrowed once for the functions below
+
 
   function sm4Keys(key: Buffer) {
     return {
@@ -37,7 +39,7 @@ export function createPiiCipher(keyring: PiiKeyring) {
   function encrypt(field: PiiField, plaintext: string): string {
     const kid = keyring.activeKeyId;
     if (keyring.suite === 'sm4') {
-      const { enc, mac } = sm4Keys(active!);
+      const { enc, mac } = sm4Keys(active);
       const iv = randomBytes(16);
       const c = createCipheriv('sm4-ctr', enc, iv);
       const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
@@ -46,7 +48,7 @@ export function createPiiCipher(keyring: PiiKeyring) {
       return `${head}.${b64u(tag)}`;
     }
     const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', active!, iv);
+    const c = createCipheriv('aes-256-gcm', active, iv);
     c.setAAD(Buffer.from(`${field}|${kid}`));
     const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
     return `v1.aes.${kid}.${b64u(iv)}.${b64u(body)}.${b64u(c.getAuthTag())}`;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DbOrTrx } from '../db/database.js';
-import { AppError } from './errors.js';
+import { AppError, must } from './errors.js';
 import { newId } from './ids.js';
 import { createPiiCipher, maskBankAccount, maskIdNumber, maskName, maskPhone, type PiiCipher, type PiiField } from './pii.js';
 
@@ -58,7 +58,7 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
         .values({ id: newId('sk', now.getTime()), scope_type: scope.type, scope_id: scope.id, key_cipher: pii.encrypt('subject_key', randomBytes(32).toString('base64')), created_at: now })
         .onConflict((oc) => oc.columns(['scope_type', 'scope_id']).doNothing())
         .execute();
-      row = (await find())!;
+      row = must(await find(), `the data key of ${scope.type} ${scope.id} after inserting it`);
     }
     if (!row.key_cipher) throw new AppError('RECORDS_SHREDDED', `The data key of ${scope.type} ${scope.id} was destroyed: nothing more is recorded for it`);
     return { id: row.id, key: Buffer.from(pii.decrypt('subject_key', row.key_cipher), 'base64') };
@@ -79,7 +79,7 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
     const keyIds = [...new Set(values.map((v) => keyIdOf(v.$sealed.ct)))];
     if (!keyIds.length) return out;
     const rows = await db.selectFrom('subject_keys').select(['id', 'key_cipher']).where('id', 'in', keyIds).execute();
-    const ciphers = new Map(rows.filter((r) => r.key_cipher).map((r) => [r.id, cipherFor(r.id, Buffer.from(pii.decrypt('subject_key', r.key_cipher!), 'base64'))]));
+    const ciphers = new Map(rows.flatMap((r) => (r.key_cipher ? [[r.id, cipherFor(r.id, Buffer.from(pii.decrypt('subject_key', r.key_cipher), 'base64'))] as const] : [])));
     for (const v of values) {
       const c = ciphers.get(keyIdOf(v.$sealed.ct));
       if (!c) {

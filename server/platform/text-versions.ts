@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.js';
+import { must } from './errors.js';
 import { newId } from './ids.js';
 
 export function sha256Hex(s: string | Buffer): string {
@@ -17,13 +18,9 @@ export async function registerTextVersion(
   t: { kind: string; ref: string; title: string; content: string; at: Date },
 ): Promise<{ id: string; contentHash: string }> {
   const contentHash = sha256Hex(`${t.title}\n\n${t.content}`);
-  const existing = await db
-    .selectFrom('text_versions')
-    .select('id')
-    .where('kind', '=', t.kind)
-    .where('ref', '=', t.ref)
-    .where('content_hash', '=', contentHash)
-    .executeTakeFirst();
+  const find = () =>
+    db.selectFrom('text_versions').select('id').where('kind', '=', t.kind).where('ref', '=', t.ref).where('content_hash', '=', contentHash).executeTakeFirst();
+  const existing = await find();
   if (existing) return { id: existing.id, contentHash };
   const id = newId('txt', t.at.getTime());
   const inserted = await db
@@ -33,13 +30,8 @@ export async function registerTextVersion(
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, contentHash };
-  const raced = await db
-    .selectFrom('text_versions')
-    .select('id')
-    .where('kind', '=', t.kind)
-    .where('ref', '=', t.ref)
-    .where('content_hash', '=', contentHash)
-    .executeTakeFirstOrThrow();
+  // Another transaction inserted the same text first: its row is there now.
+  const raced = must(await find(), `text version ${t.kind} ${t.ref} after a concurrent insert`);
   return { id: raced.id, contentHash };
 }
 

@@ -125,7 +125,7 @@ export function createCallbackFactory(ctx: JourneyContext) {
       const agent = await agentId(trx);
       const status =
         spec.outcome === 'open' ? 'awaiting_electronic' : spec.outcome === 'failed' ? 'failed' : spec.outcome === 'cancelled' ? 'closed_policy_cancelled' : 'succeeded';
-      const method = status === 'succeeded' ? spec.outcome : null;
+      const method = spec.outcome === 'electronic' || spec.outcome === 'phone' || spec.outcome === 'letter' || spec.outcome === 'visit' ? spec.outcome : null;
       const phoneAt = new Date(opened.getTime() + 10 * MIN);
       const letterAt = new Date(opened.getTime() + 30 * MIN);
       await trx

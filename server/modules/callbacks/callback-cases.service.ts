@@ -3,15 +3,15 @@ import type { Db, DbOrTrx, Trx } from '../../db/database.js';
 import { requireConsumer, requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { OutboxOutcome } from '../../platform/outbox.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/index.js';
-import { loadProductVersion } from '../products/index.js';
-import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, OPEN_CASE_STATUSES, requiredIdentityMethods, type CaseStatus } from './callback.js';
+import { loadProductVersion, requireProductVersion } from '../products/index.js';
+import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, isCaseStatus, OPEN_CASE_STATUSES, requiredIdentityMethods } from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
@@ -96,10 +96,10 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const now = clock.now();
     const sent = await db.transaction().execute(async (trx) => {
       const c = await repo.findCase(trx, caseId, { lock: true });
-      if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) return false;
+      if (!c || c.notified_at || !ELECTRONIC_STATUSES.includes(c.status)) return false;
       const holder = await repo.policyholderOf(trx, c.application_id);
       if (!holder.phone_cipher) return false;
-      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
       const body = callbackNoticeSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, deadlineDate: c.deadline_date, link });
       await repo.setCaseMilestones(trx, c.id, { notified_at: now });
@@ -140,7 +140,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     for (const { id } of await repo.casesPastFallback(db, now, BATCH)) {
       const moved = await each(() => db.transaction().execute(async (trx) => {
         const c = await repo.findCase(trx, id, { lock: true });
-        if (!c || !ELECTRONIC_STATUSES.includes(c.status as CaseStatus) || c.fallback_at > now) return false;
+        if (!c || !ELECTRONIC_STATUSES.includes(c.status) || c.fallback_at > now) return false;
         const attempt = await repo.openElectronicAttempt(trx, c.id);
         if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'expired', reason: 'not_completed_by_fallback_point', actor: deadlineActor, at: now });
         await steps.moveToPhone(trx, c, c.started_at ? 'electronic_not_completed_in_time' : 'electronic_not_started_in_time', now, deadlineActor);
@@ -183,14 +183,14 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const [pending] = await repo.offersAwaitingNotice(db, 1, offerId);
     if (!pending) return 'skipped';
     const sent = await db.transaction().execute(async (trx) => {
-      const c = (await repo.findCase(trx, pending.case_id, { lock: true }))!;
+      const c = must(await repo.findCase(trx, pending.case_id, { lock: true }), `callback case ${pending.case_id}`);
       // Under the case's lock: another worker may have sent it, or the policyholder answered, meanwhile.
       const [offer] = await repo.offersAwaitingNotice(trx, 1, offerId);
       if (!offer) return false;
       const holder = await repo.policyholderOf(trx, c.application_id);
       if (!holder.phone_cipher) return false;
       const policy = await repo.policyOfCase(trx, offer.policy_id);
-      const pv = (await loadProductVersion(trx, c.product_version_id))!;
+      const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
       const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
       await recordEvent(trx, {
@@ -212,7 +212,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
    */
   async function closeForCancelledPolicy(trx: Trx, cancelled: { policyId: string; kind: string; at: Date }) {
     const c = await repo.findCaseByPolicy(trx, cancelled.policyId, { lock: true });
-    if (!c || !OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) return;
+    if (!c || !OPEN_CASE_STATUSES.includes(c.status)) return;
     const actor: Actor = { type: 'system', id: 'policy-cancellation' };
     const attempt = await repo.openElectronicAttempt(trx, c.id);
     if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'abandoned', reason: 'policy_cancelled', actor, at: cancelled.at });
@@ -252,7 +252,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
   /** The callback as its policyholder sees it: what is due by when, how far it has come, and any refund offer. */
   async function consumerView(c: CaseRow) {
     const now = clock.now();
-    const pv = (await loadProductVersion(db, c.product_version_id))!;
+    const pv = await requireProductVersion(db, c.product_version_id);
     const policy = await repo.policyOfCase(db, c.policy_id);
     const open = await repo.openElectronicAttempt(db, c.id);
     const attempt = open ?? (await repo.latestElectronicAttempt(db, c.id));
@@ -260,7 +260,7 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const answers = attempt ? await repo.answersOfAttempt(db, attempt.id) : [];
     const script = await steps.caseScript(db, c, now);
     const offers = await repo.offersOfPolicy(db, c.policy_id);
-    const electronicOpen = ELECTRONIC_STATUSES.includes(c.status as CaseStatus) && now < c.fallback_at;
+    const electronicOpen = ELECTRONIC_STATUSES.includes(c.status) && now < c.fallback_at;
     return {
       id: c.id,
       policyId: c.policy_id,
@@ -378,7 +378,10 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
 
   async function listCases(actor: Actor, f: { status?: string; limit?: number }) {
     requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
-    const rows = await repo.listCases(db, { status: f.status, limit: f.limit ?? 100 });
+    // A status no case can have matches no case.
+    const status = f.status || undefined;
+    if (status !== undefined && !isCaseStatus(status)) return [];
+    const rows = await repo.listCases(db, { status, limit: f.limit ?? 100 });
     return rows.map((c) => ({ id: c.id, policyId: c.policy_id, productCode: c.product_code, status: c.status, method: c.method, deadlineDate: c.deadline_date, openedAt: c.opened_at.toISOString() }));
   }
 

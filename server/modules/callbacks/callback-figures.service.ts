@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, DbOrTrx } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
+import { InvariantError, must } from '../../platform/errors.js';
 import { periodOf, type CallbackFigures, type CaseCounts, type Period } from './callback-figures.js';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -100,7 +101,11 @@ export async function computeFigures(db: DbOrTrx, p: Period): Promise<CallbackFi
       group by grouping sets ((), (product_code), (channel))
       order by g_product desc, g_channel desc, product_code, channel`.execute(db)
   ).rows;
-  const totalRow = rows.find((r) => Number(r.g_product) === 1 && Number(r.g_channel) === 1)!;
+  // The empty grouping set yields its row even over no cases.
+  const totalRow = must(
+    rows.find((r) => Number(r.g_product) === 1 && Number(r.g_channel) === 1),
+    'the total row of the callback figures',
+  );
 
   const byMethod = (
     await sql<{ method: string; succeeded: number; rate: string | null; median_s: string | null; p90_s: string | null }>`
@@ -136,13 +141,15 @@ export async function computeFigures(db: DbOrTrx, p: Period): Promise<CallbackFi
              (select count(*) from latest where outcome = 'failed') as failed,
              (select count(*) from callback_sample_reworks w join cohort on cohort.id = w.case_id
                where not exists (select 1 from callback_sample_rework_completions k where k.rework_id = w.id)) as rework_open`.execute(db)
-  ).rows[0]!;
+  ).rows[0];
+  if (!samplingRow) throw new InvariantError('a select without FROM returned no row');
 
   return {
     period: { from: p.from, to: p.to, basis: 'opened_at' },
     total: counts(totalRow),
-    byProduct: rows.filter((r) => Number(r.g_product) === 0).map((r) => ({ productCode: r.product_code!, ...counts(r) })),
-    byChannel: rows.filter((r) => Number(r.g_channel) === 0).map((r) => ({ channel: r.channel!, ...counts(r) })),
+    // A row grouped by product (or channel) carries it: the case columns are NOT NULL.
+    byProduct: rows.flatMap((r) => (Number(r.g_product) === 0 && r.product_code !== null ? [{ productCode: r.product_code, ...counts(r) }] : [])),
+    byChannel: rows.flatMap((r) => (Number(r.g_channel) === 0 && r.channel !== null ? [{ channel: r.channel, ...counts(r) }] : [])),
     byMethod: byMethod.map((m) => ({ method: m.method, succeeded: Number(m.succeeded), rate: m.rate, medianSeconds: num(m.median_s), p90Seconds: num(m.p90_s) })),
     withinCoolingOff: {
       succeeded: Number(totalRow.succeeded),

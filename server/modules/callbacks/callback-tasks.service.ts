@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Db, Trx } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -101,7 +101,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const t = await loadTask(trx, taskId);
-      const c = (await repo.findCase(trx, t.case_id, { lock: true }))!;
+      const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
       if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
       const s = await steps.caseScript(trx, c, now);
       for (const text of [s.opening, ...s.items, s.closing]) await steps.showText(trx, c, { taskId: t.id, text, shownTo: 'agent', actor, at: now });
@@ -116,7 +116,7 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     requireRole(actor, 'callback_agent');
     const t = await loadTask(db, taskId);
     if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
-    const c = (await repo.findCase(db, t.case_id))!;
+    const c = must(await repo.findCase(db, t.case_id), `callback case ${t.case_id}`);
     const holder = await repo.policyholderOf(db, c.application_id);
     const now = clock.now();
     await recordEvent(db, {
@@ -136,7 +136,8 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
    */
   async function storeMedia(actor: Actor, caseId: string, input: { kind: 'call_recording' | 'signed_receipt'; mediaType: string; content: Buffer }) {
     const staff = requireRole(actor, 'callback_agent');
-    const mediaType = input.mediaType.split(';')[0]!.trim().toLowerCase();
+    const [essence = ''] = input.mediaType.split(';');
+    const mediaType = essence.trim().toLowerCase();
     if (!MEDIA_TYPES[input.kind].includes(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `A ${input.kind} is one of ${MEDIA_TYPES[input.kind].join(', ')}`);
     if (input.content.length === 0) throw new AppError('VALIDATION_FAILED', 'The file is empty', [{ path: 'body', message: 'empty' }]);
     if (input.content.length > config.CALLBACK_MEDIA_MAX_BYTES) throw new AppError('PAYLOAD_TOO_LARGE');
@@ -207,12 +208,55 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
 
   async function lockOpenTask(trx: Trx, taskId: string, kind: 'phone' | 'letter_visit', status: CaseStatus) {
     const t = await loadTask(trx, taskId);
-    const c = (await repo.findCase(trx, t.case_id, { lock: true }))!;
-    const task = (await repo.findTask(trx, taskId))!;
+    const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
+    const task = must(await repo.findTask(trx, taskId), `callback task ${taskId}`);
     if (task.kind !== kind) throw new AppError('INVALID_STATE', `This is a ${task.kind} task`);
-    if (!OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
+    if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
     if (task.status !== 'open' || c.status !== status) throw new AppError('INVALID_STATE', `The task is ${task.status}`);
     return { c, task };
+  }
+
+  /**
+   * What a phone call and a letter or visit have in common once their own checks passed: the answers and the closing
+   * confirmation checked against the script, the attempt and its answers recorded, then the task ended — succeeded,
+   * or failed after `maxAttempts` ended attempts, when `exhausted` moves the case on.
+   */
+  async function endAgentAttempt(
+    trx: Trx,
+    actor: Actor,
+    c: CaseRow,
+    task: TaskRow,
+    now: Date,
+    a: {
+      method: 'phone' | 'letter' | 'visit';
+      outcome: PhoneOutcome | LetterOutcome;
+      succeeded: boolean;
+      mediaId: string | null;
+      input: { answers: AgentAnswerInput[]; closingTextVersionId?: string; reason?: string };
+      maxAttempts: number;
+      exhausted: () => Promise<unknown>;
+    },
+  ) {
+    const s = await steps.caseScript(trx, c, now);
+    const answers = await checkAnswers(trx, task, s, a.input.answers);
+    const closing = await checkClosing(trx, task, s, a.succeeded, answers.length, a.input.closingTextVersionId);
+    const attemptId = newId('cba', now.getTime());
+    await repo.insertAttempt(trx, { id: attemptId, case_id: c.id, task_id: task.id, method: a.method, started_at: now, started_by_type: actor.type, started_by_id: actor.type === 'staff' ? actor.id : null });
+    let problems = 0;
+    for (const x of answers) {
+      const r = await steps.recordAnswer(trx, c, { attemptId, item: x.item, answer: x.answer, method: a.method, displayedAt: x.displayedAt, actor, at: now });
+      if (r.problemId) problems++;
+    }
+    await steps.endAttempt(trx, c, { attemptId, method: a.method, outcome: a.outcome, reason: a.input.reason, mediaId: a.mediaId, closingTextVersionId: closing, actor, at: now });
+    if (a.succeeded) {
+      await repo.endTask(trx, task.id, 'succeeded', now, a.outcome);
+      await steps.succeed(trx, c, a.method, now, actor);
+    } else if ((await repo.countEndedAttemptsOfTask(trx, task.id)) >= a.maxAttempts) {
+      await repo.endTask(trx, task.id, 'failed', now, `${task.kind}_failed_after_${a.maxAttempts}_attempts`);
+      await a.exhausted();
+    }
+    const after = must(await repo.findTask(trx, task.id), `callback task ${task.id}`);
+    return { attemptId, caseStatus: c.status, taskStatus: after.status, problemsOpened: problems };
   }
 
   /**
@@ -235,26 +279,16 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
       if (!connected && input.answers.length) throw new AppError('VALIDATION_FAILED', 'A call that did not connect has no answers', [{ path: 'answers', message: 'must be empty' }]);
       if (input.outcome === 'refused' && input.answers.length) throw new AppError('VALIDATION_FAILED', 'A refused call has no answers', [{ path: 'answers', message: 'must be empty' }]);
       const mediaId = connected ? await requireMedia(trx, c, input.recordingId, 'call_recording') : null;
-      const s = await steps.caseScript(trx, c, now);
-      const answers = await checkAnswers(trx, task, s, input.answers);
-      const closing = await checkClosing(trx, task, s, input.outcome === 'completed', answers.length, input.closingTextVersionId);
-      const attemptId = newId('cba', now.getTime());
-      await repo.insertAttempt(trx, { id: attemptId, case_id: c.id, task_id: task.id, method: 'phone', started_at: now, started_by_type: actor.type, started_by_id: actor.type === 'staff' ? actor.id : null });
-      let problems = 0;
-      for (const a of answers) {
-        const r = await steps.recordAnswer(trx, c, { attemptId, item: a.item, answer: a.answer, method: 'phone', displayedAt: a.displayedAt, actor, at: now });
-        if (r.problemId) problems++;
-      }
-      await steps.endAttempt(trx, c, { attemptId, method: 'phone', outcome: input.outcome, reason: input.reason, mediaId, closingTextVersionId: closing, actor, at: now });
-      if (input.outcome === 'completed') {
-        await repo.endTask(trx, task.id, 'succeeded', now, 'completed');
-        await steps.succeed(trx, c, 'phone', now, actor);
-      } else if ((await repo.countEndedAttemptsOfTask(trx, task.id)) >= config.CALLBACK_PHONE_MAX_ATTEMPTS) {
-        await repo.endTask(trx, task.id, 'failed', now, `phone_failed_after_${config.CALLBACK_PHONE_MAX_ATTEMPTS}_attempts`);
-        await steps.moveToLetter(trx, c, 'phone_failed', now, actor);
-      }
-      const after = (await repo.findTask(trx, task.id))!;
-      return { attemptId, caseStatus: c.status, taskStatus: after.status, problemsOpened: problems };
+      return endAgentAttempt(trx, actor, c, task, now, {
+        method: 'phone',
+        outcome: input.outcome,
+        succeeded: input.outcome === 'completed',
+        mediaId,
+        input,
+        maxAttempts: config.CALLBACK_PHONE_MAX_ATTEMPTS,
+        // Calls used up: a letter or visit takes over.
+        exhausted: () => steps.moveToLetter(trx, c, 'phone_failed', now, actor),
+      });
     });
   }
 
@@ -277,26 +311,16 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
       const signed = input.outcome === 'receipt_signed';
       if (!signed && input.answers.length) throw new AppError('VALIDATION_FAILED', 'Only a signed receipt carries answers', [{ path: 'answers', message: 'must be empty' }]);
       const mediaId = signed ? await requireMedia(trx, c, input.receiptId, 'signed_receipt') : null;
-      const s = await steps.caseScript(trx, c, now);
-      const answers = await checkAnswers(trx, task, s, input.answers);
-      const closing = await checkClosing(trx, task, s, signed, answers.length, input.closingTextVersionId);
-      const attemptId = newId('cba', now.getTime());
-      await repo.insertAttempt(trx, { id: attemptId, case_id: c.id, task_id: task.id, method: input.method, started_at: now, started_by_type: actor.type, started_by_id: actor.type === 'staff' ? actor.id : null });
-      let problems = 0;
-      for (const a of answers) {
-        const r = await steps.recordAnswer(trx, c, { attemptId, item: a.item, answer: a.answer, method: input.method, displayedAt: a.displayedAt, actor, at: now });
-        if (r.problemId) problems++;
-      }
-      await steps.endAttempt(trx, c, { attemptId, method: input.method, outcome: input.outcome, reason: input.reason, mediaId, closingTextVersionId: closing, actor, at: now });
-      if (signed) {
-        await repo.endTask(trx, task.id, 'succeeded', now, 'receipt_signed');
-        await steps.succeed(trx, c, input.method, now, actor);
-      } else if ((await repo.countEndedAttemptsOfTask(trx, task.id)) >= config.CALLBACK_LETTER_MAX_ATTEMPTS) {
-        await repo.endTask(trx, task.id, 'failed', now, `letter_visit_failed_after_${config.CALLBACK_LETTER_MAX_ATTEMPTS}_attempts`);
-        await steps.failCase(trx, c, 'every_method_failed', now, actor);
-      }
-      const after = (await repo.findTask(trx, task.id))!;
-      return { attemptId, caseStatus: c.status, taskStatus: after.status, problemsOpened: problems };
+      return endAgentAttempt(trx, actor, c, task, now, {
+        method: input.method,
+        outcome: input.outcome,
+        succeeded: signed,
+        mediaId,
+        input,
+        maxAttempts: config.CALLBACK_LETTER_MAX_ATTEMPTS,
+        // Letters and visits used up: the callback has failed.
+        exhausted: () => steps.failCase(trx, c, 'every_method_failed', now, actor),
+      });
     });
   }
 

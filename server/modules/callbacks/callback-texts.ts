@@ -1,3 +1,4 @@
+import { formatYuanInSentence } from '../../platform/money.js';
 import { isNewTypeLine, UNCERTAINTY_STATEMENT, type ProductDefinition } from '../products/index.js';
 
 /**
@@ -31,10 +32,6 @@ export const ANSWER_OPTIONS = [
 ] as const;
 
 const PAYMENT_MODE_WORDS: Record<string, string> = { annual: '年交', monthly: '月交' };
-
-function yuan(fen: number): string {
-  return fen % 100 === 0 ? `${fen / 100}元` : `${(fen / 100).toFixed(2)}元`;
-}
 
 /** The items of one policy's callback, in the order they are asked. */
 export function callbackItems(f: CallbackTextFacts): CallbackItemText[] {
@@ -91,7 +88,7 @@ export function callbackItems(f: CallbackTextFacts): CallbackItemText[] {
       title: '犹豫期及权利',
       content:
         `本合同的犹豫期为${d.coolingOffDays}日，自您签收保险合同的次日起计算。犹豫期内您可以解除合同，本公司退还全部保险费` +
-        (f.coolingOffCostFen > 0 ? `，仅扣除不超过${yuan(f.coolingOffCostFen)}的工本费` : '') +
+        (f.coolingOffCostFen > 0 ? `，仅扣除不超过${formatYuanInSentence(f.coolingOffCostFen)}的工本费` : '') +
         '。请问您是否了解犹豫期的起算时间、期间长度以及您在犹豫期内的权利？',
     },
   ];
@@ -153,7 +150,7 @@ export function callbackNoticeSms(p: { insurerName: string; promotionalName: str
 
 /** The SMS that tells the policyholder of a mis-selling refund offer: what is offered, where to answer, no pressure either way. */
 export function refundOfferSms(p: { insurerName: string; promotionalName: string; policyNumber: string; amountFen: number; link: string }): string {
-  return `【网保】经回访核实，您投保的《${p.promotionalName}》（保单号${p.policyNumber}）销售过程存在不当之处。您可选择解除合同并全额退还已交保险费${yuan(p.amountFen)}，也可继续持有保单。请登录${p.link}查看并作出选择。${p.insurerName}`;
+  return `【网保】经回访核实，您投保的《${p.promotionalName}》（保单号${p.policyNumber}）销售过程存在不当之处。您可选择解除合同并全额退还已交保险费${formatYuanInSentence(p.amountFen)}，也可继续持有保单。请登录${p.link}查看并作出选择。${p.insurerName}`;
 }
 
 /** Phrases that lead the answer; none may appear in an item (requirements §2.7: no leading prompts). */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/database.js';
 import type { NewRow, Row } from '../../db/schema.js';
+import { must } from '../../platform/errors.js';
 import { findPaidOrder } from '../payments/index.js';
 import { findPolicy, policyNumbersOf } from '../policies/index.js';
 import { findApplication, findPolicyholder } from '../sales/index.js';
@@ -33,7 +34,7 @@ export function listCasesOfConsumer(db: DbOrTrx, consumerId: string) {
   return db.selectFrom('callback_cases').selectAll().where('consumer_id', '=', consumerId).orderBy('opened_at', 'desc').execute();
 }
 
-export function listCases(db: DbOrTrx, f: { status?: string; limit: number }) {
+export function listCases(db: DbOrTrx, f: { status?: CaseStatus; limit: number }) {
   let q = db.selectFrom('callback_cases').selectAll().orderBy('opened_at', 'desc').limit(f.limit);
   if (f.status) q = q.where('status', '=', f.status);
   return q.execute();
@@ -43,7 +44,7 @@ export function listCases(db: DbOrTrx, f: { status?: string; limit: number }) {
  * Moves a case from one status to another, writing the milestones given; the condition on the old status makes a
  * concurrent change lose instead of both winning. Returns whether this change won.
  */
-export async function transitionCase(db: DbOrTrx, id: string, from: string, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
+export async function transitionCase(db: DbOrTrx, id: string, from: CaseStatus, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
   const r = await db
     .updateTable('callback_cases')
     .set({ ...milestones, status: to })
@@ -59,9 +60,8 @@ export async function setCaseMilestones(db: DbOrTrx, id: string, milestones: Par
 
 /** Refund offers still waiting for the policyholder's answer whose SMS has not gone yet. */
 export function offersAwaitingNotice(db: DbOrTrx, limit: number, onlyOfferId?: string) {
-  return db
-    .selectFrom('callback_refund_offers as o')
-    .$if(onlyOfferId !== undefined, (q) => q.where('o.id', '=', onlyOfferId!))
+  const offers = db.selectFrom('callback_refund_offers as o');
+  return (onlyOfferId === undefined ? offers : offers.where('o.id', '=', onlyOfferId))
     .innerJoin('callback_problems as p', 'p.id', 'o.problem_id')
     .select(['o.id', 'o.policy_id', 'o.amount_fen', 'p.case_id'])
     .where('p.status', '=', 'awaiting_customer')
@@ -150,7 +150,7 @@ export async function listTasks(db: DbOrTrx, f: { kind?: string; status?: string
 /** Adds each row's policy number, read through the policies module. */
 async function withPolicyNumbers<T extends { policy_id: string }>(db: DbOrTrx, rows: T[]): Promise<Array<T & { policy_number: string }>> {
   const numbers = await policyNumbersOf(db, rows.map((r) => r.policy_id));
-  return rows.map((r) => ({ ...r, policy_number: numbers.get(r.policy_id)! }));
+  return rows.map((r) => ({ ...r, policy_number: must(numbers.get(r.policy_id), `the policy number of ${r.policy_id}`) }));
 }
 
 export async function endTask(db: DbOrTrx, id: string, to: 'succeeded' | 'failed' | 'closed', at: Date, reason: string): Promise<boolean> {

@@ -56,8 +56,8 @@ describe('case transitions', () => {
     expect(canTransition('letter_pending', 'failed')).toBe(true);
     expect(canTransition('phone_pending', 'failed')).toBe(false);
     expect(canTransition('awaiting_electronic', 'succeeded')).toBe(false);
-    for (const s of ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending']) expect(canTransition(s, 'closed_policy_cancelled')).toBe(true);
-    for (const s of ['succeeded', 'failed', 'closed_policy_cancelled']) for (const to of caseStatuses) expect(canTransition(s, to)).toBe(false);
+    for (const s of ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending'] as const) expect(canTransition(s, 'closed_policy_cancelled')).toBe(true);
+    for (const s of ['succeeded', 'failed', 'closed_policy_cancelled'] as const) for (const to of caseStatuses) expect(canTransition(s, to)).toBe(false);
   });
 
   it('answers CALLBACK_CLOSED for a closed case and INVALID_STATE for a wrong step of an open one', () => {

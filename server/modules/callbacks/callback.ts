@@ -1,3 +1,4 @@
+import type { Row, SameUnion } from '../../db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import { addDays, addYears, shanghaiMidnight, type CalendarDate } from '../../platform/dates.js';
 
@@ -17,6 +18,11 @@ export const caseStatuses = [
   'closed_policy_cancelled', // the policy ended before the callback did
 ] as const;
 export type CaseStatus = (typeof caseStatuses)[number];
+/** The status column allows exactly these. */
+const _statusesAreColumn: SameUnion<CaseStatus, Row<'callback_cases'>['status']> = true;
+
+/** Whether `s` (a filter from a request) names a case status. */
+export const isCaseStatus = (s: string): s is CaseStatus => (caseStatuses as readonly string[]).includes(s);
 
 const transitions: Record<CaseStatus, readonly CaseStatus[]> = {
   awaiting_electronic: ['electronic_in_progress', 'phone_pending', 'closed_policy_cancelled'],
@@ -31,13 +37,13 @@ const transitions: Record<CaseStatus, readonly CaseStatus[]> = {
 export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending'];
 export const ELECTRONIC_STATUSES: readonly CaseStatus[] = ['awaiting_electronic', 'electronic_in_progress'];
 
-export function canTransition(from: string, to: CaseStatus): boolean {
-  return !!transitions[from as CaseStatus]?.includes(to);
+export function canTransition(from: CaseStatus, to: CaseStatus): boolean {
+  return transitions[from].includes(to);
 }
 
-export function assertCaseTransition(from: string, to: CaseStatus): void {
+export function assertCaseTransition(from: CaseStatus, to: CaseStatus): void {
   if (!canTransition(from, to)) {
-    if (!OPEN_CASE_STATUSES.includes(from as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${from}`);
+    if (!OPEN_CASE_STATUSES.includes(from)) throw new AppError('CALLBACK_CLOSED', `The callback is ${from}`);
     throw new AppError('INVALID_STATE', `A callback in status ${from} cannot become ${to}`);
   }
 }
@@ -45,6 +51,8 @@ export function assertCaseTransition(from: string, to: CaseStatus): void {
 /** How a callback is done. Only the insurer's own platform and staff do it, never a third party (CB). */
 export const callbackMethods = ['electronic', 'phone', 'letter', 'visit'] as const;
 export type CallbackMethod = (typeof callbackMethods)[number];
+/** The method column allows exactly these (or none yet). */
+const _methodsAreColumn: SameUnion<CallbackMethod | null, Row<'callback_cases'>['method']> = true;
 
 export const answerValues = ['yes', 'no', 'unsure'] as const;
 export type AnswerValue = (typeof answerValues)[number];

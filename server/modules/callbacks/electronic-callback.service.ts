@@ -9,7 +9,7 @@ import type { PiiCipher } from '../../platform/pii.js';
 import type { FaceProvider } from '../../platform/providers.js';
 import { parseIdNumber } from '../identity/index.js';
 import type { OtpService } from '../identity/index.js';
-import { ELECTRONIC_STATUSES, identityComplete, OPEN_CASE_STATUSES, type AnswerValue, type CallbackIdentityMethod, type CaseStatus } from './callback.js';
+import { ELECTRONIC_STATUSES, identityComplete, OPEN_CASE_STATUSES, type AnswerValue, type CallbackIdentityMethod } from './callback.js';
 import { ANSWER_OPTIONS } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
@@ -41,8 +41,8 @@ export function createElectronicCallbackService(deps: {
   const { db, clock, config, pii, otp, face, steps, cases } = deps;
 
   function assertElectronicOpen(c: CaseRow, now: Date) {
-    if (!OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
-    if (!ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
+    if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
+    if (!ELECTRONIC_STATUSES.includes(c.status)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
     if (now.getTime() >= c.fallback_at.getTime()) throw new AppError('CALLBACK_DEADLINE_PASSED', `The electronic callback was open until ${c.fallback_at.toISOString()}`);
   }
 
@@ -270,8 +270,8 @@ export function createElectronicCallbackService(deps: {
       const now = clock.now();
       const c = await cases.loadOwnedCase(actor, caseId, trx, true);
       if (c.status === 'phone_pending' && c.phone_requested_at) return;
-      if (!OPEN_CASE_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
-      if (!ELECTRONIC_STATUSES.includes(c.status as CaseStatus)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
+      if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
+      if (!ELECTRONIC_STATUSES.includes(c.status)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
       const attempt = await repo.openElectronicAttempt(trx, c.id);
       const answered = attempt ? (await repo.answersOfAttempt(trx, attempt.id)).length : 0;
       if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'stopped', reason: 'policyholder_requested_phone', actor, at: now });

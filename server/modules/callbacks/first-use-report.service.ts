@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { addDays, shanghaiDate, workingCalendar } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { sha256Hex } from '../../platform/text-versions.js';
@@ -74,7 +74,7 @@ export function createFirstUseReportService(deps: {
     for (const { code, definition: d } of published) {
       const basis = callbackBasis({ termYears: Math.max(...d.termOptionsYears), productCode: code }, optIn);
       if (!basis) continue;
-      const items = callbackItems({ definition: d, termYears: Math.max(...d.termOptionsYears), paymentMode: d.paymentModes.includes('annual') ? 'annual' : d.paymentModes[0]!, insuredIsOther: false, coolingOffCostFen: config.COOLING_OFF_COST_FEN }).length;
+      const items = callbackItems({ definition: d, termYears: Math.max(...d.termOptionsYears), paymentMode: d.paymentModes.includes('annual') ? 'annual' : must(d.paymentModes[0], `a payment mode of ${code}`), insuredIsOther: false, coolingOffCostFen: config.COOLING_OFF_COST_FEN }).length;
       products.push({ productCode: code, name: d.promotionalName, line: d.line, newType: isNewTypeLine(d.line), termYears: d.termOptionsYears, basis, faceRequired: !!d.faceVerificationRequired, items, cases: casesByProduct.get(code) ?? 0 });
     }
     const faceProducts = products.filter((p) => p.faceRequired).map((p) => p.name);
@@ -142,9 +142,9 @@ export function createFirstUseReportService(deps: {
       carrier: {
         carriers: [`本公司互联网平台回访页面（${platformUrl}），经短信通知的链接进入`, '回访专员电话（全程录音）', '信函或上门（取得投保人签名回执）'],
         methods: [
-          { method: 'electronic', label: METHOD_LABELS.electronic!, when: '犹豫期内，投保人收到通知后自行发起' },
-          { method: 'phone', label: METHOD_LABELS.phone!, when: `投保人中止电子化回访并选择电话回访，电子化回访失败，或犹豫期届满前${config.CALLBACK_FALLBACK_DAYS_BEFORE_END}日仍未完成` },
-          { method: 'letter', label: `${METHOD_LABELS.letter!}/${METHOD_LABELS.visit!}`, when: `电话回访${config.CALLBACK_PHONE_MAX_ATTEMPTS}次未成功；须于犹豫期届满后${config.CALLBACK_LETTER_DAYS}日内取得回执` },
+          { method: 'electronic', label: METHOD_LABELS.electronic, when: '犹豫期内，投保人收到通知后自行发起' },
+          { method: 'phone', label: METHOD_LABELS.phone, when: `投保人中止电子化回访并选择电话回访，电子化回访失败，或犹豫期届满前${config.CALLBACK_FALLBACK_DAYS_BEFORE_END}日仍未完成` },
+          { method: 'letter', label: `${METHOD_LABELS.letter}/${METHOD_LABELS.visit}`, when: `电话回访${config.CALLBACK_PHONE_MAX_ATTEMPTS}次未成功；须于犹豫期届满后${config.CALLBACK_LETTER_DAYS}日内取得回执` },
         ],
         parameters: [
           { name: '转电话回访时点（犹豫期届满前天数）', value: `${config.CALLBACK_FALLBACK_DAYS_BEFORE_END}日` },

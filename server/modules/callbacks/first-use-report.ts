@@ -62,7 +62,8 @@ export const CHANNEL_LABELS: Record<string, string> = {
 
 export const IDENTITY_LABELS: Record<string, string> = { sms_code: '短信验证码', id_number: '身份证信息比对', face: '人脸识别' };
 
-export const METHOD_LABELS: Record<string, string> = { electronic: '电子化回访', phone: '电话回访（全程录音）', letter: '信函回访（取得签名回执）', visit: '上门回访（取得签名回执）' };
+export const METHOD_LABELS = { electronic: '电子化回访', phone: '电话回访（全程录音）', letter: '信函回访（取得签名回执）', visit: '上门回访（取得签名回执）' } as const;
+const labelOfMethod: Readonly<Record<string, string>> = METHOD_LABELS;
 
 export interface FirstUseReportContent {
   title: string;
@@ -313,7 +314,7 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
             { header: '成功件数', weight: 2, align: 'right' },
             { header: '占已办结', weight: 2, align: 'right' },
           ],
-          rows: f.byMethod.length ? f.byMethod.map((m) => [METHOD_LABELS[m.method] ?? m.method, String(m.succeeded), percent(m.rate)]) : [['—', '0', '—']],
+          rows: f.byMethod.length ? f.byMethod.map((m) => [labelOfMethod[m.method] ?? m.method, String(m.succeeded), percent(m.rate)]) : [['—', '0', '—']],
         },
       ],
     });

@@ -1,7 +1,7 @@
 import type { Db, Trx } from '../../db/database.js';
 import { actorId, requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -58,7 +58,10 @@ export function createProblemCaseService(deps: {
     requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
     const p = await loadProblem(db, problemId);
     const [answers, notes, flag, offer] = await Promise.all([repo.answersOfCase(db, p.case_id), repo.notesOfProblem(db, p.id), repo.flagOfProblem(db, p.id), repo.findOfferOfProblem(db, p.id)]);
-    const answer = answers.find((a) => a.id === p.answer_id)!;
+    const answer = must(
+      answers.find((a) => a.id === p.answer_id),
+      `answer ${p.answer_id} of problem ${p.id}`,
+    );
     const iso = (d: Date | null) => d?.toISOString() ?? null;
     return {
       id: p.id,
@@ -164,7 +167,7 @@ export function createProblemCaseService(deps: {
         await close(trx, actor, p, 'open', 'explained_and_confirmed_by_phone', now, resolved);
         return;
       }
-      const c = (await repo.findCase(trx, p.case_id))!;
+      const c = must(await repo.findCase(trx, p.case_id), `callback case ${p.case_id}`);
       await writeNote(trx, staff, p, { kind: 'resolution', body: input.note, at: now });
       const flagId = newId('cbf', now.getTime());
       await repo.insertFlag(trx, {

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db, DbOrTrx } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -207,7 +207,7 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         const rules = (await repo.listRules(trx)).map(toRule);
         const decisions: Array<DrawDecision & { completedAt: Date; ruleId: string | null; outcome: 'succeeded' | 'failed' }> = [];
         for (const c of cases) {
-          const completedAt = (c.status === 'succeeded' ? c.succeeded_at : c.failed_at)!;
+          const completedAt = must(c.status === 'succeeded' ? c.succeeded_at : c.failed_at, `the completion time of case ${c.id}`);
           const applied = applicableRate(rules, { channel: c.channel, productCode: c.product_code, at: completedAt }, defaultRate);
           const drawHex = samplingDraw(key, c.id);
           decisions.push({ caseId: c.id, drawHex, rate: applied.rate, selected: isSelected(drawHex, applied.rate), completedAt, ruleId: applied.ruleId, outcome: c.status as 'succeeded' | 'failed' });
@@ -317,7 +317,7 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         completedAt: r.completed_at,
         rate: formatRate(r.rate),
         drawnAt: r.created_at,
-        status: sampleStatus(r.review_id ? { outcome: r.outcome!, closesSample: !!r.closes_sample } : null, !!r.rework_open),
+        status: sampleStatus(r.outcome ? { outcome: r.outcome, closesSample: !!r.closes_sample } : null, !!r.rework_open),
         lastReviewedAt: r.reviewed_at ?? null,
       }))
       .filter((s) => !f.status || s.status === f.status);
@@ -333,7 +333,7 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
   async function sampleView(conn: DbOrTrx, sampleId: string) {
     const s = await repo.findSample(conn, sampleId);
     if (!s) throw new AppError('NOT_FOUND', 'No such sample');
-    const c = (await callbackRepo.findCase(conn, s.case_id))!;
+    const c = must(await callbackRepo.findCase(conn, s.case_id), `callback case ${s.case_id}`);
     const draw = (await conn.selectFrom('callback_sampling_draws').selectAll().where('case_id', '=', s.case_id).executeTakeFirstOrThrow()) as repo.DrawRow;
     const terms = await policyTermsOf(conn, c.policy_id);
     const reviews = await repo.reviewsOfSample(conn, sampleId);
@@ -378,8 +378,9 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         failedItems: w.failed_items,
         openedAt: w.opened_at,
         dueAt: w.due_at,
-        completion: w.completed_at
-          ? { outcome: w.outcome!, note: w.note_cipher ? pii.decrypt('answer', w.note_cipher) : null, referenceId: w.reference_id, completedBy: w.completed_by!, completedAt: w.completed_at }
+        completion:
+          w.completed_at && w.outcome && w.completed_by
+          ? { outcome: w.outcome, note: w.note_cipher ? pii.decrypt('answer', w.note_cipher) : null, referenceId: w.reference_id, completedBy: w.completed_by, completedAt: w.completed_at }
           : null,
       })),
     };
@@ -484,7 +485,7 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       failedItems: r.failed_items,
       openedAt: r.opened_at,
       dueAt: r.due_at,
-      completed: r.completed_at ? { outcome: r.outcome!, completedAt: r.completed_at } : null,
+      completed: r.completed_at && r.outcome ? { outcome: r.outcome, completedAt: r.completed_at } : null,
     }));
   }
 

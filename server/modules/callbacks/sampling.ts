@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import type { ProblemItem } from '../../platform/errors.js';
 import { CONNECTED_PHONE_OUTCOMES, requiredIdentityMethods, type PhoneOutcome } from './callback.js';
 import { LEADING_PHRASES } from './callback-texts.js';
@@ -22,7 +22,8 @@ export const RATE_SCALE = 1_000_000n;
 export function parseRate(rate: string): bigint {
   const m = /^(\d+)(?:\.(\d{1,6})0*)?$/.exec(rate.trim());
   if (!m) throw new AppError('VALIDATION_FAILED', `Not a rate: ${rate}`, [{ path: 'rate', message: 'a decimal from 0 to 1 with at most 6 places' }]);
-  const millionths = BigInt(m[1]!) * RATE_SCALE + BigInt((m[2] ?? '').padEnd(6, '0'));
+  const [, whole = '', fraction = ''] = m;
+  const millionths = BigInt(whole) * RATE_SCALE + BigInt(fraction.padEnd(6, '0'));
   if (millionths > RATE_SCALE) throw new AppError('VALIDATION_FAILED', `A rate is at most 1: ${rate}`, [{ path: 'rate', message: 'at most 1' }]);
   return millionths;
 }
@@ -252,13 +253,13 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
   }
 
   if (ok) {
-    const confirmed = !!win?.closingTextVersionId && !!win.closingConfirmedAt;
-    set('closing_confirmed', confirmed ? 'pass' : 'fail', confirmed ? `Confirmed at ${iso(win!.closingConfirmedAt!)} (text version ${win!.closingTextVersionId})` : 'No closing confirmation recorded');
+    const confirmedAt = win?.closingTextVersionId ? win.closingConfirmedAt : null;
+    set('closing_confirmed', confirmedAt ? 'pass' : 'fail', confirmedAt ? `Confirmed at ${iso(confirmedAt)} (text version ${win?.closingTextVersionId})` : 'No closing confirmation recorded');
   } else set('closing_confirmed', 'not_applicable', 'The callback failed; nothing was confirmed.');
 
   const needed = (m: string | null) => (m === 'phone' ? 'call_recording' : m === 'letter' || m === 'visit' ? 'signed_receipt' : null);
-  if (ok && needed(method)) {
-    const kind = needed(method)!;
+  const kind = needed(method);
+  if (ok && kind) {
     if (win?.mediaKind === kind) set('evidence_stored', 'pass', `The ${kind.replace('_', ' ')} is stored with the attempt`);
     else {
       const later = r.media.filter((m) => m.kind === kind);
@@ -352,7 +353,7 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
   set('receipt_signed_by_policyholder', ok && (method === 'letter' || method === 'visit') ? 'manual' : 'not_applicable', 'Compare the signature on the receipt scan with the application.');
   set('no_sales_interference', 'manual', 'Look for answers given for the policyholder or steered by the sales staff.');
 
-  return checklist.map((c) => ({ code: c.code, group: c.group, title: c.title, ...out.get(c.code)! }));
+  return checklist.map((c) => ({ code: c.code, group: c.group, title: c.title, ...must(out.get(c.code), `the result of ${c.code}`) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ export function validateReview(checks: readonly ComputedCheck[], submitted: read
   const contradictions: ProblemItem[] = [];
   const notes: ProblemItem[] = [];
   const items = checks.map((c) => {
-    const s = byCode.get(c.code)!;
+    const s = must(byCode.get(c.code), `the submitted result of ${c.code}`);
     const note = s.note?.trim() ? s.note.trim() : null;
     if (c.computed === 'fail' && s.result !== 'fail') contradictions.push({ path: c.code, code: 'records_show_failure', message: `The records show ${c.code} failed: ${c.detail}` });
     if (c.computed === 'not_applicable' && s.result !== 'not_applicable') contradictions.push({ path: c.code, code: 'not_applicable', message: `${c.code} does not apply to this callback` });

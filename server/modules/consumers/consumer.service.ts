@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { requireConsumer, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskPhone, type PiiCipher } from '../../platform/pii.js';
@@ -58,7 +58,7 @@ export function createConsumerService(deps: {
         phone_cipher: pii.encrypt('phone', phone),
         created_at: now,
       });
-      const consumer = (await repo.findConsumerByPhoneIndex(trx, phoneIndex))!;
+      const consumer = must(await repo.findConsumerByPhoneIndex(trx, phoneIndex), 'the consumer just inserted or found');
       const me: Actor = { type: 'consumer', id: consumer.id, ip: 'ip' in actor ? actor.ip : undefined, userAgent: 'userAgent' in actor ? actor.userAgent : undefined };
       if (created) {
         await recordEvent(trx, { type: 'consumer.registered', actor: me, subject: { type: 'consumer', id: consumer.id }, payload: { phone: await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'phone', phone, now) }, at: now });

@@ -276,7 +276,8 @@ function commonNameOf(name: DerNode): string | undefined {
 
 export function parseCertificate(der: Buffer): ParsedCertificate {
   const [tbsNode, sigAlg, sigValue] = childrenOf(parseDerExact(der, TAG.SEQUENCE));
-  const tbsChildren = childrenOf(expectTag(tbsNode, TAG.SEQUENCE));
+  const tbs = expectTag(tbsNode, TAG.SEQUENCE);
+  const tbsChildren = childrenOf(tbs);
   let i = 0;
   if (tbsChildren[0]?.tag === 0xa0) i++; // version
   const serial = expectTag(tbsChildren[i++], TAG.INTEGER);
@@ -298,13 +299,13 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
   }
   return {
     der,
-    tbs: encodingOf(tbsNode!),
+    tbs: encodingOf(tbs),
     serialNumber: contentOf(serial),
     issuer: encodingOf(issuer),
     subject: encodingOf(subject),
     subjectCommonName: commonNameOf(subject),
-    notBefore: readTime(validity[0]!),
-    notAfter: readTime(validity[1]!),
+    notBefore: readTime(validity[0]),
+    notAfter: readTime(validity[1]),
     publicKey: parsePublicKeyInfo(encodingOf(spki)),
     signatureAlgorithmOid: readOid(childrenOf(expectTag(sigAlg, TAG.SEQUENCE))[0]),
     signature: readBitString(sigValue),
@@ -366,7 +367,7 @@ export function issueCertificate(input: IssueCertificateInput): ParsedCertificat
   const issuerName = input.issuer ? input.issuer.certificate.subject : encodeName(input.subject);
   const issuerKeyId = keyIdentifier(input.issuer ? input.issuer.certificate.publicKey : subjectKey);
   const serial = randomBytes(16);
-  serial[0] = (serial[0]! & 0x7f) | 0x10; // positive and of full length
+  serial.writeUInt8((serial.readUInt8(0) & 0x7f) | 0x10, 0); // positive and of full length
   const extensions = [
     extension(OID.basicConstraints, true, input.ca ? sequence(boolean(true), integer(0)) : sequence()),
     extension(

@@ -11,6 +11,8 @@
  * Identity-H encoding and CIDFontType0C font program expect (ISO 32000-1 §9.7.4.2).
  */
 
+import { must } from '../../platform/errors.js';
+
 interface Index {
   count: number;
   /** Absolute [start, end) of each element. */
@@ -46,7 +48,7 @@ const OP_CHARSTRING_TYPE = 1206;
 function readIndex(buf: Buffer, pos: number): Index {
   const count = buf.readUInt16BE(pos);
   if (count === 0) return { count, items: [], end: pos + 2 };
-  const offSize = buf[pos + 2]!;
+  const offSize = buf.readUInt8(pos + 2);
   const offsetsStart = pos + 3;
   const dataStart = offsetsStart + (count + 1) * offSize - 1;
   const readOffset = (i: number) => buf.readUIntBE(offsetsStart + i * offSize, offSize);
@@ -66,12 +68,12 @@ function readDict(buf: Buffer, start: number, end: number): DictEntry[] {
   let operandsStart = start;
   let pos = start;
   while (pos < end) {
-    const b0 = buf[pos]!;
+    const b0 = buf.readUInt8(pos);
     if (b0 <= 21) {
       let op = b0;
       const opStart = pos;
       pos++;
-      if (b0 === 12) op = 1200 + buf[pos++]!;
+      if (b0 === 12) op = 1200 + buf.readUInt8(pos++);
       entries.push({ op, operands, raw: buf.subarray(operandsStart, opStart) });
       operands = [];
       operandsStart = pos;
@@ -85,7 +87,7 @@ function readDict(buf: Buffer, start: number, end: number): DictEntry[] {
       // Real number: nibbles up to an 0xf terminator. Only copied raw, never interpreted.
       pos++;
       for (;;) {
-        const b = buf[pos++]!;
+        const b = buf.readUInt8(pos++);
         if ((b & 0x0f) === 0x0f || (b >> 4) === 0x0f) break;
       }
       operands.push(Number.NaN);
@@ -93,10 +95,10 @@ function readDict(buf: Buffer, start: number, end: number): DictEntry[] {
       operands.push(b0 - 139);
       pos++;
     } else if (b0 >= 247 && b0 <= 250) {
-      operands.push((b0 - 247) * 256 + buf[pos + 1]! + 108);
+      operands.push((b0 - 247) * 256 + buf.readUInt8(pos + 1) + 108);
       pos += 2;
     } else if (b0 >= 251 && b0 <= 254) {
-      operands.push(-(b0 - 251) * 256 - buf[pos + 1]! - 108);
+      operands.push(-(b0 - 251) * 256 - buf.readUInt8(pos + 1) - 108);
       pos += 2;
     } else throw new Error(`CFF: bad DICT byte ${b0}`);
   }
@@ -120,14 +122,18 @@ export class CffFont {
   constructor(cffTable: Buffer) {
     const buf = cffTable;
     this.buf = buf;
-    const hdrSize = buf[2]!;
+    const hdrSize = buf.readUInt8(2);
     const names = readIndex(buf, hdrSize);
-    const [n0, n1] = names.items[0]!;
+    const [nameSpan] = names.items;
+    if (!nameSpan) throw new Error('CFF: no font name');
+    const [n0, n1] = nameSpan;
     this.name = buf.subarray(n0, n1).toString('latin1');
     const topDicts = readIndex(buf, names.end);
     const strings = readIndex(buf, topDicts.end);
     this.globalSubrs = readIndex(buf, strings.end);
-    const [t0, t1] = topDicts.items[0]!;
+    const [topSpan] = topDicts.items;
+    if (!topSpan) throw new Error('CFF: no Top DICT');
+    const [t0, t1] = topSpan;
     this.topEntries = readDict(buf, t0, t1);
     const top = new Map(this.topEntries.map((e) => [e.op, e.operands]));
     const charstringType = top.get(OP_CHARSTRING_TYPE)?.[0] ?? 2;
@@ -144,7 +150,8 @@ export class CffFont {
         const [size, offset] = priv.operands as [number, number];
         privateEntries = readDict(buf, offset, offset + size);
         const subrs = privateEntries.find((e) => e.op === OP_SUBRS);
-        if (subrs) localSubrs = readIndex(buf, offset + subrs.operands[0]!);
+        const subrsOffset = subrs?.operands[0];
+        if (subrsOffset !== undefined) localSubrs = readIndex(buf, offset + subrsOffset);
       }
       return {
         entries: entries.filter((e) => e.op !== OP_PRIVATE && e.op !== OP_FONTNAME),
@@ -169,25 +176,25 @@ export class CffFont {
 
   private readFdSelect(offset: number): (gid: number) => number {
     const buf = this.buf;
-    const format = buf[offset]!;
-    if (format === 0) return (gid) => buf[offset + 1 + gid]!;
+    const format = buf.readUInt8(offset);
+    if (format === 0) return (gid) => buf.readUInt8(offset + 1 + gid);
     if (format !== 3) throw new Error(`CFF: FDSelect format ${format} is not supported`);
     const nRanges = buf.readUInt16BE(offset + 1);
     const firsts: number[] = [];
     const fds: number[] = [];
     for (let i = 0; i < nRanges; i++) {
       firsts.push(buf.readUInt16BE(offset + 3 + i * 3));
-      fds.push(buf[offset + 5 + i * 3]!);
+      fds.push(buf.readUInt8(offset + 5 + i * 3));
     }
     return (gid) => {
       let lo = 0;
       let hi = nRanges - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (firsts[mid]! <= gid) lo = mid;
+        if ((firsts[mid] ?? Infinity) <= gid) lo = mid;
         else hi = mid - 1;
       }
-      return fds[lo]!;
+      return fds[lo] ?? Number.NaN; // no range: no font DICT, which the caller refuses
     };
   }
 
@@ -219,7 +226,7 @@ export class CffFont {
       if (depth > 10) throw new Error('CFF: subroutines nested deeper than 10');
       let pos = s;
       while (pos < e && !ended) {
-        const b0 = buf[pos]!;
+        const b0 = buf.readUInt8(pos);
         if (b0 >= 32 || b0 === 28) {
           let value: number;
           let len: number;
@@ -230,10 +237,10 @@ export class CffFont {
             value = b0 - 139;
             len = 1;
           } else if (b0 <= 250) {
-            value = (b0 - 247) * 256 + buf[pos + 1]! + 108;
+            value = (b0 - 247) * 256 + buf.readUInt8(pos + 1) + 108;
             len = 2;
           } else if (b0 <= 254) {
-            value = -(b0 - 251) * 256 - buf[pos + 1]! - 108;
+            value = -(b0 - 251) * 256 - buf.readUInt8(pos + 1) - 108;
             len = 2;
           } else {
             value = buf.readInt32BE(pos + 1) / 65536;
@@ -252,7 +259,7 @@ export class CffFont {
           if (top === undefined || !lastNumber || lastNumber.chunk !== out.length - 1 || lastNumber.value !== top) {
             throw new Error('CFF: a subroutine number that is not a literal operand');
           }
-          outLength -= out.pop()!.length;
+          outLength -= out.pop()?.length ?? 0; // the operand just emitted, checked above
           lastNumber = undefined;
           const item = subrs.items[top + subrBias(subrs.count)];
           if (!item) throw new Error('CFF: subroutine out of range');
@@ -316,7 +323,7 @@ export class CffFont {
     return writeCidCff({
       name: this.name,
       topEntries: this.topEntries.filter((e) => COPIED_TOP_OPS.has(e.op)),
-      fontDicts: fdOrder.map((fd) => this.fontDicts[fd]!),
+      fontDicts: fdOrder.map((fd) => must(this.fontDicts[fd], `CFF font DICT ${fd}`)),
       fdSelect,
       charStrings,
     });
@@ -382,7 +389,7 @@ function writeCidCff(input: {
   const charset = glyphs > 1 ? Buffer.from([2, 0, 1, (glyphs - 2) >> 8, (glyphs - 2) & 0xff]) : Buffer.from([0]);
   const fdSelect = Buffer.from([0, ...input.fdSelect]);
   const charStringsIndex = writeIndex(input.charStrings);
-  const privates = input.fontDicts.map((fd) => dictBytes(fd.privateEntries));
+  const privates = input.fontDicts.map((fd) => ({ fd, bytes: dictBytes(fd.privateEntries) }));
 
   const topDictFor = (offsets: { charset: number; fdSelect: number; charStrings: number; fdArray: number }) =>
     dictBytes([
@@ -394,12 +401,8 @@ function writeCidCff(input: {
       { op: OP_CHARSTRINGS, raw: int32(offsets.charStrings) },
       { op: OP_FDARRAY, raw: int32(offsets.fdArray) },
     ]);
-  const fdArrayFor = (privateOffsets: number[]) =>
-    writeIndex(
-      input.fontDicts.map((fd, i) =>
-        dictBytes([...fd.entries, { op: OP_PRIVATE, raw: Buffer.concat([int32(privates[i]!.length), int32(privateOffsets[i]!)]) }]),
-      ),
-    );
+  const fdArrayFor = (placed: Array<{ fd: FontDictInfo; bytes: Buffer; offset: number }>) =>
+    writeIndex(placed.map(({ fd, bytes, offset }) => dictBytes([...fd.entries, { op: OP_PRIVATE, raw: Buffer.concat([int32(bytes.length), int32(offset)]) }])));
 
   const topDictLength = writeIndex([topDictFor({ charset: 0, fdSelect: 0, charStrings: 0, fdArray: 0 })]).length;
   let pos = header.length + nameIndex.length + topDictLength + stringIndex.length + globalSubrIndex.length;
@@ -410,11 +413,11 @@ function writeCidCff(input: {
   const charStringsOffset = pos;
   pos += charStringsIndex.length;
   const fdArrayOffset = pos;
-  pos += fdArrayFor(privates.map(() => 0)).length;
-  const privateOffsets = privates.map((p) => {
-    const at = pos;
-    pos += p.length;
-    return at;
+  pos += fdArrayFor(privates.map((p) => ({ ...p, offset: 0 }))).length;
+  const placed = privates.map((p) => {
+    const offset = pos;
+    pos += p.bytes.length;
+    return { ...p, offset };
   });
   const topDictIndex = writeIndex([
     topDictFor({ charset: charsetOffset, fdSelect: fdSelectOffset, charStrings: charStringsOffset, fdArray: fdArrayOffset }),
@@ -428,7 +431,7 @@ function writeCidCff(input: {
     charset,
     fdSelect,
     charStringsIndex,
-    fdArrayFor(privateOffsets),
-    ...privates,
+    fdArrayFor(placed),
+    ...privates.map((p) => p.bytes),
   ]);
 }

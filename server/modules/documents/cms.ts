@@ -22,6 +22,7 @@ import {
   tlv,
   type DerNode,
 } from '../../platform/crypto/der.js';
+import { must } from '../../platform/errors.js';
 import {
   certificateSignedBy,
   digest,
@@ -144,8 +145,9 @@ function parseSignerInfo(node: DerNode): ParsedSignerInfo {
   const digestAlgorithmOid = readOid(childrenOf(expectTag(parts[i++], TAG.SEQUENCE))[0]);
   const signedAttributes = new Map<string, Buffer[]>();
   let signedAttributesDer = Buffer.alloc(0);
-  if (parts[i]?.tag === 0xa0) {
-    const attrs = parts[i++]!;
+  const attrs = parts[i];
+  if (attrs?.tag === 0xa0) {
+    i++;
     signedAttributesDer = Buffer.concat([Buffer.from([TAG.SET]), encodingOf(attrs).subarray(1)]);
     for (const attr of childrenOf(attrs)) {
       const [type, values] = childrenOf(expectTag(attr, TAG.SEQUENCE));
@@ -155,7 +157,7 @@ function parseSignerInfo(node: DerNode): ParsedSignerInfo {
     }
   }
   const signatureAlgorithmOid = readOid(childrenOf(expectTag(parts[i++], TAG.SEQUENCE))[0]);
-  const signature = contentOf(expectTag(parts[i++], TAG.OCTET_STRING));
+  const signature = contentOf(expectTag(parts[i], TAG.OCTET_STRING));
   return {
     version,
     issuer: encodingOf(expectTag(issuer, TAG.SEQUENCE)),
@@ -178,8 +180,10 @@ export function parseSignedData(bytes: Buffer): ParsedSignedData {
   const digestAlgorithmOids = childrenOf(expectTag(signedData[i++], TAG.SET)).map((alg) => readOid(childrenOf(alg)[0]));
   const encap = childrenOf(expectTag(signedData[i++], TAG.SEQUENCE));
   const certificates: ParsedCertificate[] = [];
-  if (signedData[i]?.tag === 0xa0) {
-    for (const cert of childrenOf(signedData[i++]!)) if (cert.tag === TAG.SEQUENCE) certificates.push(parseCertificate(Buffer.from(encodingOf(cert))));
+  const certificateSet = signedData[i];
+  if (certificateSet?.tag === 0xa0) {
+    i++;
+    for (const cert of childrenOf(certificateSet)) if (cert.tag === TAG.SEQUENCE) certificates.push(parseCertificate(Buffer.from(encodingOf(cert))));
   }
   if (signedData[i]?.tag === 0xa1) i++; // CRLs
   const signerInfos = childrenOf(expectTag(signedData[i], TAG.SET)).map(parseSignerInfo);
@@ -240,12 +244,12 @@ export function verifyDetachedSignature(
     problems.push(`malformed CMS: ${(e as Error).message}`);
     return result;
   }
-  if (parsed.signerInfos.length !== 1) {
+  const [si] = parsed.signerInfos;
+  if (parsed.signerInfos.length !== 1 || !si) {
     problems.push(`expected one signer, found ${parsed.signerInfos.length}`);
     return result;
   }
   if (!parsed.detached) problems.push('the CMS encapsulates content; a PDF signature is detached');
-  const si = parsed.signerInfos[0]!;
   const signer = parsed.certificates.find((c) => c.issuer.equals(si.issuer) && c.serialNumber.equals(si.serialNumber));
   if (!signer) {
     problems.push("the signer's certificate is not in the CMS");
@@ -261,24 +265,32 @@ export function verifyDetachedSignature(
   }
   const parts = Array.isArray(content) ? content : [content];
   const actualDigest = digest(digestAlgorithm, ...parts);
-  const md = si.signedAttributes.get(CMS_OID.messageDigest);
-  const ct = si.signedAttributes.get(CMS_OID.contentType);
+  /** The one value of a signed attribute, or undefined when it is absent or has several. */
+  const onlyValue = (oid: string) => {
+    const values = si.signedAttributes.get(oid);
+    return values?.length === 1 ? values[0] : undefined;
+  };
+  const md = onlyValue(CMS_OID.messageDigest);
+  const ct = onlyValue(CMS_OID.contentType);
   let digestMatches = false;
-  if (!md || md.length !== 1) problems.push('no message-digest attribute');
-  else digestMatches = contentOf(expectTag(parseDer(md[0]!), TAG.OCTET_STRING)).equals(actualDigest);
-  if (md && !digestMatches) problems.push('the content does not match the message digest');
-  if (!ct || ct.length !== 1 || readOid(parseDer(ct[0]!)) !== CMS_OID.data) problems.push('content-type attribute missing or not id-data');
+  if (!md) problems.push('no message-digest attribute');
+  else digestMatches = contentOf(expectTag(parseDer(md), TAG.OCTET_STRING)).equals(actualDigest);
+  if (si.signedAttributes.has(CMS_OID.messageDigest) && !digestMatches) problems.push('the content does not match the message digest');
+  if (!ct || readOid(parseDer(ct)) !== CMS_OID.data) problems.push('content-type attribute missing or not id-data');
   const signatureOk = verifyData(signer.publicKey, algorithm, si.signedAttributesDer, si.signature);
   if (!signatureOk) problems.push('the signature value does not verify with the signer certificate');
   result.signingTimeAttribute = si.signedAttributes.has(CMS_OID.signingTime);
 
-  const scv2 = si.signedAttributes.get(CMS_OID.signingCertificateV2);
-  if (scv2 && scv2.length === 1) {
+  const scv2 = onlyValue(CMS_OID.signingCertificateV2);
+  if (scv2) {
     try {
-      const certIds = childrenOf(childrenOf(parseDer(scv2[0]!))[0]!);
-      const first = childrenOf(certIds[0]!);
-      const hashAlgorithm = first[0]?.tag === TAG.SEQUENCE ? digestAlgorithmFromOid(readOid(childrenOf(first.shift()!)[0])) : 'sha256';
-      const certHash = contentOf(expectTag(first[0], TAG.OCTET_STRING));
+      // A malformed attribute throws here and counts as not naming the signer.
+      const certIds = childrenOf(must(childrenOf(parseDer(scv2))[0], 'the certs of signing-certificate-v2'));
+      const [head, next] = childrenOf(must(certIds[0], 'the first ESSCertIDv2'));
+      // hashAlgorithm is optional (DEFAULT sha256); when present it comes first.
+      const explicitAlgorithm = head?.tag === TAG.SEQUENCE;
+      const hashAlgorithm = explicitAlgorithm ? digestAlgorithmFromOid(readOid(childrenOf(head)[0])) : 'sha256';
+      const certHash = contentOf(expectTag(explicitAlgorithm ? next : head, TAG.OCTET_STRING));
       result.signingCertificateV2 = hashAlgorithm !== undefined && certHash.equals(digest(hashAlgorithm, signer.der));
     } catch {
       result.signingCertificateV2 = false;
@@ -299,7 +311,7 @@ export function verifyDetachedSignature(
   }
   result.chain = chain;
   if (options.trustedRoots) {
-    const top = chain[chain.length - 1]!;
+    const top = chain.at(-1) ?? signer;
     const rooted = options.trustedRoots.some((r) => r.der.equals(top.der)) && certificateSignedBy(top, top);
     const at = options.at ?? new Date();
     const inTime = chain.every((c) => c.notBefore <= at && at <= c.notAfter);

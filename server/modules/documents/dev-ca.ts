@@ -134,7 +134,8 @@ export function loadOrCreateDevCa(dir: string, options: DevCaOptions = {}): DevC
   const keyBlock = pemBlocks(signing).find((b) => b.label.endsWith('PRIVATE KEY'));
   if (!keyBlock) throw new Error(`${signingPath} holds no private key`);
   const signerKeyPem = signing.slice(signing.indexOf(`-----BEGIN ${keyBlock.label}-----`));
-  const signerCertPem = certificateToPem(signerCert!);
+  if (!signerCert) throw new Error(`${signingPath} holds no certificate`);
+  const signerCertPem = certificateToPem(signerCert);
   const signer = createDocumentSigner({ certPem: signerCertPem, keyPem: signerKeyPem, chainPems: [rootCertPem], algorithm }, now);
   return { algorithm, dir: caDir, created, issuedSigner, root, rootCertPem, signerCertPem, signerKeyPem, signer };
 }

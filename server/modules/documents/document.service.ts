@@ -5,7 +5,7 @@ import { requireConsumer, systemActor, type Actor } from '../../platform/actor.j
 import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../config.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import type { OutboxOutcome } from '../../platform/outbox.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
@@ -13,11 +13,10 @@ import { maskIdNumber, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { openCheckpoint } from '../../ledger/checkpoint.js';
-import { loadProductVersion } from '../products/index.js';
+import { requireProductVersion } from '../products/index.js';
 import { findPaidOrder, findRefund } from '../payments/index.js';
 import { findPolicy } from '../policies/index.js';
-import { findApplication, findParties, findPolicyholder } from '../sales/index.js';
-import type { DocumentModel } from './document-model.js';
+import { findApplication, findParties, findPolicyholder, partyIn } from '../sales/index.js';
 import { ePolicyModel, type EPolicyFacts } from './e-policy.js';
 import { invoiceModel, splitTax, taxTreatment } from './invoice.js';
 import { certificateToPem } from './certificates.js';
@@ -73,9 +72,9 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     if (!p) throw new AppError('NOT_FOUND', 'No such policy');
     const app = await findApplication(db, p.application_id);
     if (!app) throw new Error(`Policy ${policyId} names unknown application ${p.application_id}`);
-    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const pv = await requireProductVersion(db, p.product_version_id);
     const parties = await findParties(db, p.application_id);
-    const holder = parties.find((x) => x.role === 'policyholder')!;
+    const holder = partyIn(parties, 'policyholder');
     const insured = parties.find((x) => x.role === 'insured') ?? holder;
     const person = (x: typeof holder) => ({ name: pii.decrypt('name', x.name_cipher), idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)), birthDate: x.birth_date, gender: x.gender });
     const bens = parties.filter((x) => x.role === 'beneficiary');
@@ -173,7 +172,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     // The order that paid for the policy: its application's paid order.
     const order = await findPaidOrder(db, p.application_id);
     if (!order) return null;
-    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const pv = await requireProductVersion(db, p.product_version_id);
     const holder = await findPolicyholder(db, p.application_id);
     if (!holder) throw new Error(`Policy ${policyId} has no policyholder`);
     const tax = taxTreatment(pv.definition.line, p.term_years);
@@ -221,7 +220,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   /** The next 全电发票号码: 20 digits — year, region, then a sequence. */
   async function nextInvoiceNumber(trx: DbOrTrx, now: Date) {
     const seq = await sql<{ n: string }>`select nextval('invoice_number_seq') as n`.execute(trx);
-    return `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(seq.rows[0]!.n).padStart(16, '0')}`;
+    const { n } = must(seq.rows[0], 'the next invoice number');
+    return `${shanghaiDate(now).slice(2, 4)}${config.INVOICE_REGION_CODE}${String(n).padStart(16, '0')}`;
   }
 
   /** Renders, signs and stores the PDF of an invoice row. */

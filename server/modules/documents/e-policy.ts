@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import type { ProductDefinition } from '../products/index.js';
 import type { DocumentModel } from './document-model.js';
 import { addYears, shanghaiDate, type CalendarDate } from '../../platform/dates.js';
+import { formatYuan } from '../../platform/money.js';
 
 /** Everything an e-policy prints, already decided by its owners: names in full, IDs masked (M§38), amounts in fen. */
 export interface EPolicyFacts {
@@ -31,16 +32,6 @@ export interface EPolicyFacts {
 
 const RELATIONSHIP_ZH: Record<string, string> = { self: '本人', spouse: '配偶', child: '子女', parent: '父母' };
 const MODE_ZH = { single: '趸交', annual: '年交', monthly: '月交' } as const;
-
-/** ¥1,234.50 — the way amounts are printed on Chinese policies: yuan with two decimals and thousands separators. */
-export function yuan(fen: number): string {
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}¥${whole}.${String(abs % 100).padStart(2, '0')}`;
-}
 
 /** 2026-03-02 → 2026年03月02日. */
 export const zhDate = (d: CalendarDate) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
@@ -92,9 +83,9 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
           { label: d.regulatory.kind === 'approval' ? '审批文号' : '备案编号', value: d.regulatory.number },
           { label: '条款编码', value: d.regulatory.clauseCode },
           { label: '保险期间', value: `${f.termYears}年，自${zhDate(f.effectiveDate)}零时起至${zhDate(f.endDate)}二十四时止` },
-          { label: '基本保险金额', value: yuan(f.sumInsuredFen) },
+          { label: '基本保险金额', value: formatYuan(f.sumInsuredFen) },
           { label: '交费方式', value: MODE_ZH[f.paymentMode] },
-          { label: f.paymentMode === 'single' ? '保险费' : '每期保险费', value: yuan(f.premiumFen) },
+          { label: f.paymentMode === 'single' ? '保险费' : '每期保险费', value: formatYuan(f.premiumFen) },
           { label: '签发日期', value: zhDate(shanghaiDate(f.issuedAt)) },
         ],
       },
@@ -132,7 +123,7 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
       {
         kind: 'table',
         columns: [{ header: '保险责任', weight: 2 }, { header: '说明', weight: 5 }, { header: '保险金额', align: 'right', weight: 2 }],
-        rows: (d.disclosure.coverage ?? []).map((c) => [c.name, c.description, c.sumInsuredShare ? yuan(new Decimal(f.sumInsuredFen).mul(c.sumInsuredShare).toDecimalPlaces(0).toNumber()) : '—']),
+        rows: (d.disclosure.coverage ?? []).map((c) => [c.name, c.description, c.sumInsuredShare ? formatYuan(new Decimal(f.sumInsuredFen).mul(c.sumInsuredShare).toDecimalPlaces(0).toNumber()) : '—']),
       },
     ],
   });
@@ -145,8 +136,8 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
         columns: [{ header: '期次', align: 'right' }, { header: '应交日期', weight: 2 }, { header: '保险费', align: 'right', weight: 2 }],
         // Monthly plans run long: the first year, then the total.
         rows: [
-          ...schedule.slice(0, 24).map((s) => [String(s.n), zhDate(s.due), yuan(s.fen)]),
-          ...(schedule.length > 24 ? [['…', `共${schedule.length}期`, yuan(schedule.reduce((a, s) => a + s.fen, 0))]] : []),
+          ...schedule.slice(0, 24).map((s) => [String(s.n), zhDate(s.due), formatYuan(s.fen)]),
+          ...(schedule.length > 24 ? [['…', `共${schedule.length}期`, formatYuan(schedule.reduce((a, s) => a + s.fen, 0))]] : []),
         ],
       },
     ],
@@ -154,7 +145,7 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
 
   const rights = [
     `犹豫期：自您签收本电子保单之日（${zhDate(f.receivedDate)}）的次日起${d.coolingOffDays}日内，即至${zhDate(f.coolingOffEndDate)}止。`,
-    `犹豫期内您可以在“网保”平台申请解除合同，本公司将在扣除不超过${yuan(f.coolingOffCostFen)}的工本费后无息退还全部保险费，合同自始不发生效力。`,
+    `犹豫期内您可以在“网保”平台申请解除合同，本公司将在扣除不超过${formatYuan(f.coolingOffCostFen)}的工本费后无息退还全部保险费，合同自始不发生效力。`,
     '犹豫期后解除合同，本公司退还保险单的现金价值，您可能遭受一定损失。',
   ];
   sections.push({ heading: '五、犹豫期及您的权利', blocks: [{ kind: 'highlight', items: rights, numbered: false }] });
@@ -179,7 +170,7 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
           kind: 'table',
           caption: '保单年度末现金价值（单位：元）',
           columns: [{ header: '保单年度', align: 'right' }, { header: '年度末现金价值', align: 'right', weight: 2 }],
-          rows: cv.map((r) => [String(r.year), yuan(r.fen)]),
+          rows: cv.map((r) => [String(r.year), formatYuan(r.fen)]),
         },
         ...(d.disclosure.cashValueExplanation ? [{ kind: 'paragraph' as const, text: d.disclosure.cashValueExplanation }] : []),
       ],

@@ -14,7 +14,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as fontkit from 'fontkit';
+import { must } from '../../platform/errors.js';
 import { CffFont } from './cff-subset.js';
+
+/** The code point of one character of a string's iterator (which always has one). */
+const codePointOf = (ch: string): number => ch.codePointAt(0) ?? 0;
 
 export type FontWeight = 'regular' | 'bold';
 
@@ -140,10 +144,10 @@ export class DocumentFont {
 
   /** One entry per printed character (a base character and its variation selector count as one). */
   private glyphsOf(text: string): number[] {
-    const cps = Array.from(text, (c) => c.codePointAt(0)!);
+    const cps = Array.from(text, codePointOf);
     const out: number[] = [];
     for (let i = 0; i < cps.length; i++) {
-      const cp = cps[i]!;
+      const cp = cps[i] ?? 0;
       const next = cps[i + 1];
       if (next !== undefined && isVariationSelector(next)) {
         const gid = this.font.glyphsForString(String.fromCodePoint(cp, next))[0]?.id ?? 0;
@@ -173,9 +177,13 @@ export class DocumentFont {
   private createPdfkitFont(): PdfkitFontLike {
     const font = this.font;
     const entries = this.entries;
-    const self = this;
+    const cff = this.cff;
+    const glyphsOf = (text: string) => this.glyphsOf(text);
+    const charString = (gid: number) => this.charString(gid);
+    /** The entry of `id`; an unknown id prints as .notdef, entry 0. */
+    const entryOf = (id: number) => entries[id] ?? must(entries[0], 'the .notdef entry');
     const glyph = (id: number): PdfkitGlyph => {
-      const entry = entries[id] ?? entries[0]!;
+      const entry = entryOf(id);
       return { id, advanceWidth: entry.advanceWidth, codePoints: entry.codePoints };
     };
     return {
@@ -196,8 +204,8 @@ export class DocumentFont {
         const glyphs: PdfkitGlyph[] = [];
         const positions: PdfkitPosition[] = [];
         let advanceWidth = 0;
-        for (const id of self.glyphsOf(text)) {
-          const entry = entries[id]!;
+        for (const id of glyphsOf(text)) {
+          const entry = entryOf(id);
           glyphs.push(glyph(id));
           positions.push({ xAdvance: entry.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 });
           advanceWidth += entry.advanceWidth;
@@ -219,7 +227,10 @@ export class DocumentFont {
             return index;
           },
           encode(): Uint8Array {
-            return self.cff.subset(ids.map((id) => (entries[id] ?? entries[0]!).gid), (gid) => self.charString(gid));
+            return cff.subset(
+              ids.map((id) => entryOf(id).gid),
+              charString,
+            );
           },
         };
       },
@@ -264,7 +275,7 @@ export function fontCoverage(text: string): FontCoverage {
   const seen = new Set<number>();
   const missing: FontCoverage['missing'] = [];
   for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
+    const cp = codePointOf(ch);
     if (seen.has(cp) || LAYOUT_CONTROLS.has(cp) || isVariationSelector(cp)) continue;
     seen.add(cp);
     const lacking = faces.filter((f) => !f.covers(cp)).map((f) => f.weight);

@@ -1,7 +1,8 @@
 import { Decimal } from 'decimal.js';
 import type { ProductDefinition } from '../products/index.js';
 import type { DocumentModel } from './document-model.js';
-import { yuan, zhDate } from './e-policy.js';
+import { zhDate } from './e-policy.js';
+import { formatYuan } from '../../platform/money.js';
 import { shanghaiDate } from '../../platform/dates.js';
 
 /**
@@ -22,8 +23,8 @@ export function splitTax(totalFen: number, rateBp: number): { amountExclTaxFen: 
 }
 
 const DIGITS = '零壹贰叁肆伍陆柒捌玖';
-const UNITS = ['', '拾', '佰', '仟'];
-const GROUPS = ['', '万', '亿', '万亿'];
+const UNITS = ['', '拾', '佰', '仟'] as const;
+const GROUPS = ['', '万', '亿', '万亿'] as const;
 
 /** 人民币大写: ¥1,234.50 → 壹仟贰佰叁拾肆元伍角整. */
 export function amountInWords(fen: number): string {
@@ -36,8 +37,7 @@ export function amountInWords(fen: number): string {
     const groups: number[] = [];
     for (let n = yuanPart; n > 0; n = Math.floor(n / 10_000)) groups.push(n % 10_000);
     let pendingZero = false;
-    for (let g = groups.length - 1; g >= 0; g--) {
-      const group = groups[g]!;
+    for (const [g, group] of [...groups.entries()].reverse()) {
       if (group === 0) {
         pendingZero = words !== '';
         continue;
@@ -54,16 +54,16 @@ export function amountInWords(fen: number): string {
         }
         if (zero) inner += '零';
         zero = false;
-        inner += DIGITS[digit]! + UNITS[u]!;
+        inner += DIGITS.charAt(digit) + UNITS[u];
       }
-      words += inner + GROUPS[g]!;
+      words += inner + GROUPS[g];
     }
     words += '元';
   }
   if (jiao === 0 && f === 0) return (words || '零元') + '整';
-  if (jiao > 0) words += DIGITS[jiao]! + '角';
+  if (jiao > 0) words += DIGITS.charAt(jiao) + '角';
   else if (yuanPart > 0) words += '零';
-  if (f > 0) words += DIGITS[f]! + '分';
+  if (f > 0) words += DIGITS.charAt(f) + '分';
   else words += '整';
   return words;
 }
@@ -123,14 +123,14 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
               { header: '税率/征收率', align: 'right' },
               { header: '税额', align: 'right', weight: 2 },
             ],
-            rows: [[f.itemName, yuan(f.amountExclTaxFen), f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`, f.taxExempt ? '***' : yuan(f.taxFen)]],
+            rows: [[f.itemName, formatYuan(f.amountExclTaxFen), f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`, f.taxExempt ? '***' : formatYuan(f.taxFen)]],
           },
           {
             kind: 'fields',
             columns: 1,
             rows: [
               { label: '价税合计（大写）', value: f.amountFen < 0 ? `（负数）${amountInWords(-f.amountFen)}` : amountInWords(f.amountFen) },
-              { label: '价税合计（小写）', value: yuan(f.amountFen) },
+              { label: '价税合计（小写）', value: formatYuan(f.amountFen) },
               { label: '备注', value: f.offsets ? `被红冲蓝字发票号码 ${f.offsets.invoiceNumber}；${f.offsets.reason}；保险单号 ${f.policyNumber}` : `保险单号 ${f.policyNumber}` },
             ],
           },

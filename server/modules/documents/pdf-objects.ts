@@ -26,6 +26,9 @@ export interface Spanned {
 
 const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 const DELIMITERS = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
+/** Whether the byte (undefined past the end) is PDF whitespace, or a delimiter. */
+const isWhitespace = (c: number | undefined): boolean => c !== undefined && WHITESPACE.has(c);
+const isDelimiter = (c: number | undefined): boolean => c !== undefined && DELIMITERS.has(c);
 
 export class PdfSyntaxError extends Error {}
 
@@ -35,7 +38,7 @@ export class PdfReader {
   private skipSpace(pos: number): number {
     const b = this.bytes;
     for (;;) {
-      while (pos < b.length && WHITESPACE.has(b[pos]!)) pos++;
+      while (isWhitespace(b[pos])) pos++;
       if (b[pos] === 0x25) {
         while (pos < b.length && b[pos] !== 0x0a && b[pos] !== 0x0d) pos++;
         continue;
@@ -46,7 +49,7 @@ export class PdfReader {
 
   private regular(pos: number): number {
     const b = this.bytes;
-    while (pos < b.length && !WHITESPACE.has(b[pos]!) && !DELIMITERS.has(b[pos]!)) pos++;
+    while (pos < b.length && !isWhitespace(b[pos]) && !isDelimiter(b[pos])) pos++;
     return pos;
   }
 
@@ -112,7 +115,7 @@ export class PdfReader {
         const gen = b.toString('latin1', p2, e2);
         if (/^\d+$/.test(gen)) {
           const p3 = this.skipSpace(e2);
-          if (b[p3] === 0x52 && (p3 + 1 >= b.length || WHITESPACE.has(b[p3 + 1]!) || DELIMITERS.has(b[p3 + 1]!))) {
+          if (b[p3] === 0x52 && (p3 + 1 >= b.length || isWhitespace(b[p3 + 1]) || isDelimiter(b[p3 + 1]))) {
             return { value: { type: 'ref', num: Number(token), gen: Number(gen) }, start, end: p3 + 1 };
           }
         }
@@ -194,7 +197,8 @@ export class PdfReader {
       at = prev?.value.type === 'number' ? prev.value.value : undefined;
     }
     for (const [num, off] of offsets) if (off < 0) offsets.delete(num);
-    return { offsets, trailer: trailer!, startXref };
+    if (!trailer) throw new PdfSyntaxError('no trailer');
+    return { offsets, trailer, startXref };
   }
 }
 

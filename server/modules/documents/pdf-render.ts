@@ -7,7 +7,7 @@
  * @pdf-lib/fontkit was the alternative; its subsetting of CFF-flavoured OpenType fonts is known to break glyphs.
  */
 import PDFDocument from 'pdfkit';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import {
   documentModelSchema,
   pageCounter,
@@ -282,19 +282,21 @@ class Renderer {
   private table(block: Extract<DocumentBlock, { kind: 'table' }>): void {
     const { doc } = this;
     const totalWeight = block.columns.reduce((n, c) => n + c.weight, 0);
-    const widths = block.columns.map((c) => (CONTENT_WIDTH * c.weight) / totalWeight);
+    const columns = block.columns.map((c) => ({ align: c.align, width: (CONTENT_WIDTH * c.weight) / totalWeight }));
+    const columnOf = (i: number) => must(columns[i], `column ${i} of a table with ${columns.length}`);
     const pad = 4;
     const rowHeight = (cells: string[], weight: FontWeight) => {
       this.setFont(weight, SIZE.table);
-      return Math.max(...cells.map((cell, i) => this.textHeight(cell, widths[i]! - 2 * pad))) + 2 * pad;
+      return Math.max(...cells.map((cell, i) => this.textHeight(cell, columnOf(i).width - 2 * pad))) + 2 * pad;
     };
     const drawRow = (cells: string[], y: number, height: number, weight: FontWeight, fill: string | undefined) => {
       if (fill) doc.rect(MARGIN.left, y, CONTENT_WIDTH, height).fillColor(fill).fill();
       let x = MARGIN.left;
       cells.forEach((cell, i) => {
         this.setFont(weight, SIZE.table);
-        this.write(cell, x + pad, y + pad, widths[i]! - 2 * pad, { align: block.columns[i]!.align });
-        x += widths[i]!;
+        const { width, align } = columnOf(i);
+        this.write(cell, x + pad, y + pad, width - 2 * pad, { align });
+        x += width;
       });
       doc
         .moveTo(MARGIN.left, y + height)
@@ -341,16 +343,17 @@ class Renderer {
     const titleHeight = block.title ? this.textHeight(block.title, textWidth) + 4 : 0;
     this.setFont('regular', SIZE.body);
     const itemHeights = items.map((item) => this.textHeight(item, textWidth) + 3);
+    const heightOf = (k: number) => itemHeights[k] ?? 0; // k < items.length wherever it is asked
     // Plan the box page by page so each piece gets its tinted background before its text is drawn.
     let i = 0;
     let first = true;
     while (i < items.length) {
       const head = first ? titleHeight : 0;
-      if (doc.y + 2 * pad + head + itemHeights[i]! > this.bottom) this.addPage();
+      if (doc.y + 2 * pad + head + heightOf(i) > this.bottom) this.addPage();
       const available = this.bottom - doc.y - 2 * pad - head;
       let end = i;
       let height = 0;
-      while (end < items.length && (height + itemHeights[end]! <= available || end === i)) height += itemHeights[end++]!;
+      while (end < items.length && (height + heightOf(end) <= available || end === i)) height += heightOf(end++);
       const y = doc.y;
       const boxHeight = 2 * pad + head + height;
       doc.rect(MARGIN.left, y, CONTENT_WIDTH, boxHeight).fillColor(COLOR.warnFill).fill();
@@ -361,10 +364,10 @@ class Renderer {
         this.write(block.title, textX, ty, textWidth);
         ty += titleHeight;
       }
-      for (let k = i; k < end; k++) {
+      for (const [k, item] of items.slice(i, end).entries()) {
         this.setFont('regular', SIZE.body, COLOR.warnText);
-        this.write(items[k]!, textX, ty, textWidth);
-        ty += itemHeights[k]!;
+        this.write(item, textX, ty, textWidth);
+        ty += heightOf(i + k);
       }
       doc.y = y + boxHeight;
       i = end;

@@ -26,8 +26,10 @@ function spliceDict(bytes: Buffer, dict: Spanned, changes: Record<string, string
   if (dict.value.type !== 'dict') throw new Error('PDF: dictionary expected');
   const entries = dict.value.entries;
   const replaced = Object.entries(changes)
-    .filter(([key]) => entries.has(key))
-    .map(([key, text]) => ({ span: entries.get(key)!, text }))
+    .flatMap(([key, text]) => {
+      const span = entries.get(key);
+      return span ? [{ span, text }] : [];
+    })
     .sort((a, b) => a.span.start - b.span.start);
   const parts: Buffer[] = [];
   let pos = dict.start;
@@ -166,14 +168,16 @@ export async function signPdf(pdf: Buffer, signer: CmsSigner, options: SignPdfOp
   }
   const xrefOffset = length;
   let xref = 'xref\n0 1\n0000000000 65535 f \n';
-  for (let i = 0; i < objects.length; ) {
-    let j = i;
-    while (j + 1 < objects.length && objects[j + 1]!.num === objects[j]!.num + 1) j++;
-    xref += `${objects[i]!.num} ${j - i + 1}\n`;
-    for (let k = i; k <= j; k++) {
-      xref += `${String(objectOffsets.get(objects[k]!.num)).padStart(10, '0')} ${String(objects[k]!.gen).padStart(5, '0')} n \n`;
-    }
-    i = j + 1;
+  // One subsection per run of consecutive object numbers.
+  const runs: Array<{ first: number; members: typeof objects }> = [];
+  for (const o of objects) {
+    const run = runs.at(-1);
+    if (run && o.num === run.first + run.members.length) run.members.push(o);
+    else runs.push({ first: o.num, members: [o] });
+  }
+  for (const { first, members } of runs) {
+    xref += `${first} ${members.length}\n`;
+    for (const o of members) xref += `${String(objectOffsets.get(o.num)).padStart(10, '0')} ${String(o.gen).padStart(5, '0')} n \n`;
   }
   push(xref);
   const raw = (key: string) => {

@@ -64,7 +64,7 @@ export function verifySignedPdf(pdf: Buffer, options: { trustedRoots?: ParsedCer
     const range = sig.value.entries.get('ByteRange');
     const byteRange = range?.value.type === 'array' ? range.value.items.map((i) => (i.value.type === 'number' ? i.value.value : NaN)) : [];
     const [a, b, c, d] = byteRange;
-    const byteRangeSound =
+    const sound =
       byteRange.length === 4 &&
       a === 0 &&
       contents !== undefined &&
@@ -72,9 +72,12 @@ export function verifySignedPdf(pdf: Buffer, options: { trustedRoots?: ParsedCer
       c === contents.end &&
       d !== undefined &&
       c + d <= pdf.length &&
-      pdf[contents.start] === 0x3c;
+      pdf[contents.start] === 0x3c
+        ? { b, c, d }
+        : undefined;
+    const byteRangeSound = sound !== undefined;
     const cms = decodeString(contents) ?? Buffer.alloc(0);
-    const signed = byteRangeSound ? [pdf.subarray(0, b), pdf.subarray(c!, c! + d!)] : [];
+    const signed = sound ? [pdf.subarray(0, sound.b), pdf.subarray(sound.c, sound.c + sound.d)] : [];
     const verification = verifyDetachedSignature(cms, signed, options);
     if (!byteRangeSound) verification.problems.push('the byte range does not cover the file around exactly /Contents');
     reports.push({
@@ -83,7 +86,7 @@ export function verifySignedPdf(pdf: Buffer, options: { trustedRoots?: ParsedCer
       signingTime: textOf(sig.value.entries.get('M')),
       byteRange,
       byteRangeSound,
-      coversWholeDocument: byteRangeSound && c! + d! === pdf.length,
+      coversWholeDocument: sound !== undefined && sound.c + sound.d === pdf.length,
       cms,
       verification,
       valid: byteRangeSound && verification.valid,

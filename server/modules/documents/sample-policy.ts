@@ -4,18 +4,10 @@
  * The parties' names include characters outside GB2312 (喆, 堃, 赟) and outside the BMP (𠮷, U+20BB7).
  */
 import type { DocumentModel } from './document-model.js';
+import { formatYuan } from '../../platform/money.js';
 
 /** The names every rendering test looks for in the extracted text. */
 export const SAMPLE_NAMES = { policyholder: '王喆', insured: '李堃', beneficiaries: ['赵赟', '𠮷野'] } as const;
-
-function yuan(fen: number): string {
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
-}
 
 export interface SamplePolicyOptions {
   policyNumber?: string;
@@ -36,7 +28,7 @@ export function samplePolicyModel(options: SamplePolicyOptions = {}): DocumentMo
     // A plausible shape: low in the first years (acquisition cost), approaching the reserve later.
     const ratio = year === 1 ? 0.12 : year === 2 ? 0.31 : Math.min(0.98, 0.42 + year * 0.028);
     const value = Math.round((paid * ratio) / 100) * 100;
-    return [`第${year}年末`, `${35 + year}周岁`, yuan(paid), yuan(value)];
+    return [`第${year}年末`, `${35 + year}周岁`, formatYuan(paid, { symbol: false }), formatYuan(value, { symbol: false })];
   });
   return {
     issuer: '网保人寿保险股份有限公司',
@@ -99,16 +91,16 @@ export function samplePolicyModel(options: SamplePolicyOptions = {}): DocumentMo
               { header: '交费期间', align: 'center', weight: 1.2 },
             ],
             rows: [
-              ['身故或全残保险金', yuan(50_000_000), yuan(752_000), '20年'],
-              ['意外身故额外保险金', yuan(50_000_000), yuan(68_000), '20年'],
-              ['保险费豁免（投保人身故或全残）', '—', yuan(45_000), '20年'],
+              ['身故或全残保险金', formatYuan(50_000_000, { symbol: false }), formatYuan(752_000, { symbol: false }), '20年'],
+              ['意外身故额外保险金', formatYuan(50_000_000, { symbol: false }), formatYuan(68_000, { symbol: false }), '20年'],
+              ['保险费豁免（投保人身故或全残）', '—', formatYuan(45_000, { symbol: false }), '20年'],
             ],
           },
           {
             kind: 'fields',
             columns: 1,
             rows: [
-              { label: '首期保险费合计', value: `人民币捌仟陆佰伍拾元整（¥${yuan(annualPremiumFen)}）` },
+              { label: '首期保险费合计', value: `人民币捌仟陆佰伍拾元整（${formatYuan(annualPremiumFen)}）` },
               { label: '续期交费', value: '每年03月02日前，自动从投保人本人账户（尾号6621）划扣，宽限期60日' },
             ],
           },

@@ -5,7 +5,7 @@ import { shanghaiDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { maskName, type PiiCipher } from '../../platform/pii.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
-import { loadProductVersion } from '../products/index.js';
+import { requireProductVersion } from '../products/index.js';
 import { findPolicyByNumber } from '../policies/index.js';
 import { findPolicyholder } from '../sales/index.js';
 import * as repo from './document.repository.js';
@@ -81,7 +81,7 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
 
     if (!genuine || !policy) return { genuine: false as const, checkedAt: now.toISOString(), policy: null, ledger: null };
 
-    const pv = (await loadProductVersion(db, policy.product_version_id))!;
+    const pv = await requireProductVersion(db, policy.product_version_id);
     const holder = await findPolicyholder(db, policy.application_id);
     if (!holder) throw new Error(`Policy ${policy.policy_number} has no policyholder`);
     const today = shanghaiDate(now);

@@ -15,8 +15,8 @@ export type IdNumberParse =
 /** The GB 11643-1999 check character for the first 17 digits. */
 export function idCheckChar(first17: string): string {
   let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]!;
-  return ID_CHECK_CHARS[sum % 11]!;
+  for (const [i, weight] of ID_WEIGHTS.entries()) sum += Number(first17[i]) * weight;
+  return ID_CHECK_CHARS.charAt(sum % 11);
 }
 
 function isRealDate(y: number, m: number, d: number): boolean {
@@ -81,12 +81,12 @@ const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30
 /** The GB 32100-2015 check character for the first 17 characters, or null when one is outside the charset. */
 export function usccCheckChar(first17: string): string | null {
   let sum = 0;
-  for (let i = 0; i < 17; i++) {
+  for (const [i, weight] of USCC_WEIGHTS.entries()) {
     const v = USCC_CHARSET.indexOf(first17[i] ?? '');
     if (v < 0) return null;
-    sum += v * USCC_WEIGHTS[i]!;
+    sum += v * weight;
   }
-  return USCC_CHARSET[(31 - (sum % 31)) % 31]!;
+  return USCC_CHARSET.charAt((31 - (sum % 31)) % 31);
 }
 
 /** Unified social credit code of an organisation (e.g. a partner or corporate policyholder): 18 chars, checksum. */

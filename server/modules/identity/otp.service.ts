@@ -156,7 +156,7 @@ export function createOtpService(deps: OtpServiceDeps) {
       return { ok: { challengeId: ch.id, phoneIndex: ch.phone_index } };
     });
     // Thrown after the commit, so a wrong attempt stays counted.
-    if ('error' in outcome) throw new AppError(outcome.error!, outcome.detail);
+    if ('error' in outcome && outcome.error) throw new AppError(outcome.error, outcome.detail);
     return outcome.ok;
   }
 

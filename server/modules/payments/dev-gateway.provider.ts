@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 import { z } from 'zod';
 import type { payerInputBody } from '@wangbao/contracts/dev';
 import type { Db } from '../../db/database.js';
+import type { Row } from '../../db/schema.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -59,7 +60,8 @@ export function signGatewayNotification(privateKey: KeyObject | string, body: st
   return { 'content-type': 'application/json', [GATEWAY_TIMESTAMP_HEADER]: timestamp, [GATEWAY_SIGNATURE_HEADER]: signature };
 }
 
-export type GatewayTxnStatus = 'pending' | 'paid' | 'refunded' | 'closed';
+/** A transaction as the gateway shows it: the stored status, or `refunded` once refunds reach the amount paid. */
+export type GatewayTxnStatus = Row<'dev_gateway_transactions'>['status'] | 'refunded';
 
 export interface GatewayTxnView {
   txnId: string;
@@ -93,7 +95,7 @@ type TxnRow = {
   merchant_order_id: string;
   amount_fen: number;
   payee_account_no: string;
-  status: string;
+  status: Row<'dev_gateway_transactions'>['status'];
   description: string | null;
   created_at: Date;
   expires_at: Date | null;
@@ -282,9 +284,9 @@ export function createDevPaymentGateway(deps: DevGatewayDeps): DevPaymentGateway
           .where('status', '=', 'paid');
         if (req.providerTxnId) q = q.where('id', '=', req.providerTxnId);
         const txns = await q.orderBy('paid_at').forUpdate().execute();
-        if (txns.length === 0) throw new Error('gateway: no paid transaction to refund');
+        const [txn] = txns;
+        if (!txn) throw new Error('gateway: no paid transaction to refund');
         if (!req.providerTxnId && txns.length > 1) throw new Error('gateway: several paid transactions; name the one to refund');
-        const txn = txns[0]!;
         // Never more than was paid, less earlier refunds.
         const done = await trx
           .updateTable('dev_gateway_transactions')

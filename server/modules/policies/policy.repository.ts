@@ -11,7 +11,9 @@ export type CancellationRow = Row<'cancellations'>;
 /** The next number of the policy-number sequence (gaps are allowed; order is not promised across transactions). */
 export async function nextPolicySeq(db: DbOrTrx): Promise<number> {
   const r = await sql<{ n: string }>`select nextval('policy_number_seq') as n`.execute(db);
-  return Number(r.rows[0]!.n);
+  const [row] = r.rows;
+  if (!row) throw new Error('nextval returned no row');
+  return Number(row.n);
 }
 
 export async function insertPolicy(db: DbOrTrx, row: NewRow<'policies'>): Promise<void> {

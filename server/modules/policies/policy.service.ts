@@ -7,7 +7,7 @@ import { AppError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
-import { loadProductVersion } from '../products/index.js';
+import { requireProductVersion } from '../products/index.js';
 import { findParties } from '../sales/index.js';
 import { cancellationReasons, computePolicyDates, formatPolicyNumber, type CancellationReason } from './policy.js';
 import * as repo from './policy.repository.js';
@@ -35,7 +35,7 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<C
   /** Issues the policy of a paid application, in the payment confirmation's transaction. */
   async function issuePolicy(trx: Trx, input: { orderId: string; paidAt: Date; application: IssuableApplication }) {
     const app = input.application;
-    const pv = (await loadProductVersion(trx, app.productVersionId))!;
+    const pv = await requireProductVersion(trx, app.productVersionId);
     const d = pv.definition;
     const issuedAt = input.paidAt;
     // The electronic policy is delivered at issue; electronic receipt starts the 犹豫期 (requirements §2.8).
@@ -138,7 +138,7 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<C
   }
 
   async function view(p: repo.PolicyRow) {
-    const pv = (await loadProductVersion(db, p.product_version_id))!;
+    const pv = await requireProductVersion(db, p.product_version_id);
     const d = pv.definition;
     const parties = await findParties(db, p.application_id);
     const cancellation = await repo.findCancellation(db, p.id);

@@ -1,8 +1,11 @@
+import type { Row, SameUnion } from '../../db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import { addDays, addYears, shanghaiDate, shanghaiMidnight, type CalendarDate } from '../../platform/dates.js';
 
 export const policyStatuses = ['in_force', 'cancelled_in_cooling_off', 'cancelled_for_misselling'] as const;
 export type PolicyStatus = (typeof policyStatuses)[number];
+/** The status column allows exactly these. */
+const _listIsColumn: SameUnion<PolicyStatus, Row<'policies'>['status']> = true;
 
 const transitions: Record<PolicyStatus, readonly PolicyStatus[]> = {
   in_force: ['cancelled_in_cooling_off', 'cancelled_for_misselling'],
@@ -11,8 +14,8 @@ const transitions: Record<PolicyStatus, readonly PolicyStatus[]> = {
   cancelled_for_misselling: [],
 };
 
-export function assertPolicyTransition(from: string, to: PolicyStatus): void {
-  if (!transitions[from as PolicyStatus]?.includes(to)) throw new AppError('INVALID_STATE', `A policy in status ${from} cannot become ${to}`);
+export function assertPolicyTransition(from: PolicyStatus, to: PolicyStatus): void {
+  if (!transitions[from].includes(to)) throw new AppError('INVALID_STATE', `A policy in status ${from} cannot become ${to}`);
 }
 
 // ISO/IEC 7064 MOD 37,36: one check character over digits and letters, catching every single substitution and
@@ -28,7 +31,7 @@ export function mod3736CheckChar(body: string): string {
     if (s === 0) s = 36;
     p = (s * 2) % 37;
   }
-  return ALNUM[(37 - p) % 36]!;
+  return ALNUM.charAt((37 - p) % 36);
 }
 
 /** WB + issue date (Shanghai) + 8-digit sequence + check character: `WB2026030200000042K`. */
@@ -119,7 +122,7 @@ export const cancellationReasons = {
 export type CancellationReason = keyof typeof cancellationReasons;
 
 /** Throws unless a policy in this state may be cancelled for this reason at `at`. */
-export function assertCancellable(p: { status: string; cooling_off_end_date: CalendarDate }, reason: CancellationReason, at: Date): void {
+export function assertCancellable(p: { status: PolicyStatus; cooling_off_end_date: CalendarDate }, reason: CancellationReason, at: Date): void {
   const rule = cancellationReasons[reason];
   assertPolicyTransition(p.status, rule.status);
   if (rule.onlyInCoolingOff && shanghaiDate(at) > p.cooling_off_end_date) throw new AppError('COOLING_OFF_ENDED', `The 犹豫期 ended on ${p.cooling_off_end_date}`);

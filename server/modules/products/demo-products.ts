@@ -484,7 +484,7 @@ function universalCashValues(mode: 'single' | 'annual', riskCharge: string, year
   const out: number[] = [];
   for (let t = 1; t <= years; t++) {
     if (mode === 'single' && t === 1) account = account.plus(premium.times(new Decimal(1).minus('0.03')));
-    if (mode === 'annual') account = account.plus(premium.times(new Decimal(1).minus(ANNUAL_INITIAL_FEE[t - 1]!)));
+    if (mode === 'annual') account = account.plus(premium.times(new Decimal(1).minus(ANNUAL_INITIAL_FEE[t - 1] ?? '0')));
     account = account.times(new Decimal(1).plus(GUARANTEED_RATE)).times(new Decimal(1).minus(riskCharge));
     const charge = SURRENDER_CHARGE[t - 1] ?? '0';
     out.push(account.times(new Decimal(1).minus(charge)).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber());

@@ -260,7 +260,8 @@ function checkTables(d: Loose, needsCashValues: boolean): PublishProblem[] {
           if (matches.length > 1) ambiguous.push(age);
           if (needsCashValues) {
             const cv = cash.filter((r) => matchesRow(r, { age, gender, termYears, paymentMode: mode }));
-            if (cv.length !== 1 || cv[0]!.valuesPer10kFen.length !== termYears) cashGaps.push(age);
+            const [only] = cv;
+            if (cv.length !== 1 || only?.valuesPer10kFen.length !== termYears) cashGaps.push(age);
           }
         }
         const combo = `${termYears}年/${mode}/${gender}`;
@@ -281,10 +282,12 @@ export function matchesRow(
 }
 
 function ranges(ns: number[]): string {
+  const [first, ...rest] = ns;
+  if (first === undefined) return '';
   const parts: string[] = [];
-  let start = ns[0]!;
+  let start = first;
   let prev = start;
-  for (const n of [...ns.slice(1), Number.NaN]) {
+  for (const n of [...rest, Number.NaN]) {
     if (n === prev + 1) {
       prev = n;
       continue;

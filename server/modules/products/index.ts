@@ -3,7 +3,7 @@
  * `loadProductVersion` and its status through `findProductVersion`; nothing else of this folder is imported.
  */
 export { createProductService, canonicalJson, type ProductService, type ProductVersionView, type ProductVersionStatus } from './product.service.js';
-export { loadProductVersion, type ProductVersionFacts } from './product-versions.js';
+export { loadProductVersion, requireProductVersion, type ProductVersionFacts } from './product-versions.js';
 export { findVersionFacts as findProductVersion, latestPublishedDefinitions } from './product.repository.js';
 export {
   productLines,

@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../../db/database.js';
+import { must } from '../../platform/errors.js';
 import type { ProductDefinition } from './product.js';
 import * as repo from './product.repository.js';
 
@@ -25,8 +26,17 @@ export async function loadProductVersion(db: DbOrTrx, id: string): Promise<Produ
   const facts = { id: row.id, code: row.code, version: row.version, definition: row.definition as ProductDefinition };
   // Drafts can still be revised: only versions that have left draft are cached.
   if (row.status !== 'draft') {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    const oldest = cache.keys().next();
+    if (cache.size >= MAX_CACHED && !oldest.done) cache.delete(oldest.value);
     cache.set(id, facts);
   }
   return facts;
+}
+
+/**
+ * The version a stored application, policy or case was sold under. The row names it by a foreign key, so a
+ * missing version is a broken database, not a caller's mistake.
+ */
+export async function requireProductVersion(db: DbOrTrx, id: string): Promise<ProductVersionFacts> {
+  return must(await loadProductVersion(db, id), `product version ${id}`);
 }

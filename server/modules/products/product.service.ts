@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { registerTextVersion, sha256Hex, takeTextVersionsOffline } from '../../platform/text-versions.js';
@@ -233,7 +233,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
           at: now,
         });
       });
-      return toView((await repo.findVersionById(db, row.id))!);
+      return toView(must(await repo.findVersionById(db, row.id), `product version ${row.id}`));
     },
 
     /** Takes a published version off sale; its text versions go offline but are kept. */
@@ -253,7 +253,7 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
           at: now,
         });
       });
-      return toView((await repo.findVersionById(db, row.id))!);
+      return toView(must(await repo.findVersionById(db, row.id), `product version ${row.id}`));
     },
 
     /** Every product version on sale now. */

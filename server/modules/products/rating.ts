@@ -42,10 +42,11 @@ function validateOptions(def: ProductDefinition, o: QuoteOptions): number {
 export function priceQuote(def: ProductDefinition, o: QuoteOptions): { premiumFen: number; age: number } {
   const age = validateOptions(def, o);
   const rows = def.ratingTable.filter((r) => matchesRow(r, { age, gender: o.gender, termYears: o.termYears, paymentMode: o.paymentMode }));
-  if (rows.length !== 1) throw new AppError('QUOTE_OPTION_INVALID', `The rating table has ${rows.length} rows for these options`);
+  const [row] = rows;
+  if (rows.length !== 1 || !row) throw new AppError('QUOTE_OPTION_INVALID', `The rating table has ${rows.length} rows for these options`);
   const premiumFen = new Decimal(o.sumInsuredFen)
     .dividedBy(TEN_THOUSAND_YUAN_FEN)
-    .times(rows[0]!.premiumPer10kFen)
+    .times(row.premiumPer10kFen)
     .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
     .toNumber();
   return { premiumFen, age };
@@ -59,9 +60,10 @@ export function cashValueTable(def: ProductDefinition, o: QuoteOptions): Array<{
   const age = validateOptions(def, o);
   if (!def.cashValues?.length) return [];
   const rows = def.cashValues.filter((r) => matchesRow(r, { age, gender: o.gender, termYears: o.termYears, paymentMode: o.paymentMode }));
-  if (rows.length !== 1) throw new AppError('QUOTE_OPTION_INVALID', `The cash-value table has ${rows.length} rows for these options`);
+  const [row] = rows;
+  if (rows.length !== 1 || !row) throw new AppError('QUOTE_OPTION_INVALID', `The cash-value table has ${rows.length} rows for these options`);
   const units = new Decimal(o.sumInsuredFen).dividedBy(TEN_THOUSAND_YUAN_FEN);
-  return rows[0]!.valuesPer10kFen.map((v, i) => ({
+  return row.valuesPer10kFen.map((v, i) => ({
     policyYear: i + 1,
     cashValueFen: units.times(v).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber(),
   }));

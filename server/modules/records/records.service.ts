@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -64,7 +64,7 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
     requireRole(actor, 'compliance_officer', 'auditor');
     const sale = await findSale(target);
     const [r] = await saleRetentions(db, rules, [sale.applicationId]);
-    return r!;
+    return must(r, `the retention of application ${sale.applicationId}`);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import type { LedgerService } from '../../ledger/ledger.service.js';
 import { leavesOfSale, pendingEntriesOf } from '../../ledger/ledger.repository.js';
@@ -51,13 +51,12 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
           .select(['text_versions.id', 'kind', 'title', 'content', 'content_hash', 'online_at', 'text_version_offline.offline_at'])
           .where('text_versions.id', 'in', textIds)
           .execute() : [];
-    const textById = new Map(texts.map((t) => [t.id, t]));
+
     const revealed = await subjectKeys.revealMasked(db, entries.flatMap((e) => sealedValuesIn(e.payload)));
 
     const shownAt = new Map<string, number>();
     const timeline = [];
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
+    for (const [i, e] of entries.entries()) {
       const leaf = leaves[i];
       const at = Date.parse(e.at);
       if (e.type === 'application.text_displayed' || e.type === 'application.document_displayed') shownAt.set(e.textVersion?.id ?? '', at);
@@ -73,7 +72,7 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
         element: interaction?.elementId ?? null,
         action: interaction?.action ?? null,
         // Sealed personal data is opened only to be shown masked (M§38); a shredded value says so.
-        value: replaceSealed(e.payload, (s) => ({ sealed: s.$sealed.field, ...revealed.get(s.$sealed.ct)! })),
+        value: replaceSealed(e.payload, (s) => ({ sealed: s.$sealed.field, ...must(revealed.get(s.$sealed.ct), 'a revealed sealed value') })),
         textVersion: e.textVersion,
         timeOnPageMs: shown !== undefined && e.type !== 'application.text_displayed' && e.type !== 'application.document_displayed' ? at - shown : null,
         clientDwellMs: interaction?.dwellMs ?? null,

@@ -4,7 +4,7 @@ import type { Row } from '../../db/schema.js';
 import { requireConsumer, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
 import { ageOn, shanghaiDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, maskPhone, type PiiCipher } from '../../platform/pii.js';
@@ -338,7 +338,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const r = await deps.otp.verifyCode(actor, { purpose: OTP_PURPOSE_POLICYHOLDER, subjectRef: app.id, code });
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      const locked = (await repo.lockApplication(trx, app.id))!;
+      const locked = must(await repo.lockApplication(trx, app.id), `application ${app.id}`);
       await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'sms_otp', passed: true, evidence: { challengeId: r.challengeId }, at: now });
       await refreshIdentityStatus(trx, locked, product.definition, now);
     });
@@ -352,7 +352,7 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const result = await deps.face.compare({ idNumber: pii.decrypt('id_number', holder.id_number_cipher), name: pii.decrypt('name', holder.name_cipher), imageBase64 });
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      const locked = (await repo.lockApplication(trx, app.id))!;
+      const locked = must(await repo.lockApplication(trx, app.id), `application ${app.id}`);
       // The capture itself is never stored: only the provider's reference and score (a failed comparison is kept too).
       // The score is kept in basis points: ledger entries hold integers only, never binary floats.
       const evidence = { provider: deps.face.name, providerRef: result.providerRef, scoreBp: Math.round(result.score * 10_000) };

@@ -1,10 +1,13 @@
 import { Decimal } from 'decimal.js';
-import { AppError } from '../../platform/errors.js';
+import type { Row, SameUnion } from '../../db/schema.js';
+import { AppError, must } from '../../platform/errors.js';
 import { NEW_TYPE_LINES, findOption, type PaymentMode, type ProductDefinition, type QuestionAnswer, type Questionnaire } from '../products/index.js';
 
 /** An application's life: collected, then underwritten, signed, paid, issued. */
 export const applicationStatuses = ['draft', 'referred', 'declined', 'awaiting_signature', 'awaiting_payment', 'issued'] as const;
 export type ApplicationStatus = (typeof applicationStatuses)[number];
+/** The status column allows exactly these. */
+const _listIsColumn: SameUnion<ApplicationStatus, Row<'applications'>['status']> = true;
 
 const transitions: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
   draft: ['referred', 'declined', 'awaiting_signature'],
@@ -15,12 +18,23 @@ const transitions: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
   issued: [],
 };
 
+/**
+ * The application's party in `role`. Every application has one policyholder and one insured (a copy of the
+ * policyholder when they are the same person), written together when it starts.
+ */
+export function partyIn<P extends { role: string }>(parties: readonly P[], role: 'policyholder' | 'insured'): P {
+  return must(
+    parties.find((p) => p.role === role),
+    `the ${role} of the application`,
+  );
+}
+
 export function canTransition(from: ApplicationStatus, to: ApplicationStatus): boolean {
   return transitions[from].includes(to);
 }
 
-export function assertTransition(from: string, to: ApplicationStatus): void {
-  if (!canTransition(from as ApplicationStatus, to)) throw new AppError('INVALID_STATE', `An application in status ${from} cannot become ${to}`);
+export function assertTransition(from: ApplicationStatus, to: ApplicationStatus): void {
+  if (!canTransition(from, to)) throw new AppError('INVALID_STATE', `An application in status ${from} cannot become ${to}`);
 }
 
 /**

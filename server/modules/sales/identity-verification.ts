@@ -1,9 +1,11 @@
 import type { DbOrTrx } from '../../db/database.js';
+import type { Row } from '../../db/schema.js';
 import type { Actor } from '../../platform/actor.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 
-export type IdentityMethod = 'id_checksum' | 'sms_otp' | 'face';
+/** How a party's identity was verified in the sale: the values of identity_verifications.method. */
+export type IdentityMethod = Row<'identity_verifications'>['method'];
 
 /**
  * Records one identity check of an application party (M§33), with the event, in the caller's transaction.

@@ -10,7 +10,7 @@ import { formatYuan } from '../../platform/money.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
 import { registerTextVersion, sha256Hex } from '../../platform/text-versions.js';
 import type { ProductDefinition } from '../products/index.js';
-import { assertTransition } from './application.js';
+import { assertTransition, partyIn } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication, OTP_PURPOSE_INSURED } from './application.service.js';
 import type { OtpPort } from './ports.js';
@@ -38,8 +38,8 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
     const [parties, consents, answers] = await Promise.all([repo.findParties(trx, app.id), repo.findConsents(trx, app.id), repo.findLatestAnswers(trx, app.id)]);
     const person = (p: Row<'parties'>) =>
       `${maskName(pii.decrypt('name', p.name_cipher))}  证件号码 ${maskIdNumber(pii.decrypt('id_number', p.id_number_cipher))}  出生日期 ${p.birth_date}  性别 ${p.gender === 'M' ? '男' : '女'}`;
-    const holder = parties.find((p) => p.role === 'policyholder')!;
-    const insured = parties.find((p) => p.role === 'insured')!;
+    const holder = partyIn(parties, 'policyholder');
+    const insured = partyIn(parties, 'insured');
     const bens = parties.filter((p) => p.role === 'beneficiary');
     // Answers are bound by a commitment, not printed: the document is stored in the clear, health data is not.
     const answerCommitment = sha256Hex(answers.map((a) => `${a.id}:${a.answer_cipher}`).join('\n'));
@@ -74,7 +74,7 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
       const doc = await renderDocument(trx, app, product.code, product.version, product.definition);
       await repo.recordDisplay(trx, app.id, doc.textVersionId, now);
       await recordEvent(trx, { type: 'application.document_displayed', actor, subject: { type: 'application', id: app.id }, payload: { documentHash: doc.documentHash }, textVersionId: doc.textVersionId, at: now });
-      const insured = (await repo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
+      const insured = partyIn(await repo.findParties(trx, app.id), 'insured');
       return { ...doc, requiredSigners: requiredSigners(app, insured, shanghaiDate(now)) };
     });
   }
@@ -98,7 +98,7 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
       const shown = await repo.findDisplay(trx, app.id, input.textVersionId);
       if (doc.textVersionId !== input.textVersionId || doc.documentHash !== input.documentHash || !shown)
         throw new AppError('SIGNATURE_DOCUMENT_MISMATCH');
-      const insured = (await repo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
+      const insured = partyIn(await repo.findParties(trx, app.id), 'insured');
       const signers = requiredSigners(app, insured, shanghaiDate(now));
       if (!signers.includes(input.signer)) throw new AppError('VALIDATION_FAILED', `The ${input.signer} does not sign this application`);
       if (input.signer === 'policyholder' && !app.identity_verified_at) throw new AppError('IDENTITY_NOT_VERIFIED');

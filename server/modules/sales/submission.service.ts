@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
 import type { PaymentMode } from '../products/index.js';
 import { insertDecision, underwrite } from '../underwriting/index.js';
-import { assertTransition, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
+import { assertTransition, partyIn, assessSuitability, requiredConsents, unansweredItems, type QuestionAnswer } from './application.js';
 import * as repo from './application.repository.js';
 import { loadOwnedApplication } from './application.service.js';
 import { loadProductVersion } from '../products/index.js';
@@ -68,7 +68,7 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
         at: now,
       });
 
-      const insured = (await repo.findParties(trx, app.id)).find((p) => p.role === 'insured')!;
+      const insured = partyIn(await repo.findParties(trx, app.id), 'insured');
       const existing = await existingSumInsured(deps.inForceCover, trx, insured.id_number_index, d.line, app.id);
       const result = underwrite(d, { insuredAge: ageOn(insured.birth_date, shanghaiDate(now)), sumInsuredFen: app.sum_insured_fen, answers, existingSumInsuredFen: existing });
       const status = result.outcome === 'accept' ? 'awaiting_signature' : result.outcome === 'decline' ? 'declined' : 'referred';

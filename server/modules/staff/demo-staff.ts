@@ -65,8 +65,8 @@ export async function seedDemoStaff(platform: Pick<Platform, 'db' | 'pii' | 'clo
 export function formatDemoStaffTable(rows: DemoStaffRow[]): string {
   const head = ['username', 'role', 'password', 'TOTP secret'];
   const body = rows.map((r) => [r.username, r.role, r.password, r.totpSecret]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   return [
     'Demo staff accounts (sign in at POST /v1/staff/sessions; current TOTP code: npx tsx server/cli/wangbao.ts totp --secret <secret>)',
     line(head),

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Db, DbOrTrx } from '../../db/database.js';
 import { requireRole, staffRoles, type Actor, type StaffRole } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
@@ -124,7 +124,7 @@ export function createStaffService(deps: {
 
     const outcome = await db.transaction().execute(async (trx) => {
       const now = clock.now();
-      const row = (await repo.findStaffByIdForUpdate(trx, account.id))!;
+      const row = must(await repo.findStaffByIdForUpdate(trx, account.id), `staff account ${account.id}`);
       const subject = { type: 'staff_account', id: row.id };
       if (row.disabled_at) {
         await recordEvent(trx, { type: 'staff.sign_in_failed', actor: anonymous, subject, payload: { reason: 'disabled', ip: input.ip ?? null }, at: now });
@@ -166,7 +166,7 @@ export function createStaffService(deps: {
     if (outcome.error) {
       throw new AppError(outcome.error, outcome.error === 'ACCOUNT_LOCKED' ? `Locked until ${outcome.until?.toISOString()}` : undefined);
     }
-    return outcome.ok!;
+    return must(outcome.ok, 'the session of a successful sign-in');
   }
 
   /** Ends the session the token belongs to. */

@@ -62,8 +62,8 @@ export function hotp(secret: Uint8Array, counter: number, digits = 6, algorithm:
   const msg = Buffer.alloc(8);
   msg.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(algorithm, secret).update(msg).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  const bin = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
+  const offset = mac.readUInt8(mac.length - 1) & 0x0f;
+  const bin = mac.readUInt32BE(offset) & 0x7fffffff;
   return String(bin % 10 ** digits).padStart(digits, '0');
 }
 

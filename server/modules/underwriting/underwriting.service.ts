@@ -1,11 +1,11 @@
 import type { Db } from '../../db/database.js';
 import { requireRole, type Actor } from '../../platform/actor.js';
 import type { Clock } from '../../platform/clock.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import { maskIdNumber, maskName, type PiiCipher } from '../../platform/pii.js';
-import { loadProductVersion } from '../products/index.js';
+import { requireProductVersion } from '../products/index.js';
 import type { ReferredApplications } from './ports.js';
 import * as repo from './underwriting.repository.js';
 
@@ -19,8 +19,8 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
     return Promise.all(
       rows.map(async (r) => ({
         applicationId: r.id,
-        productCode: (await loadProductVersion(db, r.product_version_id))!.code,
-        referredAt: r.referred_at!.toISOString(),
+        productCode: (await requireProductVersion(db, r.product_version_id)).code,
+        referredAt: must(r.referred_at, `the referral time of ${r.id}`).toISOString(),
         sumInsuredFen: r.sum_insured_fen,
         premiumFen: r.premium_fen,
       })),
@@ -35,7 +35,7 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
     const staff = requireRole(actor, 'underwriter');
     const app = await applications.findApplication(db, applicationId);
     if (!app) throw new AppError('NOT_FOUND');
-    const pv = (await loadProductVersion(db, app.product_version_id))!;
+    const pv = await requireProductVersion(db, app.product_version_id);
     const d = pv.definition;
     const [parties, answers, decisions] = await Promise.all([applications.findParties(db, app.id), applications.findLatestAnswers(db, app.id), repo.findDecisions(db, app.id)]);
     const now = clock.now();

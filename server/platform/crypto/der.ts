@@ -42,7 +42,8 @@ function encodeLength(length: number): Buffer {
 }
 
 export function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const value = content.length === 1 ? content[0]! : Buffer.concat(content);
+  const [only, ...more] = content;
+  const value = only && more.length === 0 ? only : Buffer.concat(content);
   return Buffer.concat([Buffer.from([tag]), encodeLength(value.length), value]);
 }
 
@@ -68,21 +69,21 @@ export function integer(value: bigint | number | Buffer): Buffer {
     if (hex.length % 2) hex = '0' + hex;
     bytes = Buffer.from(hex, 'hex');
   }
-  if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  if (bytes.readUInt8(0) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return tlv(TAG.INTEGER, bytes);
 }
 
 export function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map((a) => BigInt(a));
-  if (arcs.length < 2) throw new Error(`DER: bad OID ${dotted}`);
+  const [first, second, ...rest] = dotted.split('.').map((a) => BigInt(a));
+  if (first === undefined || second === undefined) throw new Error(`DER: bad OID ${dotted}`);
   const out: number[] = [];
   const pushArc = (arc: bigint) => {
     const chunk: number[] = [Number(arc & 0x7fn)];
     for (let a = arc >> 7n; a > 0n; a >>= 7n) chunk.unshift(0x80 | Number(a & 0x7fn));
     out.push(...chunk);
   };
-  pushArc(arcs[0]! * 40n + arcs[1]!);
-  for (const arc of arcs.slice(2)) pushArc(arc);
+  pushArc(first * 40n + second);
+  for (const arc of rest) pushArc(arc);
   return tlv(TAG.OID, Buffer.from(out));
 }
 
@@ -122,16 +123,16 @@ export function time(date: Date): Buffer {
  */
 export function parseDer(source: Buffer, offset = 0, limit = source.length, strict = false): DerNode {
   if (offset + 2 > limit) throw new Error('DER: truncated');
-  const tag = source[offset]!;
+  const tag = source.readUInt8(offset);
   if ((tag & 0x1f) === 0x1f) throw new Error('DER: multi-byte tags are not used here');
-  let length = source[offset + 1]!;
+  let length = source.readUInt8(offset + 1);
   let pos = offset + 2;
   if (length & 0x80) {
     const count = length & 0x7f;
     if (count === 0 || count > 4) throw new Error('DER: indefinite or oversized length');
     if (pos + count > limit) throw new Error('DER: truncated');
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + source[pos + i]!;
+    for (let i = 0; i < count; i++) length = length * 256 + source.readUInt8(pos + i);
     if (strict && (source[pos] === 0 || length < 0x80)) throw new Error('DER: non-minimal length');
     pos += count;
   }
@@ -172,8 +173,7 @@ export function readOid(node: DerNode | undefined, strict = false): string {
   if (strict && v.length === 0) throw new Error('DER: empty OID');
   const arcs: bigint[] = [];
   let acc = 0n;
-  for (let i = 0; i < v.length; i++) {
-    const byte = v[i]!;
+  for (const [i, byte] of v.entries()) {
     if (strict && acc === 0n && byte === 0x80) throw new Error('DER: non-minimal OID arc');
     if (strict && byte & 0x80 && i === v.length - 1) throw new Error('DER: truncated OID');
     acc = (acc << 7n) | BigInt(byte & 0x7f);
@@ -191,7 +191,7 @@ export function readInteger(node: DerNode | undefined): bigint {
   const v = contentOf(expectTag(node, TAG.INTEGER));
   if (v.length === 0) throw new Error('DER: empty INTEGER');
   let n = BigInt('0x' + v.toString('hex'));
-  if (v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
+  if (v.readUInt8(0) & 0x80) n -= 1n << BigInt(v.length * 8);
   return n;
 }
 
@@ -199,8 +199,8 @@ export function readInteger(node: DerNode | undefined): bigint {
 export function readCanonicalUnsigned(node: DerNode | undefined): bigint {
   const v = contentOf(expectTag(node, TAG.INTEGER));
   if (v.length === 0) throw new Error('DER: empty INTEGER');
-  if (v[0]! & 0x80) throw new Error('DER: negative INTEGER');
-  if (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80)) throw new Error('DER: non-minimal INTEGER');
+  if (v.readUInt8(0) & 0x80) throw new Error('DER: negative INTEGER');
+  if (v.length > 1 && v[0] === 0 && !(v.readUInt8(1) & 0x80)) throw new Error('DER: non-minimal INTEGER');
   return BigInt('0x' + v.toString('hex'));
 }
 
@@ -210,7 +210,8 @@ export function readBitString(node: DerNode | undefined): Buffer {
   return v.subarray(1);
 }
 
-export function readTime(node: DerNode): Date {
+export function readTime(node: DerNode | undefined): Date {
+  if (!node) throw new Error('DER: missing Time');
   const text = contentOf(node).toString('latin1');
   const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!m || (node.tag !== TAG.UTC_TIME && node.tag !== TAG.GENERALIZED_TIME)) throw new Error('DER: bad Time');
@@ -232,10 +233,11 @@ export function pemBlocks(text: string): { label: string; der: Buffer }[] {
   const out: { label: string; der: Buffer }[] = [];
   const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const body = m[2]!.replace(/\s+/g, '');
+    const [, label = '', b64 = ''] = m;
+    const body = b64.replace(/\s+/g, '');
     const der = Buffer.from(body, 'base64');
-    if (der.toString('base64') !== body) throw new Error(`PEM: bad base64 in ${m[1]}`);
-    out.push({ label: m[1]!, der });
+    if (der.toString('base64') !== body) throw new Error(`PEM: bad base64 in ${label}`);
+    out.push({ label, der });
   }
   return out;
 }

@@ -243,10 +243,11 @@ export function sm2SignatureFromDer(der: Uint8Array): Sm2Signature {
 function unpem(text: string): { label: string; der: Buffer } {
   const m = /^\s*-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----\s*$/.exec(text);
   if (!m) throw new Error('not a single PEM block');
-  const body = m[2]!.replace(/\r?\n/g, '');
+  const [, label = '', b64 = ''] = m;
+  const body = b64.replace(/\r?\n/g, '');
   const der = Buffer.from(body, 'base64');
   if (der.toString('base64') !== body) throw new Error('PEM: bad base64');
-  return { label: m[1]!, der };
+  return { label, der };
 }
 
 function algorithmIdentifier(): Buffer {
