@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, StaffRole } from '../server/platform/actor.js';
-import { addDays, shanghaiDate, shanghaiMidnight, type CalendarDate } from '../server/platform/dates.js';
+import { addDays, shanghaiMidnight, type CalendarDate } from '../server/platform/dates.js';
 import type { AnswerValue } from '../server/modules/callbacks/callback.js';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makeIdNumber, type Person } from './helpers/people.js';

@@ -109,7 +109,10 @@ describe.skipIf(lacks('pdftotext', 'pdffonts', 'pdftoppm'))('rendered e-policy, 
     const [width, height] = [Number(header[1]), Number(header[2])];
     const pixels = pgm.subarray(header[0].length);
     const rgba = new Uint8ClampedArray(width * height * 4);
-    for (let i = 0; i < width * height; i++) rgba.fill(pixels[i]!, i * 4, i * 4 + 3), (rgba[i * 4 + 3] = 255);
+    for (let i = 0; i < width * height; i++) {
+      rgba.fill(pixels[i]!, i * 4, i * 4 + 3);
+      rgba[i * 4 + 3] = 255;
+    }
     const decoded = jsQR(rgba, width, height);
     expect(decoded?.data).toBe(model.qr!.payload);
   });

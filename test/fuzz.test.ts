@@ -61,9 +61,10 @@ describe('every route under generated input', () => {
             if (token) headers.authorization = `Bearer ${token}`;
             let payload: string | undefined;
             if (route.method !== 'GET' && route.method !== 'DELETE') {
-              if (encoding === 'json') (headers['content-type'] = 'application/json'), (payload = JSON.stringify(b));
-              if (encoding === 'raw') (headers['content-type'] = 'application/json'), (payload = JSON.stringify(b).slice(0, -1) + '}{');
-              if (encoding === 'form') (headers['content-type'] = 'application/x-www-form-urlencoded'), (payload = 'a=1&b=%ZZ');
+              if (encoding !== 'none') headers['content-type'] = encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+              if (encoding === 'json') payload = JSON.stringify(b);
+              if (encoding === 'raw') payload = JSON.stringify(b).slice(0, -1) + '}{';
+              if (encoding === 'form') payload = 'a=1&b=%ZZ';
             }
             const res = await ctx.app.inject({ method: route.method as 'GET', url, headers, payload });
             if (res.statusCode >= 500) failures.push(`${route.method} ${url} ${encoding} → ${res.statusCode} ${res.body.slice(0, 200)}`);

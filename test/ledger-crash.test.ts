@@ -50,7 +50,6 @@ describe('the ledger sequencer under SIGKILL', () => {
         }
       }
     };
-    let sequencedBeforeDrain = 0;
     const killer = async () => {
       while (writing) {
         const child = await startSequencer();
@@ -64,7 +63,7 @@ describe('the ledger sequencer under SIGKILL', () => {
     await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
     writing = false;
     await killing;
-    sequencedBeforeDrain = Number((await ctx.db.selectFrom('ledger_leaves').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const sequencedBeforeDrain = Number((await ctx.db.selectFrom('ledger_leaves').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();

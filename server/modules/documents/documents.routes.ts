@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParam } from '@wangbao/contracts/common';
 import { invoiceList } from '@wangbao/contracts/consumer';
@@ -9,7 +9,7 @@ const tags = ['电子保单与发票 documents'];
 const security = [{ bearer: [] }];
 
 /** A PDF answer: the file name in RFC 6266 form so Chinese names survive, and the content hash for the record. */
-function pdfReply(reply: import('fastify').FastifyReply, d: { fileName: string; pdf: Buffer; content_hash: string; version: number }) {
+function pdfReply(reply: FastifyReply, d: { fileName: string; pdf: Buffer; content_hash: string; version: number }) {
   return reply
     .type('application/pdf')
     .header('content-disposition', `attachment; filename="document.pdf"; filename*=UTF-8''${encodeURIComponent(d.fileName)}`)

@@ -7,7 +7,7 @@ import { formatYuan } from '../../platform/money.js';
 import { isDevPaymentGateway, type GatewayTxnView } from './dev-gateway.provider.js';
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const STATUS_ZH: Record<GatewayTxnView['status'], string> = { pending: '待支付', paid: '已支付', refunded: '已退款', closed: '已关闭' };
 

@@ -10,7 +10,7 @@ import {
   productVersionResult,
   versionParams,
 } from '@wangbao/contracts/console';
-import { productCodeParam, productList, productPage, productSummary } from '@wangbao/contracts/public';
+import { productCodeParam, productList, productPage, type productSummary } from '@wangbao/contracts/public';
 import { isoDates, type RouteOptions } from '../../http.js';
 import { disclosureSections, questionnaireItemKey } from './disclosure.js';
 import { isNewTypeLine } from './product.js';
