@@ -20,7 +20,7 @@ module.exports = {
     },
     {
       name: 'outside-through-module-index',
-      comment: "Flows, the ledger, the platform and services.ts use a module only through its index.ts.",
+      comment: 'Flows, the ledger, the platform and services.ts use a module only through its index.ts.',
       severity: 'error',
       from: { path: '(^|/)server/(flows/|ledger/|platform/|services\\.ts$)' },
       to: { path: '(^|/)server/modules/[^/]+/', pathNot: '(^|/)server/modules/[^/]+/index\\.ts$' },

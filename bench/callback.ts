@@ -97,7 +97,8 @@ async function step(name: string, req: Parameters<Send>[0], ok: number[] = [200,
   const res = await send(req);
   (stepTimes[name] ??= []).push(performance.now() - t0);
   requests++;
-  if (!ok.includes(res.status)) throw new Error(`${name} ${req.method} ${req.url} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  if (!ok.includes(res.status))
+    throw new Error(`${name} ${req.method} ${req.url} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   return res.body;
 }
 
@@ -114,20 +115,33 @@ async function electronicCallback(p: Prepared) {
   await step('sms_verify', { method: 'POST', url: `${url}/identity/sms-verification`, token, body: { code } });
   let view = await step('id_number', { method: 'POST', url: `${url}/identity/id-number`, token, body: { idNumber: p.holder.idNumber } });
   if (view.identity.required.includes('face')) {
-    view = await step('face', { method: 'POST', url: `${url}/identity/face`, token, body: { imageBase64: Buffer.from(`live:${p.holder.name}`).toString('base64') } });
+    view = await step('face', {
+      method: 'POST',
+      url: `${url}/identity/face`,
+      token,
+      body: { imageBase64: Buffer.from(`live:${p.holder.name}`).toString('base64') },
+    });
   }
   if (!view.identity.verified) throw new Error(`identity not verified for ${p.caseId}`);
   for (;;) {
     const item = await step('current_item', { method: 'GET', url: `${url}/current-item`, token });
     if (item.step === 'closing') {
-      const done = await step('closing', { method: 'POST', url: `${url}/closing-confirmation`, token, body: { textVersionId: item.textVersionId } });
+      const done = await step('closing', {
+        method: 'POST',
+        url: `${url}/closing-confirmation`,
+        token,
+        body: { textVersionId: item.textVersionId },
+      });
       if (done.status !== 'succeeded') throw new Error(`callback ${p.caseId} ended ${done.status}`);
       return;
     }
-    await step('answer', { method: 'POST', url: `${url}/answers`, token, body: { itemCode: item.itemCode, textVersionId: item.textVersionId, answer: 'yes' } }, [201]);
+    await step(
+      'answer',
+      { method: 'POST', url: `${url}/answers`, token, body: { itemCode: item.itemCode, textVersionId: item.textVersionId, answer: 'yes' } },
+      [201],
+    );
   }
 }
-
 
 const t0 = performance.now();
 await inParallel(prepared, C, async (p) => {
@@ -146,9 +160,12 @@ const mem = rssOf(child.pid!);
 await server.stop();
 
 const done = callbackTimes.length;
-console.log(`callbacks: ${done} completed, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}; ${requests} requests (${(requests / seconds).toFixed(0)}/s)`);
+console.log(
+  `callbacks: ${done} completed, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}; ${requests} requests (${(requests / seconds).toFixed(0)}/s)`,
+);
 console.log(`one callback: p50 ${pct(callbackTimes, 0.5)} ms, p90 ${pct(callbackTimes, 0.9)} ms, p99 ${pct(callbackTimes, 0.99)} ms`);
-for (const [k, xs] of Object.entries(stepTimes)) console.log(`  ${k.padEnd(13)} n=${String(xs.length).padStart(5)}  p50 ${pct(xs, 0.5)} ms  p99 ${pct(xs, 0.99)} ms`);
+for (const [k, xs] of Object.entries(stepTimes))
+  console.log(`  ${k.padEnd(13)} n=${String(xs.length).padStart(5)}  p50 ${pct(xs, 0.5)} ms  p99 ${pct(xs, 0.99)} ms`);
 console.log(`server RSS now ${mem.rssMb} MB, peak ${mem.hwmMb} MB`);
 console.log(
   JSON.stringify({

@@ -46,7 +46,7 @@ await Promise.all(
         done++;
       } catch (e) {
         failed++;
-        if (failed <= 3) console.error(String(e).slice(0, 400), (e as { cause?: unknown }).cause ?? "");
+        if (failed <= 3) console.error(String(e).slice(0, 400), (e as { cause?: unknown }).cause ?? '');
       }
     }
   }),
@@ -68,7 +68,9 @@ for (const [k, xs] of Object.entries(stepTimes)) {
 const writeRate = writes / seconds;
 console.log(`journeys: ${done} issued, ${failed} failed, in ${seconds.toFixed(1)} s at concurrency ${C}`);
 console.log(`server CPU ${(cpuMs / 1000).toFixed(1)} s user+system, ${done ? (cpuMs / done).toFixed(1) : '-'} ms per issued policy`);
-console.log(`server RSS now ${mem.rssMb} MB, peak ${mem.hwmMb} MB; write requests ${writes} (${writeRate.toFixed(0)}/s); baseline ${baselineTps.toFixed(0)} tps`);
+console.log(
+  `server RSS now ${mem.rssMb} MB, peak ${mem.hwmMb} MB; write requests ${writes} (${writeRate.toFixed(0)}/s); baseline ${baselineTps.toFixed(0)} tps`,
+);
 console.log(
   JSON.stringify({
     bench: 'journey',

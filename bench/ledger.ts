@@ -59,7 +59,15 @@ function benchEvent(writer: number) {
     at: new Date(),
     actor: { type: 'consumer' as const, id: newId('csm') },
     subject: { type: 'quote', id: newId('quo') },
-    payload: { productCode: 'ACCIDENT_1Y', productVersionId: 'pv_bench', premiumFen: 36_800, sumInsuredFen: 50_000_000, termYears: 1, paymentMode: 'single', writer },
+    payload: {
+      productCode: 'ACCIDENT_1Y',
+      productVersionId: 'pv_bench',
+      premiumFen: 36_800,
+      sumInsuredFen: 50_000_000,
+      termYears: 1,
+      paymentMode: 'single',
+      writer,
+    },
   };
 }
 
@@ -91,7 +99,17 @@ async function writerProcess() {
               else
                 await trx
                   .insertInto('events')
-                  .values({ id: newId('evt'), type: e.type, actor_type: e.actor.type, actor_id: e.actor.id, subject_type: e.subject.type, subject_id: e.subject.id, payload: JSON.stringify(e.payload), text_version_id: null, created_at: e.at })
+                  .values({
+                    id: newId('evt'),
+                    type: e.type,
+                    actor_type: e.actor.type,
+                    actor_id: e.actor.id,
+                    subject_type: e.subject.type,
+                    subject_id: e.subject.id,
+                    payload: JSON.stringify(e.payload),
+                    text_version_id: null,
+                    created_at: e.at,
+                  })
                   .execute();
             }
           });
@@ -128,16 +146,35 @@ async function main() {
   const { db } = createDb(url, 10);
   await migrateToLatest(db);
   const keyFile = `./data/bench-ledger-keys-${process.pid}.json`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, DEV_KEY_FILE: keyFile, OTP_RESEND_SECONDS: '0', PUBLIC_BASE_URL: 'http://wangbao.bench' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: url,
+    DEV_KEY_FILE: keyFile,
+    OTP_RESEND_SECONDS: '0',
+    PUBLIC_BASE_URL: 'http://wangbao.bench',
+  });
   const pendingNotifications: Array<{ body: string; headers: Record<string, string> }> = [];
-  const platform = createPlatform({ config, db, logger: createLogger('silent'), deliverPaymentNotification: async (n) => void pendingNotifications.push(n) });
-  const ledger = createLedgerService({ db, clock: systemClock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner, batchSize: 10_000 } });
+  const platform = createPlatform({
+    config,
+    db,
+    logger: createLogger('silent'),
+    deliverPaymentNotification: async (n) => void pendingNotifications.push(n),
+  });
+  const ledger = createLedgerService({
+    db,
+    clock: systemClock,
+    config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner, batchSize: 10_000 },
+  });
 
   // ---- How many entries a business transaction commits: measured on real purchase journeys.
   const shape = await journeyShape();
   const mix = Object.entries(shape.histogram).flatMap(([n, count]) => Array.from({ length: count }, () => Number(n)));
   // Interleave so that every stretch of transactions has the journey's proportions.
-  const journeyMix = mix.map((n, i) => ({ n, key: (i * 0.618_033_988_7) % 1 })).sort((a, b) => a.key - b.key).map((x) => x.n);
+  const journeyMix = mix
+    .map((n, i) => ({ n, key: (i * 0.618_033_988_7) % 1 }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.n);
   console.log(
     `purchase journeys: ${shape.journeys} issued, ${shape.transactions} business transactions wrote ${shape.entries} ledger entries ` +
       `(${(shape.entries / shape.transactions).toFixed(3)} per transaction; transactions by entries: ${JSON.stringify(shape.histogram)}; mean entry ${shape.meanEntryBytes} bytes)`,
@@ -151,31 +188,70 @@ async function main() {
     const before = new Set((await sql<{ x: string }>`select distinct xmin::text as x from events`.execute(db)).rows.map((r) => r.x));
     const send = injectSender(app);
     const deliverNotifications = async () => {
-      for (const n of pendingNotifications.splice(0)) await app.inject({ method: 'POST', url: '/v1/payments/notifications/dev-gateway', headers: n.headers, payload: n.body });
+      for (const n of pendingNotifications.splice(0))
+        await app.inject({ method: 'POST', url: '/v1/payments/notifications/dev-gateway', headers: n.headers, payload: n.body });
     };
     const purchases = [
-      { productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000, holder: makePerson('王喆', '1990-05-17', 'M') },
-      { productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 200_000_000, holder: makePerson('李堃', '1988-11-02', 'F') },
-      { productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual' as const, sumInsuredFen: 100_000_000, holder: makePerson('赵赟', '1991-01-23', 'M') },
-      { productCode: 'UNIVERSAL_10Y', termYears: 10, paymentMode: 'single' as const, sumInsuredFen: 10_000_000, holder: makePerson('钱多', '1985-07-30', 'F') },
+      {
+        productCode: 'ACCIDENT_1Y',
+        termYears: 1,
+        paymentMode: 'single' as const,
+        sumInsuredFen: 50_000_000,
+        holder: makePerson('王喆', '1990-05-17', 'M'),
+      },
+      {
+        productCode: 'MEDICAL_1Y',
+        termYears: 1,
+        paymentMode: 'single' as const,
+        sumInsuredFen: 200_000_000,
+        holder: makePerson('李堃', '1988-11-02', 'F'),
+      },
+      {
+        productCode: 'TERM_LIFE_20Y',
+        termYears: 20,
+        paymentMode: 'annual' as const,
+        sumInsuredFen: 100_000_000,
+        holder: makePerson('赵赟', '1991-01-23', 'M'),
+      },
+      {
+        productCode: 'UNIVERSAL_10Y',
+        termYears: 10,
+        paymentMode: 'single' as const,
+        sumInsuredFen: 10_000_000,
+        holder: makePerson('钱多', '1985-07-30', 'F'),
+      },
     ];
     let journeys = 0;
     for (const p of purchases) {
       await buyPolicy(
         send,
-        { productCode: p.productCode, termYears: p.termYears, paymentMode: p.paymentMode, sumInsuredFen: p.sumInsuredFen, policyholder: p.holder },
+        {
+          productCode: p.productCode,
+          termYears: p.termYears,
+          paymentMode: p.paymentMode,
+          sumInsuredFen: p.sumInsuredFen,
+          policyholder: p.holder,
+        },
         { deliverNotifications, definition: async (code: string) => (await services.products.getOnSale(code)).definition },
       );
       journeys++;
     }
     await app.close();
     // Events are append-only, so each row's xmin is the business transaction that wrote it (and its ledger entry).
-    const rows = (await sql<{ x: string; n: number }>`select xmin::text as x, count(*)::int as n from events group by xmin::text`.execute(db)).rows.filter((r) => !before.has(r.x));
+    const rows = (
+      await sql<{ x: string; n: number }>`select xmin::text as x, count(*)::int as n from events group by xmin::text`.execute(db)
+    ).rows.filter((r) => !before.has(r.x));
     const histogram: Record<string, number> = {};
     for (const r of rows) histogram[r.n] = (histogram[r.n] ?? 0) + 1;
     const bytes = await sql<{ b: number }>`select avg(length(entry))::int as b from ledger_queue`.execute(db);
     await ledger.integratePending();
-    return { journeys, transactions: rows.length, entries: rows.reduce((a, r) => a + r.n, 0), histogram, meanEntryBytes: bytes.rows[0]?.b ?? 0 };
+    return {
+      journeys,
+      transactions: rows.length,
+      entries: rows.reduce((a, r) => a + r.n, 0),
+      histogram,
+      meanEntryBytes: bytes.rows[0]?.b ?? 0,
+    };
   }
 
   // ---- Append.
@@ -198,13 +274,31 @@ async function main() {
    * LEDGER_SEQUENCE_MS (200 ms by default), so that it takes entries in batches instead of chasing each commit.
    */
   function runSequencer() {
-    const sequencer = startSequencer({ ledger, logger: createLogger('silent'), sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: 3_600_000 });
+    const sequencer = startSequencer({
+      ledger,
+      logger: createLogger('silent'),
+      sequenceMs: config.LEDGER_SEQUENCE_MS,
+      checkpointMs: 3_600_000,
+    });
     return () => sequencer.stop();
   }
-  const treeSize = async (d: Db) => Number((await d.selectFrom('ledger_tree_heads').select((eb) => eb.fn.max('tree_size').as('n')).executeTakeFirst())?.n ?? 0);
+  const treeSize = async (d: Db) =>
+    Number(
+      (
+        await d
+          .selectFrom('ledger_tree_heads')
+          .select((eb) => eb.fn.max('tree_size').as('n'))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
 
   /** Entries per second committed by `writers` spread over the writer processes, and for the ledger integrated. */
-  async function measure(writers: number, txShape: number[], target: 'ledger' | 'plain', seconds = APPEND_SECONDS): Promise<{ perS: number; txPerS: number }> {
+  async function measure(
+    writers: number,
+    txShape: number[],
+    target: 'ledger' | 'plain',
+    seconds = APPEND_SECONDS,
+  ): Promise<{ perS: number; txPerS: number }> {
     const stopSequencer = target === 'ledger' ? runSequencer() : undefined;
     const startSize = await treeSize(db);
     const start = performance.now();
@@ -213,7 +307,9 @@ async function main() {
         const share = Math.floor(writers / children.length) + (i < writers % children.length ? 1 : 0);
         if (!share) return { written: 0, transactions: 0 };
         child.send({ type: 'write', seconds, writers: share, shape: txShape, target } satisfies WriterJob);
-        return new Promise<{ written: number; transactions: number }>((resolve) => child.once('message', (m: { written: number; transactions: number }) => resolve(m)));
+        return new Promise<{ written: number; transactions: number }>((resolve) =>
+          child.once('message', (m: { written: number; transactions: number }) => resolve(m)),
+        );
       }),
     );
     const written = counts.reduce((a, c) => a + c.written, 0);
@@ -261,7 +357,9 @@ async function main() {
   process.stderr.write('\n');
   const fillSeconds = (performance.now() - fillStart) / 1000;
   const checkpoint = await ledger.publishCheckpoint();
-  console.log(`filled to ${checkpoint.treeSize} entries in ${fillSeconds.toFixed(1)} s (${Math.round((TOTAL - current) / fillSeconds)} entries/s in bulk)`);
+  console.log(
+    `filled to ${checkpoint.treeSize} entries in ${fillSeconds.toFixed(1)} s (${Math.round((TOTAL - current) / fillSeconds)} entries/s in bulk)`,
+  );
 
   // Each measurement on its own: proofs first, then verify, then the raw fold, so that none runs while the
   // garbage of another (a million entry buffers) is being collected.
@@ -286,7 +384,13 @@ async function main() {
   // ---- Raw hash rate of the same bytes: the root folded in memory from the stored entries, on one thread.
   const entries: Buffer[] = [];
   for (let from = 0; ; from += 50_000) {
-    const rows = await db.selectFrom('ledger_leaves').select('entry').where('leaf_index', '>=', from).where('leaf_index', '<', from + 50_000).orderBy('leaf_index').execute();
+    const rows = await db
+      .selectFrom('ledger_leaves')
+      .select('entry')
+      .where('leaf_index', '>=', from)
+      .where('leaf_index', '<', from + 50_000)
+      .orderBy('leaf_index')
+      .execute();
     if (!rows.length) break;
     for (const r of rows) entries.push(r.entry);
   }

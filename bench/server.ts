@@ -23,7 +23,12 @@ await seedDemo(platform, services);
 const app = await buildApp(platform, services, { logger: false });
 await app.listen({ host: '127.0.0.1', port: config.PORT });
 // The ledger runs as in production: every journey's events are sequenced while the load runs.
-const sequencer = startSequencer({ ledger: services.ledger, logger: platform.logger, sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: config.LEDGER_CHECKPOINT_MS });
+const sequencer = startSequencer({
+  ledger: services.ledger,
+  logger: platform.logger,
+  sequenceMs: config.LEDGER_SEQUENCE_MS,
+  checkpointMs: config.LEDGER_CHECKPOINT_MS,
+});
 
 /** TPC-B-like: one account, teller and branch update and a history insert per transaction, at `concurrency`. */
 async function baseline(seconds: number, concurrency: number): Promise<number> {

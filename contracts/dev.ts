@@ -6,8 +6,16 @@ import { id, isoDateTime } from './common.js';
  * hidden from the OpenAPI document; kept here so no route defines its own schemas.
  */
 
-export const smsOutboxQuery = z.object({ phone: z.string().trim().regex(/^\+?\d{6,15}$/), limit: z.coerce.number().int().min(1).max(50).default(10) });
-export const smsOutbox = z.object({ items: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: isoDateTime })) });
+export const smsOutboxQuery = z.object({
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?\d{6,15}$/),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+export const smsOutbox = z.object({
+  items: z.array(z.object({ id: z.string(), template: z.string(), body: z.string(), sentAt: isoDateTime })),
+});
 
 export const gatewayTxnParam = z.object({ id });
 export const merchantOrderParam = z.object({ merchantOrderId: id });
@@ -15,7 +23,10 @@ export const gatewayTxnStatuses = ['pending', 'paid', 'refunded', 'closed'] as c
 /** What the payer types on the gateway's page: the account must be the policyholder's own (real-name payment). */
 export const payerInputBody = z.object({
   name: z.string().trim().min(1).max(50),
-  idNumber: z.string().trim().regex(/^\d{17}[\dXx]$/, '18-character resident ID number'),
+  idNumber: z
+    .string()
+    .trim()
+    .regex(/^\d{17}[\dXx]$/, '18-character resident ID number'),
   accountNo: z
     .string()
     .transform((s) => s.replace(/[\s-]/g, ''))

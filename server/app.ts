@@ -32,7 +32,13 @@ declare module 'fastify' {
   }
 }
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
@@ -44,7 +50,8 @@ export function errorCodesOf(schema: FastifySchema): ErrorCode[] {
   const codes = new Set<ErrorCode>();
   if (schema.body || schema.params || schema.querystring) codes.add('VALIDATION_FAILED');
   if (schema.body) for (const c of ['MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(c);
-  if (Array.isArray(schema.security) && schema.security.length > 0) for (const c of ['UNAUTHENTICATED', 'SESSION_EXPIRED', 'FORBIDDEN'] as const) codes.add(c);
+  if (Array.isArray(schema.security) && schema.security.length > 0)
+    for (const c of ['UNAUTHENTICATED', 'SESSION_EXPIRED', 'FORBIDDEN'] as const) codes.add(c);
   if (schema.params) codes.add('NOT_FOUND');
   for (const c of schema.errors ?? []) codes.add(c);
   codes.add('INTERNAL');
@@ -64,7 +71,9 @@ function problemResponses(codes: readonly ErrorCode[]): Record<string, unknown> 
       description: list.map((c) => `${c}: ${errorCatalog[c].en}`).join('; '),
       content: {
         'application/problem+json': {
-          schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: list } } }] },
+          schema: {
+            allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { type: 'string', enum: list } } }],
+          },
         },
       },
     };
@@ -148,12 +157,16 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).type(PROBLEM_JSON).send(toProblem('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`, undefined, req.url));
+    reply
+      .status(404)
+      .type(PROBLEM_JSON)
+      .send(toProblem('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`, undefined, req.url));
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    if (!(await databaseIsReady(platform.db))) return reply.status(503).type(PROBLEM_JSON).send(toProblem('NOT_READY', 'database unreachable'));
+    if (!(await databaseIsReady(platform.db)))
+      return reply.status(503).type(PROBLEM_JSON).send(toProblem('NOT_READY', 'database unreachable'));
     return { status: 'ready' };
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

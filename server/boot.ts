@@ -31,7 +31,8 @@ export function createPlatform(opts: {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const pii = createPiiCipher(keys.keyring);
   const baseUrl = config.publicBaseUrl;
-  if (!keys.gatewayPrivateKeyPem) throw new Error('A payment provider for production is not configured; only the development gateway exists');
+  if (!keys.gatewayPrivateKeyPem)
+    throw new Error('A payment provider for production is not configured; only the development gateway exists');
   return {
     config,
     db,

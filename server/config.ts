@@ -9,7 +9,12 @@ import { isCalendarDate } from './platform/dates.js';
 const dateList = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
+  )
   .refine((ds) => ds.every((d) => isCalendarDate(d)), 'each entry must be a date YYYY-MM-DD');
 
 const configSchema = z.object({
@@ -44,7 +49,10 @@ const configSchema = z.object({
   PREMIUM_ACCOUNT_NAME: z.string().default('网保示范人寿保险股份有限公司保费专用账户'),
   INSURER_NAME: z.string().default('网保示范人寿保险股份有限公司'),
   /** Policy-number prefix, two letters. */
-  POLICY_NUMBER_PREFIX: z.string().regex(/^[A-Z]{2}$/).default('WB'),
+  POLICY_NUMBER_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default('WB'),
 
   /** 犹豫期 cancellation cost in fen; the rules cap it at ¥10 (requirements §2.8). */
   COOLING_OFF_COST_FEN: z.coerce.number().int().min(0).max(1000).default(1000),
@@ -64,7 +72,10 @@ const configSchema = z.object({
   CONSUMER_SESSION_HOURS: z.coerce.number().int().min(1).default(24),
 
   /** The traceability ledger (M§33): its origin line, hash suite and checkpoint signature, fixed per deployment. */
-  LEDGER_ORIGIN: z.string().regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/).default('ledger.wangbao.local/v1'),
+  LEDGER_ORIGIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/)
+    .default('ledger.wangbao.local/v1'),
   LEDGER_HASH: z.enum(['sha256', 'sm3']).default('sha256'),
   LEDGER_SIGNATURE: z.enum(['ed25519', 'sm2']).default('ed25519'),
   /** PEM private key that signs checkpoints (Ed25519 or SM2, as LEDGER_SIGNATURE says). Generated in development. */
@@ -82,9 +93,15 @@ const configSchema = z.object({
   VERIFY_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   VERIFY_FAILURES_PER_NUMBER_PER_HOUR: z.coerce.number().int().min(1).default(5),
   /** The seller's tax ID when a product's insurer carries none (统一社会信用代码). */
-  INVOICE_SELLER_TAX_ID: z.string().regex(/^[0-9A-Z]{15,20}$/).default('91350100M000100Y43'),
+  INVOICE_SELLER_TAX_ID: z
+    .string()
+    .regex(/^[0-9A-Z]{15,20}$/)
+    .default('91350100M000100Y43'),
   /** Two digits of the tax region in 全电发票 numbers. */
-  INVOICE_REGION_CODE: z.string().regex(/^\d{2}$/).default('31'),
+  INVOICE_REGION_CODE: z
+    .string()
+    .regex(/^\d{2}$/)
+    .default('31'),
   /** Where the documents' development CA and signing certificate live (created on first start when no PEMs are given). */
   DOCUMENT_CA_DIR: z.string().default('./data/documents-ca'),
   /** Production document signing: the certificate chain and key as PEM (the development CA is used when absent). */
@@ -105,9 +122,16 @@ const configSchema = z.object({
   /** Products of a term of one year or less that opt in to the callback: comma-separated product codes. */
   CALLBACK_OPT_IN_PRODUCTS: z.string().default(''),
   /** Largest call recording or receipt scan accepted, in bytes. */
-  CALLBACK_MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  CALLBACK_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   /** Quality sampling (抽检): the share of completed callbacks drawn where no rule names the channel or product; a decimal 0–1, at most 6 places. */
-  CALLBACK_SAMPLING_DEFAULT_RATE: z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/).default('0.05'),
+  CALLBACK_SAMPLING_DEFAULT_RATE: z
+    .string()
+    .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/)
+    .default('0.05'),
   /** Days a failed sample's rework is due in. */
   CALLBACK_SAMPLING_REWORK_DAYS: z.coerce.number().int().min(1).max(90).default(10),
   /** First-use report (首次使用电子化回访报告): the regions the callback serves, comma-separated (e.g. 北京市,上海市). */
@@ -117,7 +141,10 @@ const configSchema = z.object({
   /** The insurer's written callback rules, `area=title` separated by `;`; areas: flow, archive, sampling, problems, disputes, accountability. */
   CALLBACK_MANAGEMENT_RULES: z.string().default(''),
   /** The day the electronic callback is first used (实施日), YYYY-MM-DD; the first case's day when unset. */
-  CALLBACK_FIRST_USE_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  CALLBACK_FIRST_USE_DATE: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
   /** Public holidays (法定节假日) and the weekend days worked in exchange (调休), YYYY-MM-DD comma-separated: working-day deadlines count them. */
   PUBLIC_HOLIDAYS: dateList,
   MAKE_UP_WORKDAYS: dateList,
@@ -143,8 +170,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = parsed.data;
   return {
     ...c,
-    onlineLineAllowList: c.ONLINE_LINE_ALLOW_LIST.split(',').map((s) => s.trim()).filter(Boolean),
+    onlineLineAllowList: c.ONLINE_LINE_ALLOW_LIST.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/$/, ''),
-    callbackOptInProducts: [...new Set(c.CALLBACK_OPT_IN_PRODUCTS.split(/[,，、]/).map((s) => s.trim()).filter(Boolean))],
+    callbackOptInProducts: [
+      ...new Set(
+        c.CALLBACK_OPT_IN_PRODUCTS.split(/[,，、]/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ],
   };
 }

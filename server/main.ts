@@ -62,7 +62,12 @@ async function main() {
   let url = config.DATABASE_URL;
   if (!url) {
     logger.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'DATABASE_URL not set: starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: (m) => logger.debug(m), ownSignals: true });
+    embedded = await startEmbeddedPostgres({
+      dir: config.EMBEDDED_PG_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      log: (m) => logger.debug(m),
+      ownSignals: true,
+    });
     url = embedded.url;
   }
   const { db } = createDb(url, config.DATABASE_POOL_SIZE);
@@ -86,7 +91,12 @@ async function main() {
     logger.info(summary, 'demo data ready');
   }
   const app = await buildApp(platform, services);
-  const sequencer = startSequencer({ ledger: services.ledger, logger, sequenceMs: config.LEDGER_SEQUENCE_MS, checkpointMs: config.LEDGER_CHECKPOINT_MS });
+  const sequencer = startSequencer({
+    ledger: services.ledger,
+    logger,
+    sequenceMs: config.LEDGER_SEQUENCE_MS,
+    checkpointMs: config.LEDGER_CHECKPOINT_MS,
+  });
   const jobs = await startJobs({
     connectionString: config.MIGRATION_DATABASE_URL ?? url,
     logger,
@@ -97,7 +107,12 @@ async function main() {
       {
         name: 'callbacks.deadlines',
         cron: '* * * * *',
-        run: () => drain(() => services.callbacks.runCallbackDeadlines(platform.clock.now()), (r) => r.toPhone + r.toLetter + r.failed > 0, JOB_BUDGET_MS),
+        run: () =>
+          drain(
+            () => services.callbacks.runCallbackDeadlines(platform.clock.now()),
+            (r) => r.toPhone + r.toLetter + r.failed > 0,
+            JOB_BUDGET_MS,
+          ),
       },
       // CB: the daily quality sampling (抽检) draw over callbacks completed since the last run.
       { name: 'callbacks.sampling-draw', cron: '30 2 * * *', run: () => services.callbackSampling.drawSamples() },
@@ -105,7 +120,15 @@ async function main() {
         name: 'ledger.retention-report',
         cron: '0 3 * * *',
         run: async () => {
-          const r = await retentionReport(db, { shortTermYears: config.RETENTION_SHORT_TERM_YEARS, longTermYears: config.RETENTION_LONG_TERM_YEARS, disputeYears: config.RETENTION_DISPUTE_YEARS }, new Date());
+          const r = await retentionReport(
+            db,
+            {
+              shortTermYears: config.RETENTION_SHORT_TERM_YEARS,
+              longTermYears: config.RETENTION_LONG_TERM_YEARS,
+              disputeYears: config.RETENTION_DISPUTE_YEARS,
+            },
+            new Date(),
+          );
           return { asOf: r.asOf, policiesChecked: r.policiesChecked, pastRetention: r.pastRetention.length };
         },
       },

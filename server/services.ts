@@ -53,7 +53,11 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
   });
   const cancellation = createCancellationFlow({ db, clock, config, policies, payments, callbacks });
   const purchase = createPurchaseFlow({ policies, callbacks });
-  const ledger = createLedgerService({ db, clock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner } });
+  const ledger = createLedgerService({
+    db,
+    clock,
+    config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: platform.keys.ledgerSigner },
+  });
   // One signing identity for every document the insurer issues (M§22); built on first use.
   const documentEngine = documentEngineFromConfig(config);
   const verification = createVerificationService({
@@ -61,7 +65,10 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
     clock,
     pii,
     ledger,
-    limits: { perClientPerMinute: config.VERIFY_PER_CLIENT_PER_MINUTE, failuresPerNumberPerHour: config.VERIFY_FAILURES_PER_NUMBER_PER_HOUR },
+    limits: {
+      perClientPerMinute: config.VERIFY_PER_CLIENT_PER_MINUTE,
+      failuresPerNumberPerHour: config.VERIFY_FAILURES_PER_NUMBER_PER_HOUR,
+    },
   });
   const documents = createDocumentService({
     db,
@@ -88,7 +95,11 @@ export function createServices(platform: Platform, options: ServiceOptions = {})
       db,
       clock,
       pii,
-      rules: { shortTermYears: config.RETENTION_SHORT_TERM_YEARS, longTermYears: config.RETENTION_LONG_TERM_YEARS, disputeYears: config.RETENTION_DISPUTE_YEARS },
+      rules: {
+        shortTermYears: config.RETENTION_SHORT_TERM_YEARS,
+        longTermYears: config.RETENTION_LONG_TERM_YEARS,
+        disputeYears: config.RETENTION_DISPUTE_YEARS,
+      },
     }),
     products,
     quotes,

@@ -8,7 +8,10 @@ const fixture = 'test/fixtures/boundaries/server';
 
 /** Runs the boundary check as `npm run check:boundaries` does, on `target`: its exit status and report. */
 function checkBoundaries(target: string, extra: string[] = []) {
-  const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', ...extra, target], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', ...extra, target], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { status: r.status, report: `${r.stdout}${r.stderr}` };
 }
 
@@ -16,7 +19,9 @@ describe('the boundary check', () => {
   it('fails on a module importing another module’s repository, a module importing a flow, and the cycle that makes', () => {
     const r = checkBoundaries(fixture);
     expect(r.status).not.toBe(0);
-    expect(r.report).toContain(`error module-through-its-index: ${fixture}/modules/payments/payment.service.ts → ${fixture}/modules/sales/application.repository.ts`);
+    expect(r.report).toContain(
+      `error module-through-its-index: ${fixture}/modules/payments/payment.service.ts → ${fixture}/modules/sales/application.repository.ts`,
+    );
     expect(r.report).toContain(`error no-flows-below: ${fixture}/modules/policies/policy.service.ts → ${fixture}/flows/purchase.ts`);
     expect(r.report).toContain('error no-circular:');
   });

@@ -61,7 +61,14 @@ const OUTCOME_WEIGHTS = {
 };
 type Outcome = keyof typeof OUTCOME_WEIGHTS;
 
-type Status = 'awaiting_electronic' | 'electronic_in_progress' | 'phone_pending' | 'letter_pending' | 'succeeded' | 'failed' | 'closed_policy_cancelled';
+type Status =
+  | 'awaiting_electronic'
+  | 'electronic_in_progress'
+  | 'phone_pending'
+  | 'letter_pending'
+  | 'succeeded'
+  | 'failed'
+  | 'closed_policy_cancelled';
 type Method = 'electronic' | 'phone' | 'letter' | 'visit';
 const ELECTRONIC: readonly Status[] = ['awaiting_electronic', 'electronic_in_progress'];
 const OPEN: readonly Status[] = [...ELECTRONIC, 'phone_pending', 'letter_pending'];
@@ -121,7 +128,15 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
   const oneYear: IssuedPolicy[] = [];
   const nightly: Array<{ day: CalendarDate; expected: object; actual: object }> = [];
   let snapshot: { at: Date; figures: any; books: ReturnType<typeof expectedFigures> } | undefined;
-  let cfg: { fallbackDays: number; phoneMax: number; letterDays: number; letterMax: number; identityMax: number; coolingOffDays: number; costFen: number };
+  let cfg: {
+    fallbackDays: number;
+    phoneMax: number;
+    letterDays: number;
+    letterMax: number;
+    identityMax: number;
+    coolingOffDays: number;
+    costFen: number;
+  };
 
   // ---- the script's model of the rules (requirements §2.7) ----
 
@@ -152,7 +167,14 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     b.answers++;
     if (answer === 'yes') return;
     // A "no" to receiving the policy or to signing in person names that problem; any other "no" or "not sure" is about the item.
-    const kind = answer === 'unsure' ? 'unsure_answer' : itemCode === 'policy_received' ? 'policy_not_received' : itemCode === 'signed_in_person' ? 'signature_not_own' : 'negative_answer';
+    const kind =
+      answer === 'unsure'
+        ? 'unsure_answer'
+        : itemCode === 'policy_received'
+          ? 'policy_not_received'
+          : itemCode === 'signed_in_person'
+            ? 'signature_not_own'
+            : 'negative_answer';
     b.problems.push({ kind, itemCode, status: 'open', closeReason: null });
   }
 
@@ -230,10 +252,19 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     const r = await ag.completedCall(b.caseId, ITEMS[b.product], answers);
     for (const code of ITEMS[b.product]) answered(b, code, answers[code] ?? 'yes');
     succeed(b, 'phone', now());
-    expect(r).toMatchObject({ caseStatus: 'succeeded', taskStatus: 'succeeded', problemsOpened: Object.values(answers).filter((a) => a !== 'yes').length });
+    expect(r).toMatchObject({
+      caseStatus: 'succeeded',
+      taskStatus: 'succeeded',
+      problemsOpened: Object.values(answers).filter((a) => a !== 'yes').length,
+    });
   }
   async function failedLetter(b: Booked, method: 'letter' | 'visit') {
-    const r = await ag.failedLetter(b.caseId, method, method === 'letter' ? 'undeliverable' : 'not_returned', method === 'letter' ? '地址查无此人，信函退回' : '上门两次无人应答');
+    const r = await ag.failedLetter(
+      b.caseId,
+      method,
+      method === 'letter' ? 'undeliverable' : 'not_returned',
+      method === 'letter' ? '地址查无此人，信函退回' : '上门两次无人应答',
+    );
     const t = openTask(b)!;
     t.failedAttempts++;
     if (t.failedAttempts >= cfg.letterMax) {
@@ -286,7 +317,8 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     const items = ITEMS[product];
     const hour = () => r.int(8, 21);
     /** Each answer "not sure" with probability p, else yes. */
-    const doubts = (codes: readonly string[], p: number) => Object.fromEntries(codes.filter(() => r.chance(p)).map((c) => [c, 'unsure' as AnswerValue]));
+    const doubts = (codes: readonly string[], p: number) =>
+      Object.fromEntries(codes.filter(() => r.chance(p)).map((c) => [c, 'unsure' as AnswerValue]));
     /** Starts, proves identity and answers some items, or asks for a phone call at once: how a stop comes. */
     const partial = (pStarted: number) => {
       const started = r.chance(pStarted);
@@ -300,7 +332,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
       }
       await requestPhone(b);
     };
-    const explainLater = (day: number): Step => ({ day, hour: hour(), run: async (b) => (b.problems.some((p) => p.status === 'open') ? explainOpenProblems(b) : undefined) });
+    const explainLater = (day: number): Step => ({
+      day,
+      hour: hour(),
+      run: async (b) => (b.problems.some((p) => p.status === 'open') ? explainOpenProblems(b) : undefined),
+    });
 
     switch (outcome) {
       case 'electronic':
@@ -327,7 +363,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
               const [p] = await ag.openProblemsOf(b.caseId);
               expect([p!.kind, p!.item_code]).toEqual([b.problems[0]!.kind, item]);
               const v = await ag.findMisselling(p!.id, `AGT-${String(n).padStart(5, '0')}`);
-              expect(v).toMatchObject({ status: 'awaiting_customer', resolution: 'misselling', refundOffer: { amountFen: b.policy.premiumFen, answer: null } });
+              expect(v).toMatchObject({
+                status: 'awaiting_customer',
+                resolution: 'misselling',
+                refundOffer: { amountFen: b.policy.premiumFen, answer: null },
+              });
               offerId = v.refundOffer!.offerId;
               b.problems[0]!.status = 'awaiting_customer';
             },
@@ -375,7 +415,10 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
               b.started = true;
               move(b, 'electronic_in_progress');
               const codes = await ph.failIdentity(who(b), someoneElse, cfg.identityMax);
-              expect(codes).toEqual([...Array.from({ length: cfg.identityMax - 1 }, () => 'CALLBACK_IDENTITY_MISMATCH'), 'CALLBACK_NOT_ELECTRONIC']);
+              expect(codes).toEqual([
+                ...Array.from({ length: cfg.identityMax - 1 }, () => 'CALLBACK_IDENTITY_MISMATCH'),
+                'CALLBACK_NOT_ELECTRONIC',
+              ]);
               toPhone(b, 'electronic_failed_identity');
             },
           },
@@ -386,7 +429,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
       case 'everything_failed': {
         const e = r.int(1, 7);
         const p = partial(0.5);
-        const calls = Array.from({ length: cfg.phoneMax }, (_, i) => ({ day: e + 1 + i, hour: hour(), run: failedCallStep(r.pick(FAILED_CALLS)) }));
+        const calls = Array.from({ length: cfg.phoneMax }, (_, i) => ({
+          day: e + 1 + i,
+          hour: hour(),
+          run: failedCallStep(r.pick(FAILED_CALLS)),
+        }));
         let day = e + cfg.phoneMax;
         const letters: Step[] = [];
         const failures = outcome === 'everything_failed' ? cfg.letterMax : r.chance(0.3) ? 1 : 0;
@@ -517,11 +564,19 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     return {
       period: { from, to, basis: 'opened_at' },
       total,
-      byProduct: [...new Set(cs.map((b) => b.product))].sort().map((productCode) => ({ productCode, ...counts(cs.filter((b) => b.product === productCode)) })),
+      byProduct: [...new Set(cs.map((b) => b.product))]
+        .sort()
+        .map((productCode) => ({ productCode, ...counts(cs.filter((b) => b.product === productCode)) })),
       byChannel: [{ channel: 'direct', ...total }],
       byMethod: methods.map((m) => {
         const durations = succeeded.filter((b) => b.method === m).map((b) => (b.succeededAt!.getTime() - b.issuedAt.getTime()) / 1000);
-        return { method: m, succeeded: durations.length, rate: rateOf(durations.length, total.concluded), medianSeconds: percentileCont(durations, 0.5), p90Seconds: percentileCont(durations, 0.9) };
+        return {
+          method: m,
+          succeeded: durations.length,
+          rate: rateOf(durations.length, total.concluded),
+          medianSeconds: percentileCont(durations, 0.5),
+          p90Seconds: percentileCont(durations, 0.9),
+        };
       }),
       withinCoolingOff: { succeeded: succeeded.length, withinDeadline: within, rate: rateOf(within, succeeded.length) },
       problemsByKind: kinds.map((kind) => ({ kind, count: cs.reduce((s, b) => s + b.problems.filter((p) => p.kind === kind).length, 0) })),
@@ -555,7 +610,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     expect((await ctx.definition('UNIVERSAL_10Y')).coolingOffDays).toBe(cfg.coolingOffDays);
     // The day numbers in the script assume this 犹豫期 and these limits; the books use the configured values.
     expect([cfg.coolingOffDays, cfg.fallbackDays, cfg.phoneMax, cfg.letterMax]).toEqual([15, 5, 3, 2]);
-    const demoAgent = await ctx.db.selectFrom('staff_accounts').select(['id', 'roles']).where('username', '=', 'demo.callback_agent').executeTakeFirstOrThrow();
+    const demoAgent = await ctx.db
+      .selectFrom('staff_accounts')
+      .select(['id', 'roles'])
+      .where('username', '=', 'demo.callback_agent')
+      .executeTakeFirstOrThrow();
     agent = { type: 'staff', id: demoAgent.id, roles: demoAgent.roles as StaffRole[] };
     complianceToken = (await staffToken(ctx, ['compliance_officer'])).token;
     ph = policyholderSteps(ctx);
@@ -564,8 +623,14 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     const r = seededRandom(SEED);
     // The sales, in the order they are issued: 1,000 long-term and some one-year, shuffled.
     const sales: Array<{ product: ScenarioProduct; gender: 'M' | 'F' }> = [
-      ...Array.from({ length: LONG_TERM }, () => ({ product: (r.chance(0.55) ? 'TERM_LIFE_20Y' : 'UNIVERSAL_10Y') as ScenarioProduct, gender: (r.chance(0.5) ? 'M' : 'F') as 'M' | 'F' })),
-      ...Array.from({ length: ONE_YEAR }, () => ({ product: (r.chance(0.5) ? 'ACCIDENT_1Y' : 'MEDICAL_1Y') as ScenarioProduct, gender: (r.chance(0.5) ? 'M' : 'F') as 'M' | 'F' })),
+      ...Array.from({ length: LONG_TERM }, () => ({
+        product: (r.chance(0.55) ? 'TERM_LIFE_20Y' : 'UNIVERSAL_10Y') as ScenarioProduct,
+        gender: (r.chance(0.5) ? 'M' : 'F') as 'M' | 'F',
+      })),
+      ...Array.from({ length: ONE_YEAR }, () => ({
+        product: (r.chance(0.5) ? 'ACCIDENT_1Y' : 'MEDICAL_1Y') as ScenarioProduct,
+        gender: (r.chance(0.5) ? 'M' : 'F') as 'M' | 'F',
+      })),
     ];
     for (let i = sales.length - 1; i > 0; i--) {
       const j = r.int(0, i);
@@ -577,7 +642,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     const plan = sales.map((s, n) => {
       const person = scenarioPerson(n, s.gender);
       const key = `${s.product}/${s.gender}`;
-      const via = !seen.has(key) ? 'template' : journeys < JOURNEYS && (s.product === 'TERM_LIFE_20Y' || s.product === 'UNIVERSAL_10Y') ? 'journey' : 'copy';
+      const via = !seen.has(key)
+        ? 'template'
+        : journeys < JOURNEYS && (s.product === 'TERM_LIFE_20Y' || s.product === 'UNIVERSAL_10Y')
+          ? 'journey'
+          : 'copy';
       seen.add(key);
       if (via === 'journey') journeys++;
       const longTerm = s.product === 'TERM_LIFE_20Y' || s.product === 'UNIVERSAL_10Y';
@@ -602,7 +671,10 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     for (const p of plan) byIssue.set(p.issuedAt.getTime(), [...(byIssue.get(p.issuedAt.getTime()) ?? []), p]);
     for (const [t, batch] of byIssue) {
       at(new Date(t), 'first', async () => {
-        const issued = await issuer.issueBatch(batch.map((p) => ({ product: p.product, person: p.person, via: p.via })), CONCURRENCY);
+        const issued = await issuer.issueBatch(
+          batch.map((p) => ({ product: p.product, person: p.person, via: p.via })),
+          CONCURRENCY,
+        );
         for (const [i, p] of batch.entries()) {
           const policy = issued[i]!;
           expect(policy.issuedAt.getTime()).toBe(p.issuedAt.getTime());
@@ -673,7 +745,11 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
         }
         nightly.push({ day: d, expected: { ...expected, errors: 0, noticeFailures: 0 }, actual });
         if (d === addDays(FIRST_DAY, 14)) {
-          snapshot = { at: t, figures: await reportedFigures(FIRST_DAY, addDays(FIRST_DAY, ISSUE_DAYS)), books: expectedFigures(FIRST_DAY, addDays(FIRST_DAY, ISSUE_DAYS)) };
+          snapshot = {
+            at: t,
+            figures: await reportedFigures(FIRST_DAY, addDays(FIRST_DAY, ISSUE_DAYS)),
+            books: expectedFigures(FIRST_DAY, addDays(FIRST_DAY, ISSUE_DAYS)),
+          };
         }
       });
     }
@@ -707,7 +783,10 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
   });
 
   it('§2.7 CB every case ends as its script says: status, method, time of success, tasks, problem cases, final records', async () => {
-    const rows = await ctx.db.selectFrom('callback_cases').select(['id', 'status', 'method', 'succeeded_at', 'notified_at', 'opened_at']).execute();
+    const rows = await ctx.db
+      .selectFrom('callback_cases')
+      .select(['id', 'status', 'method', 'succeeded_at', 'notified_at', 'opened_at'])
+      .execute();
     const byId = new Map(rows.map((c) => [c.id, c]));
     expect(rows).toHaveLength(LONG_TERM);
     expect(booked.map((b) => [b.n, b.status, b.method, b.succeededAt?.toISOString() ?? null, b.issuedAt.toISOString()])).toEqual(
@@ -726,17 +805,33 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
       return m;
     };
     const tasks = await ctx.db.selectFrom('callback_tasks').select(['kind', 'reason', 'status', 'end_reason']).execute();
-    expect(tally(tasks, (t) => `${t.kind} ${t.reason} ${t.status} ${t.end_reason}`)).toEqual(tally(booked.flatMap((b) => b.tasks), (t) => `${t.kind} ${t.reason} ${t.status} ${t.endReason}`));
+    expect(tally(tasks, (t) => `${t.kind} ${t.reason} ${t.status} ${t.end_reason}`)).toEqual(
+      tally(
+        booked.flatMap((b) => b.tasks),
+        (t) => `${t.kind} ${t.reason} ${t.status} ${t.endReason}`,
+      ),
+    );
 
     const problems = await ctx.db.selectFrom('callback_problems').select(['kind', 'item_code', 'status', 'close_reason']).execute();
     expect(tally(problems, (p) => `${p.kind} ${p.item_code} ${p.status} ${p.close_reason}`)).toEqual(
-      tally(booked.flatMap((b) => b.problems), (p) => `${p.kind} ${p.itemCode} ${p.status} ${p.closeReason}`),
+      tally(
+        booked.flatMap((b) => b.problems),
+        (p) => `${p.kind} ${p.itemCode} ${p.status} ${p.closeReason}`,
+      ),
     );
 
     const finals = await ctx.db.selectFrom('callback_final_records').select(['outcome', 'reasons']).execute();
-    expect(tally(finals, (f) => `${f.outcome} ${(f.reasons as any).summary}`)).toEqual(tally(booked.filter((b) => b.status === 'failed'), (b) => `failed ${b.finalSummary}`));
+    expect(tally(finals, (f) => `${f.outcome} ${(f.reasons as any).summary}`)).toEqual(
+      tally(
+        booked.filter((b) => b.status === 'failed'),
+        (b) => `failed ${b.finalSummary}`,
+      ),
+    );
 
-    const answers = await ctx.db.selectFrom('callback_answers').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const answers = await ctx.db
+      .selectFrom('callback_answers')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(answers.n)).toBe(booked.reduce((s, b) => s + b.answers, 0));
   });
 
@@ -746,13 +841,27 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
     expect(policies).toHaveLength(LONG_TERM + ONE_YEAR);
     expect(booked.map((b) => [b.n, statusOf.get(b.policy.policyId)])).toEqual(booked.map((b) => [b.n, b.policyStatus]));
     expect(oneYear.map((p) => statusOf.get(p.policyId))).toEqual(oneYear.map(() => 'in_force'));
-    const refunds = await ctx.db.selectFrom('refunds').select(['policy_id', 'reason', 'amount_fen']).where('policy_id', 'is not', null).execute();
-    const expected = booked.filter((b) => b.refund).map((b) => ({ policy_id: b.policy.policyId, reason: b.refund!.reason, amount_fen: b.refund!.amountFen }));
+    const refunds = await ctx.db
+      .selectFrom('refunds')
+      .select(['policy_id', 'reason', 'amount_fen'])
+      .where('policy_id', 'is not', null)
+      .execute();
+    const expected = booked
+      .filter((b) => b.refund)
+      .map((b) => ({ policy_id: b.policy.policyId, reason: b.refund!.reason, amount_fen: b.refund!.amountFen }));
     const byPolicy = (a: { policy_id: string | null }, b: { policy_id: string | null }) => (a.policy_id! < b.policy_id! ? -1 : 1);
     expect(refunds.sort(byPolicy)).toEqual(expected.sort(byPolicy));
     expect(expected.some((x) => x.reason === 'misselling_cancellation')).toBe(true);
     // §2.7: one-year policies never had a case.
-    const oneYearCases = await ctx.db.selectFrom('callback_cases').select('id').where('policy_id', 'in', oneYear.map((p) => p.policyId)).execute();
+    const oneYearCases = await ctx.db
+      .selectFrom('callback_cases')
+      .select('id')
+      .where(
+        'policy_id',
+        'in',
+        oneYear.map((p) => p.policyId),
+      )
+      .execute();
     expect(oneYearCases).toEqual([]);
   });
 
@@ -779,7 +888,12 @@ describe('a scripted scenario of 1,000 policies through the callback (电子化�
         outcomes: Object.fromEntries(Object.keys(OUTCOME_WEIGHTS).map((o) => [o, booked.filter((b) => b.outcome === o).length])),
         total: all.total,
         byMethod: all.byMethod,
-        byProduct: all.byProduct.map((p) => ({ productCode: p.productCode, opened: p.opened, successRate: p.successRate, problemCaseRate: p.problemCaseRate })),
+        byProduct: all.byProduct.map((p) => ({
+          productCode: p.productCode,
+          opened: p.opened,
+          successRate: p.successRate,
+          problemCaseRate: p.problemCaseRate,
+        })),
         withinCoolingOff: all.withinCoolingOff,
       }),
     );

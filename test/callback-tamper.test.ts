@@ -1,7 +1,17 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyContext } from './helpers/journey-context.js';
-import { answerItems, buyWithCallback, call, completeElectronic, createCallbackContext, openTask, staffToken, startAndVerify, upload } from './callback.helpers.js';
+import {
+  answerItems,
+  buyWithCallback,
+  call,
+  completeElectronic,
+  createCallbackContext,
+  openTask,
+  staffToken,
+  startAndVerify,
+  upload,
+} from './callback.helpers.js';
 
 /** Every route the app registered, read from Fastify's own route tree. */
 function registeredRoutes(tree: string): Array<{ method: string; url: string }> {
@@ -65,16 +75,31 @@ describe('nobody can bend the callback record', () => {
     const routes = registeredRoutes(ctx.app.printRoutes({ commonPrefix: false }));
     // The parser read Fastify's tree right: every route it found is one Fastify has.
     // (HEAD routes are the ones Fastify adds for each GET; the documentation's wildcard is the UI's own.)
-    for (const r of routes.filter((x) => x.method !== 'HEAD' && !x.url.includes('*'))) expect(ctx.app.hasRoute({ method: r.method as 'GET', url: r.url }), `${r.method} ${r.url}`).toBe(true);
+    for (const r of routes.filter((x) => x.method !== 'HEAD' && !x.url.includes('*')))
+      expect(ctx.app.hasRoute({ method: r.method as 'GET', url: r.url }), `${r.method} ${r.url}`).toBe(true);
     const mutating = routes
       .filter((r) => MUTATING.has(r.method))
       // Signing out last, so the sessions stay usable for every other route.
-      .sort((x, y) => Number(x.url.endsWith('/sessions/current')) - Number(y.url.endsWith('/sessions/current')) || x.url.localeCompare(y.url) || x.method.localeCompare(y.method));
+      .sort(
+        (x, y) =>
+          Number(x.url.endsWith('/sessions/current')) - Number(y.url.endsWith('/sessions/current')) ||
+          x.url.localeCompare(y.url) ||
+          x.method.localeCompare(y.method),
+      );
     const callbackRoutes = mutating.filter((r) => r.url.includes('callback'));
     expect(callbackRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
       expect.arrayContaining(
         [
-          ...['start', 'identity/sms-codes', 'identity/sms-verification', 'identity/id-number', 'identity/face', 'answers', 'closing-confirmation', 'phone-request'].map((p) => `/v1/callbacks/:id/${p}`),
+          ...[
+            'start',
+            'identity/sms-codes',
+            'identity/sms-verification',
+            'identity/id-number',
+            'identity/face',
+            'answers',
+            'closing-confirmation',
+            'phone-request',
+          ].map((p) => `/v1/callbacks/:id/${p}`),
           '/v1/callbacks/:id/refund-offers/:offerId/acceptance',
           '/v1/callbacks/:id/refund-offers/:offerId/refusal',
           '/v1/console/callbacks/:id/media',
@@ -92,7 +117,14 @@ describe('nobody can bend the callback record', () => {
       for (const target of targets) {
         const a = target.answer;
         const actors = [target.owner, inProgress.token, ...staff, undefined];
-        const change = { itemCode: a.item_code, textVersionId: a.text_version_id, answer: 'yes', answerId: a.id, attemptId: a.attempt_id, id: a.id };
+        const change = {
+          itemCode: a.item_code,
+          textVersionId: a.text_version_id,
+          answer: 'yes',
+          answerId: a.id,
+          attemptId: a.attempt_id,
+          id: a.id,
+        };
         const bodies = [
           change,
           {
@@ -131,35 +163,63 @@ describe('nobody can bend the callback record', () => {
     }
     expect(requests).toBeGreaterThan(1000);
     // The sweep reached the callback routes themselves, past authentication, not only 404s and 401s.
-    for (const r of ['POST /v1/callbacks/:id/answers', 'POST /v1/console/callback-tasks/:id/phone-attempts', 'POST /v1/console/callback-problems/:id/resolution'])
-      expect(statuses.get(r)!.some((s) => s === 409 || s === 422 || s === 201 || s === 200), r).toBe(true);
+    for (const r of [
+      'POST /v1/callbacks/:id/answers',
+      'POST /v1/console/callback-tasks/:id/phone-attempts',
+      'POST /v1/console/callback-problems/:id/resolution',
+    ])
+      expect(
+        statuses.get(r)!.some((s) => s === 409 || s === 422 || s === 201 || s === 200),
+        r,
+      ).toBe(true);
 
     const after = await answers();
     // Every answer given before is still there, exactly as it was.
-    for (const a of before) expect(after.find((x) => x.id === a.id), a.id).toEqual(a);
+    for (const a of before)
+      expect(
+        after.find((x) => x.id === a.id),
+        a.id,
+      ).toEqual(a);
     // Anything added is a new entry of another attempt, never a second answer in the attempt of the original.
     for (const t of targets) {
       const same = after.filter((x) => x.attempt_id === t.answer.attempt_id && x.item_code === t.answer.item_code);
       expect(same).toEqual([t.answer]);
-      const problem = await ctx.db.selectFrom('callback_problems').select(['answer_id', 'kind', 'item_code']).where('answer_id', '=', t.answer.id).executeTakeFirstOrThrow();
+      const problem = await ctx.db
+        .selectFrom('callback_problems')
+        .select(['answer_id', 'kind', 'item_code'])
+        .where('answer_id', '=', t.answer.id)
+        .executeTakeFirstOrThrow();
       expect(problem.item_code).toBe(t.answer.item_code);
     }
     // What an agent may record is a new entry: a later call's answer, on an attempt of its own, next to the original.
     const onPhoneTarget = targets[1]!.answer;
     const later = after.filter((x) => x.case_id === onPhone.caseId && x.item_code === 'signed_in_person' && x.id !== onPhoneTarget.id);
     expect(later.length).toBeGreaterThan(0);
-    expect(later.every((x) => x.method === 'phone' && x.attempt_id !== onPhoneTarget.attempt_id && x.recorded_by_id === agent.id)).toBe(true);
+    expect(later.every((x) => x.method === 'phone' && x.attempt_id !== onPhoneTarget.attempt_id && x.recorded_by_id === agent.id)).toBe(
+      true,
+    );
     // The answer the policyholder was going to give next on screen is theirs alone: no route answered it for them.
-    expect(after.filter((x) => x.case_id === inProgress.caseId && x.attempt_id === targets[0]!.answer.attempt_id).map((x) => x.item_code)).toEqual(['identity_policyholder', 'product_purchased']);
+    expect(
+      after.filter((x) => x.case_id === inProgress.caseId && x.attempt_id === targets[0]!.answer.attempt_id).map((x) => x.item_code),
+    ).toEqual(['identity_policyholder', 'product_purchased']);
   }, 240_000);
 
   it('§2.7 CB the database refuses UPDATE, DELETE and TRUNCATE of callback records, and any change of a written milestone', async () => {
     const agent = await staffToken(ctx, ['callback_agent']);
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     await completeElectronic(ctx, b, { policy_received: 'no' });
-    const a = await ctx.db.selectFrom('callback_answers').selectAll().where('case_id', '=', b.caseId!).where('item_code', '=', 'policy_received').executeTakeFirstOrThrow();
+    const a = await ctx.db
+      .selectFrom('callback_answers')
+      .selectAll()
+      .where('case_id', '=', b.caseId!)
+      .where('item_code', '=', 'policy_received')
+      .executeTakeFirstOrThrow();
     const problem = await ctx.db.selectFrom('callback_problems').select('id').where('answer_id', '=', a.id).executeTakeFirstOrThrow();
-    await call(ctx, { method: 'POST', url: `/v1/console/callback-problems/${problem.id}/notes`, token: agent.token, body: { body: '已核实' } }, 201);
+    await call(
+      ctx,
+      { method: 'POST', url: `/v1/console/callback-problems/${problem.id}/notes`, token: agent.token, body: { body: '已核实' } },
+      201,
+    );
     await upload(ctx, agent.token, b.caseId!, 'call_recording', Buffer.from('ID3 sql test'));
     // A case that failed everything, for its final record.
     const lost = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
@@ -197,10 +257,14 @@ describe('nobody can bend the callback record', () => {
 
     // Cases and problem cases change status, but a written milestone or identity never changes, and nothing is deleted.
     expect(await refused(sql`update callback_cases set succeeded_at = now() where id = ${b.caseId!}`)).toMatch(/written once/);
-    expect(await refused(sql`update callback_cases set deadline_at = deadline_at + interval '30 days' where id = ${b.caseId!}`)).toMatch(/written once/);
+    expect(await refused(sql`update callback_cases set deadline_at = deadline_at + interval '30 days' where id = ${b.caseId!}`)).toMatch(
+      /written once/,
+    );
     expect(await refused(sql`update callback_cases set method = 'phone' where id = ${b.caseId!}`)).toMatch(/written once/);
     expect(await refused(sql`delete from callback_cases where id = ${b.caseId!}`)).toMatch(/append-only/);
-    expect(await refused(sql`update callback_problems set item_code = 'identity_policyholder' where answer_id = ${a.id}`)).toMatch(/written once/);
+    expect(await refused(sql`update callback_problems set item_code = 'identity_policyholder' where answer_id = ${a.id}`)).toMatch(
+      /written once/,
+    );
     expect(await refused(sql`delete from callback_problems where answer_id = ${a.id}`)).toMatch(/append-only/);
     expect(await refused(sql`update callback_problems set status = 'open' where answer_id = ${a.id}`)).toBe('accepted');
 

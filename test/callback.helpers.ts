@@ -36,15 +36,30 @@ export async function staffToken(ctx: JourneyContext, roles: StaffRole[]): Promi
   const id = newId('stf', now.getTime());
   await ctx.db
     .insertInto('staff_accounts')
-    .values({ id, username: `t_${id.slice(-10).toLowerCase()}`, display_name: '测试回访', password_hash: 'x', totp_secret_cipher: 'x', roles, created_at: now })
+    .values({
+      id,
+      username: `t_${id.slice(-10).toLowerCase()}`,
+      display_name: '测试回访',
+      password_hash: 'x',
+      totp_secret_cipher: 'x',
+      roles,
+      created_at: now,
+    })
     .execute();
   const { token, hash } = newSessionToken('staff');
-  await ctx.db.insertInto('staff_sessions').values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_sessions')
+    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
+    .execute();
   return { token, id };
 }
 
 /** Calls an endpoint and insists on the status. */
-export async function call(ctx: JourneyContext, req: { method: 'GET' | 'POST' | 'DELETE'; url: string; body?: unknown; token?: string }, status: number | number[] = [200, 201]) {
+export async function call(
+  ctx: JourneyContext,
+  req: { method: 'GET' | 'POST' | 'DELETE'; url: string; body?: unknown; token?: string },
+  status: number | number[] = [200, 201],
+) {
   const res = await ctx.send(req);
   const ok = Array.isArray(status) ? status : [status];
   if (!ok.includes(res.status)) throw new Error(`${req.method} ${req.url} answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -58,9 +73,19 @@ export async function startAndVerify(ctx: JourneyContext, b: { token: string; ca
   await call(ctx, { method: 'POST', url: `/v1/callbacks/${id}/identity/sms-codes`, token: b.token }, 201);
   const code = await readLatestCode(ctx.send, b.holder.phone);
   await call(ctx, { method: 'POST', url: `/v1/callbacks/${id}/identity/sms-verification`, token: b.token, body: { code } });
-  let view = await call(ctx, { method: 'POST', url: `/v1/callbacks/${id}/identity/id-number`, token: b.token, body: { idNumber: b.holder.idNumber } });
+  let view = await call(ctx, {
+    method: 'POST',
+    url: `/v1/callbacks/${id}/identity/id-number`,
+    token: b.token,
+    body: { idNumber: b.holder.idNumber },
+  });
   if (view.identity.required.includes('face'))
-    view = await call(ctx, { method: 'POST', url: `/v1/callbacks/${id}/identity/face`, token: b.token, body: { imageBase64: Buffer.from(`live:${b.holder.name}`).toString('base64') } });
+    view = await call(ctx, {
+      method: 'POST',
+      url: `/v1/callbacks/${id}/identity/face`,
+      token: b.token,
+      body: { imageBase64: Buffer.from(`live:${b.holder.name}`).toString('base64') },
+    });
   expect(view.identity.verified).toBe(true);
   return view;
 }
@@ -69,24 +94,47 @@ export async function startAndVerify(ctx: JourneyContext, b: { token: string; ca
  * Answers the items one at a time as the page does: show the current item, answer it in the version shown.
  * `answers` picks an answer per item code (default yes); `stopAfter` stops after that many answers.
  */
-export async function answerItems(ctx: JourneyContext, b: { token: string; caseId?: string }, answers: Record<string, 'yes' | 'no' | 'unsure'> = {}, stopAfter = Infinity) {
+export async function answerItems(
+  ctx: JourneyContext,
+  b: { token: string; caseId?: string },
+  answers: Record<string, 'yes' | 'no' | 'unsure'> = {},
+  stopAfter = Infinity,
+) {
   const shown: any[] = [];
   for (let n = 0; n < stopAfter; n++) {
     const item = await call(ctx, { method: 'GET', url: `/v1/callbacks/${b.caseId}/current-item`, token: b.token });
     shown.push(item);
     if (item.step === 'closing') break;
-    await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/answers`, token: b.token, body: { itemCode: item.itemCode, textVersionId: item.textVersionId, answer: answers[item.itemCode] ?? 'yes' } }, 201);
+    await call(
+      ctx,
+      {
+        method: 'POST',
+        url: `/v1/callbacks/${b.caseId}/answers`,
+        token: b.token,
+        body: { itemCode: item.itemCode, textVersionId: item.textVersionId, answer: answers[item.itemCode] ?? 'yes' },
+      },
+      201,
+    );
   }
   return shown;
 }
 
 /** The whole electronic callback: start, identity, every item, the closing confirmation. */
-export async function completeElectronic(ctx: JourneyContext, b: { token: string; caseId?: string; holder: Person }, answers: Record<string, 'yes' | 'no' | 'unsure'> = {}) {
+export async function completeElectronic(
+  ctx: JourneyContext,
+  b: { token: string; caseId?: string; holder: Person },
+  answers: Record<string, 'yes' | 'no' | 'unsure'> = {},
+) {
   await startAndVerify(ctx, b);
   const shown = await answerItems(ctx, b, answers);
   const closing = shown.at(-1);
   expect(closing.step).toBe('closing');
-  return call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/closing-confirmation`, token: b.token, body: { textVersionId: closing.textVersionId } });
+  return call(ctx, {
+    method: 'POST',
+    url: `/v1/callbacks/${b.caseId}/closing-confirmation`,
+    token: b.token,
+    body: { textVersionId: closing.textVersionId },
+  });
 }
 
 export async function caseRow(ctx: JourneyContext, caseId: string) {
@@ -102,18 +150,39 @@ export async function eventTypesOf(ctx: JourneyContext, subjectId: string) {
 }
 
 /** Uploads a file to the case as raw bytes. */
-export async function upload(ctx: JourneyContext, staff: string, caseId: string, kind: 'call_recording' | 'signed_receipt', content: Buffer, mediaType = kind === 'call_recording' ? 'audio/mpeg' : 'image/jpeg') {
-  const res = await ctx.app.inject({ method: 'POST', url: `/v1/console/callbacks/${caseId}/media?kind=${kind}`, headers: { authorization: `Bearer ${staff}`, 'content-type': mediaType }, payload: content });
+export async function upload(
+  ctx: JourneyContext,
+  staff: string,
+  caseId: string,
+  kind: 'call_recording' | 'signed_receipt',
+  content: Buffer,
+  mediaType = kind === 'call_recording' ? 'audio/mpeg' : 'image/jpeg',
+) {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/console/callbacks/${caseId}/media?kind=${kind}`,
+    headers: { authorization: `Bearer ${staff}`, 'content-type': mediaType },
+    payload: content,
+  });
   if (res.statusCode !== 201) throw new Error(`upload answered ${res.statusCode}: ${res.body}`);
   return JSON.parse(res.body) as { mediaId: string; sha256: string; sizeBytes: number };
 }
 
 /** The agent's whole call: shows the script, then records the attempt with an answer for every item. */
-export async function scriptedAnswers(ctx: JourneyContext, staff: string, taskId: string, answers: Record<string, 'yes' | 'no' | 'unsure'> = {}) {
+export async function scriptedAnswers(
+  ctx: JourneyContext,
+  staff: string,
+  taskId: string,
+  answers: Record<string, 'yes' | 'no' | 'unsure'> = {},
+) {
   const script = await call(ctx, { method: 'GET', url: `/v1/console/callback-tasks/${taskId}/script`, token: staff });
   return {
     script,
-    answers: (script.items as any[]).map((i) => ({ itemCode: i.itemCode, textVersionId: i.textVersionId, answer: answers[i.itemCode] ?? 'yes' })),
+    answers: (script.items as any[]).map((i) => ({
+      itemCode: i.itemCode,
+      textVersionId: i.textVersionId,
+      answer: answers[i.itemCode] ?? 'yes',
+    })),
     closingTextVersionId: script.closing.textVersionId as string,
   };
 }

@@ -32,23 +32,42 @@ describe('the electronic callback (电子化回访)', () => {
   });
   afterAll(async () => ctx?.close());
 
-  const smsOf = async (phone: string) => (await ctx.send({ method: 'GET', url: `/v1/dev/sms-outbox?phone=${phone}&limit=50` })).body.items as Array<{ template: string; body: string }>;
-  const answersOf = (caseId: string) => ctx.db.selectFrom('callback_answers').selectAll().where('case_id', '=', caseId).orderBy('answered_at').orderBy('id').execute();
+  const smsOf = async (phone: string) =>
+    (await ctx.send({ method: 'GET', url: `/v1/dev/sms-outbox?phone=${phone}&limit=50` })).body.items as Array<{
+      template: string;
+      body: string;
+    }>;
+  const answersOf = (caseId: string) =>
+    ctx.db.selectFrom('callback_answers').selectAll().where('case_id', '=', caseId).orderBy('answered_at').orderBy('id').execute();
   const attemptsOf = (caseId: string) =>
     ctx.db
       .selectFrom('callback_attempts')
       .leftJoin('callback_attempt_outcomes', 'callback_attempt_outcomes.attempt_id', 'callback_attempts.id')
-      .select(['callback_attempts.id', 'callback_attempts.method', 'callback_attempt_outcomes.outcome', 'callback_attempt_outcomes.reason', 'callback_attempt_outcomes.media_id'])
+      .select([
+        'callback_attempts.id',
+        'callback_attempts.method',
+        'callback_attempt_outcomes.outcome',
+        'callback_attempt_outcomes.reason',
+        'callback_attempt_outcomes.media_id',
+      ])
       .where('callback_attempts.case_id', '=', caseId)
       .orderBy('callback_attempts.started_at')
       .orderBy('callback_attempts.id')
       .execute();
-  const problemsOf = (caseId: string) => ctx.db.selectFrom('callback_problems').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
+  const problemsOf = (caseId: string) =>
+    ctx.db.selectFrom('callback_problems').selectAll().where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
 
   it('§2.7 CB opens a case with the policy, due when the 犹豫期 ends, and tells the policyholder by SMS with a link to the platform', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const c = b.case!;
-    expect(c).toMatchObject({ status: 'awaiting_electronic', basis: 'term_over_one_year', product_code: 'TERM_LIFE_20Y', face_required: true, new_type: false, channel: 'direct' });
+    expect(c).toMatchObject({
+      status: 'awaiting_electronic',
+      basis: 'term_over_one_year',
+      product_code: 'TERM_LIFE_20Y',
+      face_required: true,
+      new_type: false,
+      channel: 'direct',
+    });
     expect(c.deadline_date).toBe(b.policy.coolingOffEndDate);
     expect(c.deadline_at.toISOString()).toBe(shanghaiMidnight(addDays(b.policy.coolingOffEndDate, 1)).toISOString());
     expect(c.fallback_at.getTime()).toBe(c.deadline_at.getTime() - ctx.config.CALLBACK_FALLBACK_DAYS_BEFORE_END * DAY);
@@ -80,7 +99,12 @@ describe('the electronic callback (电子化回访)', () => {
   it('§2.7 CB success: SMS code, ID comparison and face; the items one at a time, each answer with its text version and time; the closing confirmation', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const before = await call(ctx, { method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: b.token });
-    expect(before).toMatchObject({ status: 'awaiting_electronic', electronicOpen: true, identity: { required: ['sms_code', 'id_number', 'face'], verified: false }, progress: { answered: 0, total: 9 } });
+    expect(before).toMatchObject({
+      status: 'awaiting_electronic',
+      electronicOpen: true,
+      identity: { required: ['sms_code', 'id_number', 'face'], verified: false },
+      progress: { answered: 0, total: 9 },
+    });
 
     await startAndVerify(ctx, b);
     const shown = await answerItems(ctx, b);
@@ -90,11 +114,18 @@ describe('the electronic callback (电子化回访)', () => {
       expect(s.options.map((o: any) => o.code)).toEqual(['yes', 'no', 'unsure']);
     }
     expect(shown[1].content).toContain('定期寿险');
-    const done = await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/closing-confirmation`, token: b.token, body: { textVersionId: shown.at(-1).textVersionId } });
+    const done = await call(ctx, {
+      method: 'POST',
+      url: `/v1/callbacks/${b.caseId}/closing-confirmation`,
+      token: b.token,
+      body: { textVersionId: shown.at(-1).textVersionId },
+    });
     expect(done).toMatchObject({ status: 'succeeded', method: 'electronic', progress: { answered: 9, total: 9 } });
 
     const answers = await answersOf(b.caseId!);
-    expect(answers.map((a) => [a.item_code, a.answer, a.method, a.recorded_by_type])).toEqual(TERM_LIFE_ITEMS.map((code) => [code, 'yes', 'electronic', 'consumer']));
+    expect(answers.map((a) => [a.item_code, a.answer, a.method, a.recorded_by_type])).toEqual(
+      TERM_LIFE_ITEMS.map((code) => [code, 'yes', 'electronic', 'consumer']),
+    );
     for (const [i, a] of answers.entries()) {
       // The version answered is the version shown, and it holds the words shown.
       expect(a.text_version_id).toBe(shown[i].textVersionId);
@@ -103,7 +134,13 @@ describe('the electronic callback (电子化回访)', () => {
       expect(tv.content_hash).toBe(createHash('sha256').update(`${tv.title}\n\n${tv.content}`).digest('hex'));
       expect(a.displayed_at!.getTime()).toBeLessThanOrEqual(a.answered_at.getTime());
     }
-    const checks = await ctx.db.selectFrom('callback_identity_checks').select(['method', 'result']).where('case_id', '=', b.caseId!).orderBy('checked_at').orderBy('id').execute();
+    const checks = await ctx.db
+      .selectFrom('callback_identity_checks')
+      .select(['method', 'result'])
+      .where('case_id', '=', b.caseId!)
+      .orderBy('checked_at')
+      .orderBy('id')
+      .execute();
     expect(checks).toEqual([
       { method: 'sms_code', result: 'passed' },
       { method: 'id_number', result: 'passed' },
@@ -119,7 +156,13 @@ describe('the electronic callback (电子化回访)', () => {
     expect(types.filter((t) => t === 'callback.item_answered')).toHaveLength(9);
     expect(types.slice(-2)).toEqual(['callback.attempt_ended', 'callback.succeeded']);
     // Every answer event names the text version asked; every event is queued for the ledger in its transaction.
-    const answered = await ctx.db.selectFrom('events').selectAll().where('subject_id', '=', b.caseId!).where('type', '=', 'callback.item_answered').orderBy('seq').execute();
+    const answered = await ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('subject_id', '=', b.caseId!)
+      .where('type', '=', 'callback.item_answered')
+      .orderBy('seq')
+      .execute();
     expect(answered.map((e) => e.text_version_id)).toEqual(answers.map((a) => a.text_version_id));
     const all = await ctx.db.selectFrom('events').select('id').where('subject_id', '=', b.caseId!).execute();
     const queued = await ctx.db.selectFrom('ledger_queue').select('entry_id').where('ref_id', '=', b.caseId!).execute();
@@ -135,7 +178,8 @@ describe('the electronic callback (电子化回访)', () => {
     expect((await ctx.send({ method: 'GET', url: `${url}/current-item`, token: b.token })).body.code).toBe('CALLBACK_IDENTITY_REQUIRED');
     await startAndVerify(ctx, b);
     const tv = (await ctx.db.selectFrom('text_versions').select('id').where('kind', '=', 'callback_item').executeTakeFirstOrThrow()).id;
-    const answer = (itemCode: string, textVersionId: string) => ctx.send({ method: 'POST', url: `${url}/answers`, token: b.token, body: { itemCode, textVersionId, answer: 'yes' } });
+    const answer = (itemCode: string, textVersionId: string) =>
+      ctx.send({ method: 'POST', url: `${url}/answers`, token: b.token, body: { itemCode, textVersionId, answer: 'yes' } });
 
     // Not shown in this attempt yet.
     expect((await answer('identity_policyholder', tv)).body.code).toBe('CALLBACK_ITEM_NOT_SHOWN');
@@ -144,9 +188,17 @@ describe('the electronic callback (电子化回访)', () => {
     expect((await answer('identity_policyholder', tv === first.textVersionId ? 'txt_x' : tv)).body.code).toBe('CALLBACK_ITEM_NOT_SHOWN');
     expect((await answer('no_such_item', first.textVersionId)).status).toBe(400);
     expect((await answer('identity_policyholder', first.textVersionId)).status).toBe(201);
-    const again = await ctx.send({ method: 'POST', url: `${url}/answers`, token: b.token, body: { itemCode: 'identity_policyholder', textVersionId: first.textVersionId, answer: 'no' } });
+    const again = await ctx.send({
+      method: 'POST',
+      url: `${url}/answers`,
+      token: b.token,
+      body: { itemCode: 'identity_policyholder', textVersionId: first.textVersionId, answer: 'no' },
+    });
     expect([again.status, again.body.code]).toEqual([409, 'CALLBACK_ANSWER_FINAL']);
-    expect((await ctx.send({ method: 'POST', url: `${url}/closing-confirmation`, token: b.token, body: { textVersionId: first.textVersionId } })).body.code).toBe('CALLBACK_ITEMS_INCOMPLETE');
+    expect(
+      (await ctx.send({ method: 'POST', url: `${url}/closing-confirmation`, token: b.token, body: { textVersionId: first.textVersionId } }))
+        .body.code,
+    ).toBe('CALLBACK_ITEMS_INCOMPLETE');
     expect((await answersOf(b.caseId!)).map((a) => [a.item_code, a.answer])).toEqual([['identity_policyholder', 'yes']]);
 
     // Someone else's callback does not exist for this consumer.
@@ -161,8 +213,17 @@ describe('the electronic callback (电子化回访)', () => {
     await completeElectronic(ctx, b);
     const answers = await answersOf(b.caseId!);
     // A single premium has no payment term to confirm.
-    expect(answers.map((a) => a.item_code)).toEqual([...TERM_LIFE_ITEMS.filter((c) => c !== 'payment_term_frequency'), 'benefit_uncertainty', 'fee_deductions', 'investment_risk']);
-    const uncertainty = await ctx.db.selectFrom('text_versions').select('content').where('id', '=', answers.at(-3)!.text_version_id).executeTakeFirstOrThrow();
+    expect(answers.map((a) => a.item_code)).toEqual([
+      ...TERM_LIFE_ITEMS.filter((c) => c !== 'payment_term_frequency'),
+      'benefit_uncertainty',
+      'fee_deductions',
+      'investment_risk',
+    ]);
+    const uncertainty = await ctx.db
+      .selectFrom('text_versions')
+      .select('content')
+      .where('id', '=', answers.at(-3)!.text_version_id)
+      .executeTakeFirstOrThrow();
     expect(uncertainty.content).toContain('保单利益具有不确定性');
   });
 
@@ -170,16 +231,28 @@ describe('the electronic callback (电子化回访)', () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     await startAndVerify(ctx, b);
     await answerItems(ctx, b, {}, 3);
-    const view = await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/phone-request`, token: b.token, body: { reason: 'prefer_phone' } });
+    const view = await call(ctx, {
+      method: 'POST',
+      url: `/v1/callbacks/${b.caseId}/phone-request`,
+      token: b.token,
+      body: { reason: 'prefer_phone' },
+    });
     expect(view).toMatchObject({ status: 'phone_pending', electronicOpen: false });
     const c = await caseRow(ctx, b.caseId!);
     expect(c.phone_requested_at?.toISOString()).toBe(ctx.clock.now().toISOString());
-    expect(await attemptsOf(b.caseId!)).toEqual([expect.objectContaining({ method: 'electronic', outcome: 'stopped', reason: 'policyholder_requested_phone' })]);
+    expect(await attemptsOf(b.caseId!)).toEqual([
+      expect.objectContaining({ method: 'electronic', outcome: 'stopped', reason: 'policyholder_requested_phone' }),
+    ]);
     const task = (await openTask(ctx, b.caseId!))!;
     expect(task).toMatchObject({ kind: 'phone', reason: 'policyholder_requested_phone', status: 'open' });
     expect(task.due_at.toISOString()).toBe(c.deadline_at.toISOString());
     expect(task.assigned_to).not.toBeNull();
-    const requested = await ctx.db.selectFrom('events').select('payload').where('subject_id', '=', b.caseId!).where('type', '=', 'callback.phone_requested').executeTakeFirstOrThrow();
+    const requested = await ctx.db
+      .selectFrom('events')
+      .select('payload')
+      .where('subject_id', '=', b.caseId!)
+      .where('type', '=', 'callback.phone_requested')
+      .executeTakeFirstOrThrow();
     expect(requested.payload).toMatchObject({ itemsAnswered: 3, identityVerified: true, reason: 'prefer_phone' });
     // The answers given stay; the electronic pages are closed.
     expect(await answersOf(b.caseId!)).toHaveLength(3);
@@ -203,24 +276,48 @@ describe('the electronic callback (电子化回访)', () => {
     const s = await scriptedAnswers(ctx, agent.token, task.id);
     expect(s.script.opening.content).toContain('录音');
     expect(s.script.items.map((i: any) => i.itemCode)).toEqual(TERM_LIFE_ITEMS);
-    const attempt = (body: object) => ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${task.id}/phone-attempts`, token: agent.token, body });
-    expect((await attempt({ outcome: 'completed', answers: s.answers, closingTextVersionId: s.closingTextVersionId })).body.code).toBe('CALLBACK_EVIDENCE_REQUIRED');
+    const attempt = (body: object) =>
+      ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${task.id}/phone-attempts`, token: agent.token, body });
+    expect((await attempt({ outcome: 'completed', answers: s.answers, closingTextVersionId: s.closingTextVersionId })).body.code).toBe(
+      'CALLBACK_EVIDENCE_REQUIRED',
+    );
 
     const recording = Buffer.concat([Buffer.from('ID3'), Buffer.from(`call with ${b.policy.policyNumber}`)]);
     const media = await upload(ctx, agent.token, b.caseId!, 'call_recording', recording);
     expect(media.sha256).toBe(createHash('sha256').update(recording).digest('hex'));
     const blob = await ctx.db.selectFrom('callback_media_blobs').selectAll().where('sha256', '=', media.sha256).executeTakeFirstOrThrow();
     expect(Buffer.compare(blob.content, recording)).toBe(0);
-    const sealed = await ctx.db.selectFrom('events').select(['id', 'payload']).where('subject_id', '=', b.caseId!).where('type', '=', 'callback.media_stored').executeTakeFirstOrThrow();
+    const sealed = await ctx.db
+      .selectFrom('events')
+      .select(['id', 'payload'])
+      .where('subject_id', '=', b.caseId!)
+      .where('type', '=', 'callback.media_stored')
+      .executeTakeFirstOrThrow();
     expect(sealed.payload).toMatchObject({ sha256: media.sha256, kind: 'call_recording', sizeBytes: recording.length });
     const entry =
       (await ctx.db.selectFrom('ledger_queue').select('entry').where('entry_id', '=', sealed.id).executeTakeFirst()) ??
       (await ctx.db.selectFrom('ledger_leaves').select('entry').where('entry_id', '=', sealed.id).executeTakeFirstOrThrow());
     expect(entry.entry.toString('utf8')).toContain(media.sha256);
 
-    expect((await attempt({ outcome: 'completed', recordingId: media.mediaId, answers: s.answers.slice(1), closingTextVersionId: s.closingTextVersionId })).body.code).toBe('CALLBACK_ITEMS_INCOMPLETE');
-    expect((await attempt({ outcome: 'completed', recordingId: media.mediaId, answers: s.answers })).body.code).toBe('CALLBACK_ITEM_NOT_SHOWN');
-    const done = await attempt({ outcome: 'completed', recordingId: media.mediaId, answers: s.answers, closingTextVersionId: s.closingTextVersionId });
+    expect(
+      (
+        await attempt({
+          outcome: 'completed',
+          recordingId: media.mediaId,
+          answers: s.answers.slice(1),
+          closingTextVersionId: s.closingTextVersionId,
+        })
+      ).body.code,
+    ).toBe('CALLBACK_ITEMS_INCOMPLETE');
+    expect((await attempt({ outcome: 'completed', recordingId: media.mediaId, answers: s.answers })).body.code).toBe(
+      'CALLBACK_ITEM_NOT_SHOWN',
+    );
+    const done = await attempt({
+      outcome: 'completed',
+      recordingId: media.mediaId,
+      answers: s.answers,
+      closingTextVersionId: s.closingTextVersionId,
+    });
     expect(done.status).toBe(201);
     expect(done.body).toMatchObject({ caseStatus: 'succeeded', taskStatus: 'succeeded', problemsOpened: 0 });
     expect(await caseRow(ctx, b.caseId!)).toMatchObject({ status: 'succeeded', method: 'phone' });
@@ -230,17 +327,31 @@ describe('the electronic callback (电子化回访)', () => {
 
     // An auditor fetches the recording byte for byte and checks it against the sealed hash; the read is 调阅.
     const auditor = await staffToken(ctx, ['auditor']);
-    const fetched = await ctx.app.inject({ url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${auditor.token}` } });
+    const fetched = await ctx.app.inject({
+      url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`,
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
     expect(fetched.statusCode).toBe(200);
     expect(fetched.headers['content-type']).toBe('audio/mpeg');
     expect(Buffer.compare(fetched.rawPayload, recording)).toBe(0);
     expect(fetched.headers['x-content-sha256']).toBe((sealed.payload as { sha256: string }).sha256);
-    const reads = await ctx.db.selectFrom('events').select(['actor_id', 'payload']).where('type', '=', 'staff.trace_read').where('subject_id', '=', b.caseId!).execute();
+    const reads = await ctx.db
+      .selectFrom('events')
+      .select(['actor_id', 'payload'])
+      .where('type', '=', 'staff.trace_read')
+      .where('subject_id', '=', b.caseId!)
+      .execute();
     expect(reads).toEqual([{ actor_id: auditor.id, payload: { record: 'callback_media', mediaId: media.mediaId, sha256: media.sha256 } }]);
-    const asConsumer = await ctx.app.inject({ url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${b.token}` } });
+    const asConsumer = await ctx.app.inject({
+      url: `/v1/console/callbacks/${b.caseId}/media/${media.mediaId}`,
+      headers: { authorization: `Bearer ${b.token}` },
+    });
     expect(asConsumer.statusCode).toBe(403);
     const otherCase = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
-    const wrongCase = await ctx.app.inject({ url: `/v1/console/callbacks/${otherCase.caseId}/media/${media.mediaId}`, headers: { authorization: `Bearer ${auditor.token}` } });
+    const wrongCase = await ctx.app.inject({
+      url: `/v1/console/callbacks/${otherCase.caseId}/media/${media.mediaId}`,
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
     expect([wrongCase.statusCode, wrongCase.json().code]).toEqual([404, 'NOT_FOUND']);
   });
 
@@ -250,8 +361,15 @@ describe('the electronic callback (电子化回访)', () => {
     const phone = (await openTask(ctx, b.caseId!))!;
     const n = ctx.config.CALLBACK_PHONE_MAX_ATTEMPTS;
     for (let i = 1; i <= n; i++) {
-      const r = await call(ctx, { method: 'POST', url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`, token: agent.token, body: { outcome: i % 2 ? 'no_answer' : 'unreachable' } });
-      expect(r).toMatchObject(i < n ? { caseStatus: 'phone_pending', taskStatus: 'open' } : { caseStatus: 'letter_pending', taskStatus: 'failed' });
+      const r = await call(ctx, {
+        method: 'POST',
+        url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`,
+        token: agent.token,
+        body: { outcome: i % 2 ? 'no_answer' : 'unreachable' },
+      });
+      expect(r).toMatchObject(
+        i < n ? { caseStatus: 'phone_pending', taskStatus: 'open' } : { caseStatus: 'letter_pending', taskStatus: 'failed' },
+      );
     }
     const letter = (await openTask(ctx, b.caseId!))!;
     const c = await caseRow(ctx, b.caseId!);
@@ -259,14 +377,39 @@ describe('the electronic callback (电子化回访)', () => {
     expect(letter.due_at.getTime()).toBe(c.deadline_at.getTime() + ctx.config.CALLBACK_LETTER_DAYS * DAY);
 
     const s = await scriptedAnswers(ctx, agent.token, letter.id);
-    const post = (body: object) => ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${letter.id}/letter-attempts`, token: agent.token, body });
-    expect((await post({ method: 'letter', outcome: 'receipt_signed', answers: s.answers, closingTextVersionId: s.closingTextVersionId })).body.code).toBe('CALLBACK_EVIDENCE_REQUIRED');
+    const post = (body: object) =>
+      ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${letter.id}/letter-attempts`, token: agent.token, body });
+    expect(
+      (await post({ method: 'letter', outcome: 'receipt_signed', answers: s.answers, closingTextVersionId: s.closingTextVersionId })).body
+        .code,
+    ).toBe('CALLBACK_EVIDENCE_REQUIRED');
     const recording = await upload(ctx, agent.token, b.caseId!, 'call_recording', Buffer.from('ID3 not a receipt'));
-    expect((await post({ method: 'letter', outcome: 'receipt_signed', receiptId: recording.mediaId, answers: s.answers, closingTextVersionId: s.closingTextVersionId })).body.code).toBe('CALLBACK_EVIDENCE_REQUIRED');
-    const wrongType = await ctx.app.inject({ method: 'POST', url: `/v1/console/callbacks/${b.caseId}/media?kind=signed_receipt`, headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'audio/mpeg' }, payload: Buffer.from('x') });
+    expect(
+      (
+        await post({
+          method: 'letter',
+          outcome: 'receipt_signed',
+          receiptId: recording.mediaId,
+          answers: s.answers,
+          closingTextVersionId: s.closingTextVersionId,
+        })
+      ).body.code,
+    ).toBe('CALLBACK_EVIDENCE_REQUIRED');
+    const wrongType = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/console/callbacks/${b.caseId}/media?kind=signed_receipt`,
+      headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'audio/mpeg' },
+      payload: Buffer.from('x'),
+    });
     expect(JSON.parse(wrongType.body).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const scan = await upload(ctx, agent.token, b.caseId!, 'signed_receipt', Buffer.from('\xff\xd8\xff signed receipt scan', 'latin1'));
-    const done = await post({ method: 'letter', outcome: 'receipt_signed', receiptId: scan.mediaId, answers: s.answers, closingTextVersionId: s.closingTextVersionId });
+    const done = await post({
+      method: 'letter',
+      outcome: 'receipt_signed',
+      receiptId: scan.mediaId,
+      answers: s.answers,
+      closingTextVersionId: s.closingTextVersionId,
+    });
     expect(done.status).toBe(201);
     expect(await caseRow(ctx, b.caseId!)).toMatchObject({ status: 'succeeded', method: 'letter' });
     expect((await attemptsOf(b.caseId!)).map((a) => [a.method, a.outcome])).toEqual([
@@ -294,9 +437,28 @@ describe('the electronic callback (电子化回访)', () => {
     const listed = await call(ctx, { method: 'GET', url: '/v1/console/callback-problems?status=open', token: agent.token });
     expect(listed.items.map((x: any) => x.id)).toEqual(expect.arrayContaining(problems.map((x) => x.id)));
 
-    const first = await call(ctx, { method: 'POST', url: `${url}/notes`, token: agent.token, body: { body: '保单已于承保当日发送至投保人手机，客户称未查看短信。' } }, 201);
-    const fix = await call(ctx, { method: 'POST', url: `${url}/notes`, token: agent.token, body: { body: '更正：电子保单发送至投保人邮箱及手机短信。', correctsNoteId: first.noteId } }, 201);
-    const stored = await ctx.db.selectFrom('callback_problem_notes').selectAll().where('problem_id', '=', p.id).orderBy('created_at').orderBy('id').execute();
+    const first = await call(
+      ctx,
+      { method: 'POST', url: `${url}/notes`, token: agent.token, body: { body: '保单已于承保当日发送至投保人手机，客户称未查看短信。' } },
+      201,
+    );
+    const fix = await call(
+      ctx,
+      {
+        method: 'POST',
+        url: `${url}/notes`,
+        token: agent.token,
+        body: { body: '更正：电子保单发送至投保人邮箱及手机短信。', correctsNoteId: first.noteId },
+      },
+      201,
+    );
+    const stored = await ctx.db
+      .selectFrom('callback_problem_notes')
+      .selectAll()
+      .where('problem_id', '=', p.id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     expect(stored.map((n) => [n.id, n.kind, n.corrects_note_id])).toEqual([
       [first.noteId, 'investigation', null],
       [fix.noteId, 'correction', first.noteId],
@@ -304,11 +466,22 @@ describe('the electronic callback (电子化回访)', () => {
     expect(stored[0]!.body_cipher).not.toContain('保单');
 
     const resolve = (body: object) => ctx.send({ method: 'POST', url: `${url}/resolution`, token: agent.token, body });
-    expect((await resolve({ resolution: 'explained_confirmed', recordingId: 'cbm_nope', note: '已电话说明' })).body.code).toBe('CALLBACK_EVIDENCE_REQUIRED');
+    expect((await resolve({ resolution: 'explained_confirmed', recordingId: 'cbm_nope', note: '已电话说明' })).body.code).toBe(
+      'CALLBACK_EVIDENCE_REQUIRED',
+    );
     const rec = await upload(ctx, agent.token, b.caseId!, 'call_recording', Buffer.from('ID3 explanation call'));
-    const closed = await resolve({ resolution: 'explained_confirmed', recordingId: rec.mediaId, note: '已电话告知电子保单查阅方式，客户确认已收到。' });
+    const closed = await resolve({
+      resolution: 'explained_confirmed',
+      recordingId: rec.mediaId,
+      note: '已电话告知电子保单查阅方式，客户确认已收到。',
+    });
     expect(closed.status).toBe(200);
-    expect(closed.body).toMatchObject({ status: 'closed', resolution: 'explained_confirmed', closeReason: 'explained_and_confirmed_by_phone', resolvedBy: agent.id });
+    expect(closed.body).toMatchObject({
+      status: 'closed',
+      resolution: 'explained_confirmed',
+      closeReason: 'explained_and_confirmed_by_phone',
+      resolvedBy: agent.id,
+    });
     expect(closed.body.notes.map((n: any) => n.kind)).toEqual(['investigation', 'correction', 'phone_explanation']);
     expect(closed.body.notes[2]).toMatchObject({ mediaId: rec.mediaId, body: '已电话告知电子保单查阅方式，客户确认已收到。' });
     expect((await resolve({ resolution: 'explained_confirmed', recordingId: rec.mediaId, note: 'again' })).body.code).toBe('INVALID_STATE');
@@ -334,9 +507,16 @@ describe('the electronic callback (电子化回访)', () => {
       token: agent.token,
       body: { resolution: 'misselling', note: '经核实，投保单由他人代签，存在销售误导。', responsibleStaffRef: 'AGT-00017' },
     });
-    expect(resolved).toMatchObject({ status: 'awaiting_customer', resolution: 'misselling', misselling: { applicationId: b.applicationId, responsibleStaffRef: 'AGT-00017' }, refundOffer: { amountFen: b.policy.premiumFen, answer: null } });
+    expect(resolved).toMatchObject({
+      status: 'awaiting_customer',
+      resolution: 'misselling',
+      misselling: { applicationId: b.applicationId, responsibleStaffRef: 'AGT-00017' },
+      refundOffer: { amountFen: b.policy.premiumFen, answer: null },
+    });
     const view = await call(ctx, { method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: b.token });
-    expect(view.refundOffers).toEqual([expect.objectContaining({ offerId: resolved.refundOffer.offerId, amountFen: b.policy.premiumFen, answer: null })]);
+    expect(view.refundOffers).toEqual([
+      expect.objectContaining({ offerId: resolved.refundOffer.offerId, amountFen: b.policy.premiumFen, answer: null }),
+    ]);
     // The policyholder is told by SMS, once, with the amount and the link to answer on the platform.
     const run = await ctx.services.outbox.drain({ kinds: ['refund_offer_notice'] });
     expect(run.byKind.refund_offer_notice).toEqual({ done: 1, skipped: 0, notReady: 0, failed: 0 });
@@ -348,9 +528,17 @@ describe('the electronic callback (电子化回访)', () => {
     expect(offerSms[0]!.body).toContain(`http://wangbao.test/h5/callbacks/${b.caseId}`);
     expect(await eventTypesOf(ctx, b.caseId!)).toContain('callback.refund_offer_notified');
 
-    await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/refund-offers/${resolved.refundOffer.offerId}/acceptance`, token: b.token });
+    await call(ctx, {
+      method: 'POST',
+      url: `/v1/callbacks/${b.caseId}/refund-offers/${resolved.refundOffer.offerId}/acceptance`,
+      token: b.token,
+    });
     const policy = await call(ctx, { method: 'GET', url: `/v1/policies/${b.policy.id}`, token: b.token });
-    expect(policy).toMatchObject({ status: 'cancelled_for_misselling', voidFromStart: true, cancellation: { kind: 'misselling', premiumFen: b.policy.premiumFen, costFen: 0, refundFen: b.policy.premiumFen } });
+    expect(policy).toMatchObject({
+      status: 'cancelled_for_misselling',
+      voidFromStart: true,
+      cancellation: { kind: 'misselling', premiumFen: b.policy.premiumFen, costFen: 0, refundFen: b.policy.premiumFen },
+    });
     const refund = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', policy.cancellation.refundId).executeTakeFirstOrThrow();
     expect([refund.amount_fen, refund.reason, refund.policy_id]).toEqual([b.policy.premiumFen, 'misselling_cancellation', b.policy.id]);
     const after = await call(ctx, { method: 'GET', url: `/v1/console/callback-problems/${p!.id}`, token: agent.token });
@@ -358,7 +546,11 @@ describe('the electronic callback (电子化回访)', () => {
     // The callback itself had succeeded; the cancellation does not rewrite it.
     expect(await caseRow(ctx, b.caseId!)).toMatchObject({ status: 'succeeded', method: 'electronic' });
     expect(await eventTypesOf(ctx, b.policy.id)).toContain('policy.cancelled_for_misselling');
-    const twice = await ctx.send({ method: 'POST', url: `/v1/callbacks/${b.caseId}/refund-offers/${resolved.refundOffer.offerId}/acceptance`, token: b.token });
+    const twice = await ctx.send({
+      method: 'POST',
+      url: `/v1/callbacks/${b.caseId}/refund-offers/${resolved.refundOffer.offerId}/acceptance`,
+      token: b.token,
+    });
     expect([twice.status, twice.body.code]).toEqual([409, 'INVALID_STATE']);
   });
 
@@ -367,10 +559,25 @@ describe('the electronic callback (电子化回访)', () => {
     await completeElectronic(ctx, b, { investment_risk: 'no' });
     const [p] = await problemsOf(b.caseId!);
     expect(p).toMatchObject({ kind: 'negative_answer', item_code: 'investment_risk' });
-    await call(ctx, { method: 'POST', url: `/v1/console/callback-problems/${p!.id}/resolution`, token: agent.token, body: { resolution: 'misselling', note: '销售页面未充分提示投资风险。' } });
+    await call(ctx, {
+      method: 'POST',
+      url: `/v1/console/callback-problems/${p!.id}/resolution`,
+      token: agent.token,
+      body: { resolution: 'misselling', note: '销售页面未充分提示投资风险。' },
+    });
     const rec = await upload(ctx, agent.token, b.caseId!, 'call_recording', Buffer.from('ID3 declines refund'));
-    const closed = await call(ctx, { method: 'POST', url: `/v1/console/callback-problems/${p!.id}/refund-offer-refusal`, token: agent.token, body: { recordingId: rec.mediaId, note: '客户了解风险后表示继续持有。' } });
-    expect(closed).toMatchObject({ status: 'closed', closeReason: 'full_refund_declined', refundOffer: { answer: 'declined' }, misselling: { responsibleStaffRef: null } });
+    const closed = await call(ctx, {
+      method: 'POST',
+      url: `/v1/console/callback-problems/${p!.id}/refund-offer-refusal`,
+      token: agent.token,
+      body: { recordingId: rec.mediaId, note: '客户了解风险后表示继续持有。' },
+    });
+    expect(closed).toMatchObject({
+      status: 'closed',
+      closeReason: 'full_refund_declined',
+      refundOffer: { answer: 'declined' },
+      misselling: { responsibleStaffRef: null },
+    });
     expect((await call(ctx, { method: 'GET', url: `/v1/policies/${b.policy.id}`, token: b.token })).status).toBe('in_force');
   });
 
@@ -378,18 +585,35 @@ describe('the electronic callback (电子化回访)', () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const url = `/v1/callbacks/${b.caseId}`;
     await call(ctx, { method: 'POST', url: `${url}/start`, token: b.token });
-    const face = await ctx.send({ method: 'POST', url: `${url}/identity/face`, token: b.token, body: { imageBase64: Buffer.from('MISMATCH someone else').toString('base64') } });
+    const face = await ctx.send({
+      method: 'POST',
+      url: `${url}/identity/face`,
+      token: b.token,
+      body: { imageBase64: Buffer.from('MISMATCH someone else').toString('base64') },
+    });
     expect(face.body.code).toBe('FACE_MISMATCH');
     const someoneElse = makeIdNumber('1970-01-01', 'M', 7);
     const max = ctx.config.CALLBACK_IDENTITY_MAX_FAILURES;
-    for (let i = 2; i < max; i++) expect((await ctx.send({ method: 'POST', url: `${url}/identity/id-number`, token: b.token, body: { idNumber: someoneElse } })).body.code).toBe('CALLBACK_IDENTITY_MISMATCH');
+    for (let i = 2; i < max; i++)
+      expect(
+        (await ctx.send({ method: 'POST', url: `${url}/identity/id-number`, token: b.token, body: { idNumber: someoneElse } })).body.code,
+      ).toBe('CALLBACK_IDENTITY_MISMATCH');
     const last = await ctx.send({ method: 'POST', url: `${url}/identity/id-number`, token: b.token, body: { idNumber: someoneElse } });
     expect([last.status, last.body.code]).toEqual([409, 'CALLBACK_NOT_ELECTRONIC']);
     expect((await caseRow(ctx, b.caseId!)).status).toBe('phone_pending');
     expect(await openTask(ctx, b.caseId!)).toMatchObject({ kind: 'phone', reason: 'electronic_failed_identity' });
     expect(await attemptsOf(b.caseId!)).toEqual([expect.objectContaining({ outcome: 'failed', reason: 'identity_not_verified' })]);
-    const checks = await ctx.db.selectFrom('callback_identity_checks').select(['method', 'result', 'reason']).where('case_id', '=', b.caseId!).orderBy('checked_at').orderBy('id').execute();
-    expect(checks).toEqual([{ method: 'face', result: 'failed', reason: 'face_mismatch' }, ...Array.from({ length: max - 1 }, () => ({ method: 'id_number', result: 'failed', reason: 'id_mismatch' }))]);
+    const checks = await ctx.db
+      .selectFrom('callback_identity_checks')
+      .select(['method', 'result', 'reason'])
+      .where('case_id', '=', b.caseId!)
+      .orderBy('checked_at')
+      .orderBy('id')
+      .execute();
+    expect(checks).toEqual([
+      { method: 'face', result: 'failed', reason: 'face_mismatch' },
+      ...Array.from({ length: max - 1 }, () => ({ method: 'id_number', result: 'failed', reason: 'id_mismatch' })),
+    ]);
     // No ID number or image is kept with a check.
     const evidence = await ctx.db.selectFrom('callback_identity_checks').select('evidence').where('case_id', '=', b.caseId!).execute();
     expect(JSON.stringify(evidence)).not.toContain(someoneElse);
@@ -401,8 +625,13 @@ describe('the electronic callback (电子化回访)', () => {
     await startAndVerify(ctx, a);
     await answerItems(ctx, a, {}, 2);
     await call(ctx, { method: 'POST', url: `/v1/policies/${a.policy.id}/cooling-off-cancellation`, token: a.token });
-    expect(await caseRow(ctx, a.caseId!)).toMatchObject({ status: 'closed_policy_cancelled', close_reason: 'policy_cancelled_cooling_off' });
-    expect(await attemptsOf(a.caseId!)).toEqual([expect.objectContaining({ method: 'electronic', outcome: 'abandoned', reason: 'policy_cancelled' })]);
+    expect(await caseRow(ctx, a.caseId!)).toMatchObject({
+      status: 'closed_policy_cancelled',
+      close_reason: 'policy_cancelled_cooling_off',
+    });
+    expect(await attemptsOf(a.caseId!)).toEqual([
+      expect.objectContaining({ method: 'electronic', outcome: 'abandoned', reason: 'policy_cancelled' }),
+    ]);
     const refused = await ctx.send({ method: 'GET', url: `/v1/callbacks/${a.caseId}/current-item`, token: a.token });
     expect([refused.status, refused.body.code]).toEqual([409, 'CALLBACK_CLOSED']);
 
@@ -411,8 +640,15 @@ describe('the electronic callback (电子化回访)', () => {
     const task = (await openTask(ctx, b.caseId!))!;
     await call(ctx, { method: 'POST', url: `/v1/policies/${b.policy.id}/cooling-off-cancellation`, token: b.token });
     expect((await caseRow(ctx, b.caseId!)).status).toBe('closed_policy_cancelled');
-    expect(await ctx.db.selectFrom('callback_tasks').select(['status', 'end_reason']).where('id', '=', task.id).executeTakeFirstOrThrow()).toEqual({ status: 'closed', end_reason: 'policy_cancelled' });
-    const call2 = await ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${task.id}/phone-attempts`, token: agent.token, body: { outcome: 'no_answer' } });
+    expect(
+      await ctx.db.selectFrom('callback_tasks').select(['status', 'end_reason']).where('id', '=', task.id).executeTakeFirstOrThrow(),
+    ).toEqual({ status: 'closed', end_reason: 'policy_cancelled' });
+    const call2 = await ctx.send({
+      method: 'POST',
+      url: `/v1/console/callback-tasks/${task.id}/phone-attempts`,
+      token: agent.token,
+      body: { outcome: 'no_answer' },
+    });
     expect(call2.body.code).toBe('CALLBACK_CLOSED');
     // The deadlines leave a closed callback alone.
     ctx.clock.advance(30 * DAY);
@@ -437,16 +673,29 @@ describe('the electronic callback (电子化回访)', () => {
     expect(await caseRow(ctx, c.id)).toMatchObject({ status: 'phone_pending', started_at: null });
     const phone = (await openTask(ctx, c.id))!;
     expect(phone).toMatchObject({ kind: 'phone', reason: 'electronic_not_started_in_time' });
-    expect((await ctx.send({ method: 'POST', url: `/v1/callbacks/${c.id}/start`, token: b.token })).body.code).toBe('CALLBACK_NOT_ELECTRONIC');
+    expect((await ctx.send({ method: 'POST', url: `/v1/callbacks/${c.id}/start`, token: b.token })).body.code).toBe(
+      'CALLBACK_NOT_ELECTRONIC',
+    );
 
     ctx.clock.set(new Date(c.deadline_at.getTime() - 1));
     await run();
     expect((await caseRow(ctx, c.id)).status).toBe('phone_pending');
     ctx.clock.set(c.deadline_at);
-    expect((await ctx.send({ method: 'POST', url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`, token: agent.token, body: { outcome: 'no_answer' } })).body.code).toBe('CALLBACK_DEADLINE_PASSED');
+    expect(
+      (
+        await ctx.send({
+          method: 'POST',
+          url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`,
+          token: agent.token,
+          body: { outcome: 'no_answer' },
+        })
+      ).body.code,
+    ).toBe('CALLBACK_DEADLINE_PASSED');
     await run();
     expect((await caseRow(ctx, c.id)).status).toBe('letter_pending');
-    expect(await ctx.db.selectFrom('callback_tasks').select(['status', 'end_reason']).where('id', '=', phone.id).executeTakeFirstOrThrow()).toEqual({ status: 'failed', end_reason: 'cooling_off_ended' });
+    expect(
+      await ctx.db.selectFrom('callback_tasks').select(['status', 'end_reason']).where('id', '=', phone.id).executeTakeFirstOrThrow(),
+    ).toEqual({ status: 'failed', end_reason: 'cooling_off_ended' });
     const letter = (await openTask(ctx, c.id))!;
     expect(letter).toMatchObject({ kind: 'letter_visit', reason: 'phone_not_completed_in_cooling_off' });
 
@@ -459,11 +708,20 @@ describe('the electronic callback (电子化回访)', () => {
       summary: 'signed_receipt_not_returned_by_due_date',
       tasks: [
         { kind: 'phone', openedFor: 'electronic_not_started_in_time', status: 'failed', endReason: 'cooling_off_ended' },
-        { kind: 'letter_visit', openedFor: 'phone_not_completed_in_cooling_off', status: 'failed', endReason: 'signed_receipt_not_returned_by_due_date' },
+        {
+          kind: 'letter_visit',
+          openedFor: 'phone_not_completed_in_cooling_off',
+          status: 'failed',
+          endReason: 'signed_receipt_not_returned_by_due_date',
+        },
       ],
       attempts: [],
     });
-    expect((await eventTypesOf(ctx, c.id)).filter((t) => t.startsWith('callback.task_opened') || t === 'callback.failed')).toEqual(['callback.task_opened', 'callback.task_opened', 'callback.failed']);
+    expect((await eventTypesOf(ctx, c.id)).filter((t) => t.startsWith('callback.task_opened') || t === 'callback.failed')).toEqual([
+      'callback.task_opened',
+      'callback.task_opened',
+      'callback.failed',
+    ]);
   });
 
   it('§2.7 CB everything fails: electronic not completed, calls unanswered, letters returned — the final record names each attempt and its reason', async () => {
@@ -476,7 +734,12 @@ describe('the electronic callback (电子化回访)', () => {
     expect(phone.reason).toBe('electronic_not_completed_in_time');
     for (const outcome of ['no_answer', 'wrong_number', 'no_answer']) {
       ctx.clock.advance(3_600_000);
-      await call(ctx, { method: 'POST', url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`, token: agent.token, body: { outcome } });
+      await call(ctx, {
+        method: 'POST',
+        url: `/v1/console/callback-tasks/${phone.id}/phone-attempts`,
+        token: agent.token,
+        body: { outcome },
+      });
     }
     const letter = (await openTask(ctx, b.caseId!))!;
     for (const [method, reason] of [
@@ -484,7 +747,12 @@ describe('the electronic callback (电子化回访)', () => {
       ['visit', '上门两次无人'],
     ]) {
       ctx.clock.advance(2 * DAY);
-      await call(ctx, { method: 'POST', url: `/v1/console/callback-tasks/${letter.id}/letter-attempts`, token: agent.token, body: { method, outcome: method === 'letter' ? 'undeliverable' : 'not_returned', reason } });
+      await call(ctx, {
+        method: 'POST',
+        url: `/v1/console/callback-tasks/${letter.id}/letter-attempts`,
+        token: agent.token,
+        body: { method, outcome: method === 'letter' ? 'undeliverable' : 'not_returned', reason },
+      });
     }
     const c = await caseRow(ctx, b.caseId!);
     expect(c.status).toBe('failed');
@@ -512,11 +780,21 @@ describe('the electronic callback (电子化回访)', () => {
   it('§2.7 CB callback data is kept at least 10 years from the termination of each policy', async () => {
     const kept = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const r1 = await ctx.services.callbacks.callbackRetention(kept.policy.id);
-    expect(r1).toEqual({ caseId: kept.caseId, terminationDate: kept.policy.endDate, retentionEnd: addYears(kept.policy.endDate, 10), projected: true });
+    expect(r1).toEqual({
+      caseId: kept.caseId,
+      terminationDate: kept.policy.endDate,
+      retentionEnd: addYears(kept.policy.endDate, 10),
+      projected: true,
+    });
     const cancelled = await buyWithCallback(ctx, 'UNIVERSAL_10Y');
     await call(ctx, { method: 'POST', url: `/v1/policies/${cancelled.policy.id}/cooling-off-cancellation`, token: cancelled.token });
     const today = shanghaiDate(ctx.clock.now());
-    expect(await ctx.services.callbacks.callbackRetention(cancelled.policy.id)).toEqual({ caseId: cancelled.caseId, terminationDate: today, retentionEnd: addYears(today, 10), projected: false });
+    expect(await ctx.services.callbacks.callbackRetention(cancelled.policy.id)).toEqual({
+      caseId: cancelled.caseId,
+      terminationDate: today,
+      retentionEnd: addYears(today, 10),
+      projected: false,
+    });
     const view = await call(ctx, { method: 'GET', url: `/v1/console/callbacks/${cancelled.caseId}`, token: agent.token });
     expect(view.retention.retentionEnd).toBe(addYears(today, 10));
     expect(await ctx.services.callbacks.callbackRetention('pol_none')).toBeNull();
@@ -525,15 +803,29 @@ describe('the electronic callback (电子化回访)', () => {
   it('§2.7 callback staff routes need the callback role; a consumer reaches only their own callbacks; every read of the record is logged (调阅)', async () => {
     const b = await buyWithCallback(ctx, 'TERM_LIFE_20Y');
     const underwriter = await staffToken(ctx, ['underwriter']);
-    expect((await ctx.send({ method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: underwriter.token })).body.code).toBe('FORBIDDEN');
+    expect((await ctx.send({ method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: underwriter.token })).body.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await ctx.send({ method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: b.token })).body.code).toBe('FORBIDDEN');
     expect((await ctx.send({ method: 'GET', url: `/v1/callbacks/${b.caseId}`, token: agent.token })).body.code).toBe('UNAUTHENTICATED');
     const compliance = await staffToken(ctx, ['compliance_officer']);
-    expect((await call(ctx, { method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: compliance.token })).policyNumber).toBe(b.policy.policyNumber);
+    expect((await call(ctx, { method: 'GET', url: `/v1/console/callbacks/${b.caseId}`, token: compliance.token })).policyNumber).toBe(
+      b.policy.policyNumber,
+    );
     // M§33: reading a callback's record is 调阅, logged as an entry of its own naming the reader; refused reads are not reads.
-    const reads = await ctx.db.selectFrom('events').select(['actor_id', 'payload']).where('type', '=', 'staff.trace_read').where('subject_id', '=', b.caseId!).execute();
+    const reads = await ctx.db
+      .selectFrom('events')
+      .select(['actor_id', 'payload'])
+      .where('type', '=', 'staff.trace_read')
+      .where('subject_id', '=', b.caseId!)
+      .execute();
     expect(reads).toEqual([{ actor_id: compliance.id, payload: { policyId: b.policy.id, record: 'callback' } }]);
-    const upload403 = await ctx.app.inject({ method: 'POST', url: `/v1/console/callbacks/${b.caseId}/media?kind=call_recording`, headers: { authorization: `Bearer ${compliance.token}`, 'content-type': 'audio/mpeg' }, payload: Buffer.from('x') });
+    const upload403 = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/console/callbacks/${b.caseId}/media?kind=call_recording`,
+      headers: { authorization: `Bearer ${compliance.token}`, 'content-type': 'audio/mpeg' },
+      payload: Buffer.from('x'),
+    });
     expect(JSON.parse(upload403.body).code).toBe('FORBIDDEN');
     // The SMS code of the callback goes to the policyholder's phone on the policy.
     await call(ctx, { method: 'POST', url: `/v1/callbacks/${b.caseId}/start`, token: b.token });

@@ -40,13 +40,18 @@ describe('the contracts package', () => {
     expect(routeFiles.length).toBeGreaterThan(10);
     const offenders = routeFiles.filter((f) => {
       const src = readFileSync(join(root, f), 'utf8');
-      return /\bz\.(object|string|number|enum|array|union|intersection|date|literal|coerce)\(/.test(src) || /import \{[^}]*\bz\b[^}]*\} from 'zod'/.test(src);
+      return (
+        /\bz\.(object|string|number|enum|array|union|intersection|date|literal|coerce)\(/.test(src) ||
+        /import \{[^}]*\bz\b[^}]*\} from 'zod'/.test(src)
+      );
     });
     expect(offenders).toEqual([]);
   });
 
   it('never imports a contract by relative path: the package name resolves it', () => {
-    const offenders = [...filesUnder('server', '.ts'), ...filesUnder('test', '.ts')].filter((f) => /from '(\.\.\/)+contracts\//.test(readFileSync(join(root, f), 'utf8')));
+    const offenders = [...filesUnder('server', '.ts'), ...filesUnder('test', '.ts')].filter((f) =>
+      /from '(\.\.\/)+contracts\//.test(readFileSync(join(root, f), 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 

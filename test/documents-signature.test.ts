@@ -114,7 +114,9 @@ describe('the PAdES B-B CMS signature', () => {
   it('PAdES B-B: signed attributes are content-type, message-digest and signing-certificate-v2, and there is no signing-time', async () => {
     for (const algorithm of ['ecdsa-p256-sha256', 'rsa-sha256'] as const) {
       const { si } = signerInfoOf(await signed(algorithm));
-      expect([...si.signedAttributes.keys()].sort()).toEqual([CMS_OID.contentType, CMS_OID.messageDigest, CMS_OID.signingCertificateV2].sort());
+      expect([...si.signedAttributes.keys()].sort()).toEqual(
+        [CMS_OID.contentType, CMS_OID.messageDigest, CMS_OID.signingCertificateV2].sort(),
+      );
       expect(si.signedAttributes.has(CMS_OID.signingTime)).toBe(false);
       expect(si.signedAttributes.has(CMS_OID.signingCertificate)).toBe(false);
     }
@@ -172,7 +174,12 @@ describe('SM2 signatures (GM/T 0003 with SM3, signer ID 1234567812345678)', () =
     const pdf = await signed('sm2-sm3');
     const [report] = verifySignedPdf(pdf, { trustedRoots: [ca('sm2-sm3').root] });
     expect(report).toMatchObject({ valid: true, coversWholeDocument: true, subFilter: 'ETSI.CAdES.detached' });
-    expect(report!.verification).toMatchObject({ algorithm: 'sm2-sm3', trusted: true, signingCertificateV2: true, signingTimeAttribute: false });
+    expect(report!.verification).toMatchObject({
+      algorithm: 'sm2-sm3',
+      trusted: true,
+      signingCertificateV2: true,
+      signingTimeAttribute: false,
+    });
     for (const tampered of [tamperContent(pdf), tamperAfterSignature(pdf)]) {
       const [bad] = verifySignedPdf(tampered);
       expect(bad!.valid).toBe(false);
@@ -199,11 +206,28 @@ describe('SM2 signatures (GM/T 0003 with SM3, signer ID 1234567812345678)', () =
     // pieces are checked one by one with the tools that take a distinguishing ID.
     it('openssl pkeyutl verifies the SignerInfo signature over the signed attributes with ID 1234567812345678', async () => {
       const { si } = signerInfoOf(await signed('sm2-sm3'));
-      const pub = execFileSync('openssl', ['x509', '-pubkey', '-noout', '-in', writeTemp(ca('sm2-sm3').signerCertPem, 'pem')], { encoding: 'utf8' });
+      const pub = execFileSync('openssl', ['x509', '-pubkey', '-noout', '-in', writeTemp(ca('sm2-sm3').signerCertPem, 'pem')], {
+        encoding: 'utf8',
+      });
       const verify = (data: Buffer) =>
         spawnSync(
           'openssl',
-          ['pkeyutl', '-verify', '-pubin', '-inkey', writeTemp(pub, 'pem'), '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-in', writeTemp(data, 'der'), '-sigfile', writeTemp(si.signature, 'sig')],
+          [
+            'pkeyutl',
+            '-verify',
+            '-pubin',
+            '-inkey',
+            writeTemp(pub, 'pem'),
+            '-rawin',
+            '-digest',
+            'sm3',
+            '-pkeyopt',
+            'distid:1234567812345678',
+            '-in',
+            writeTemp(data, 'der'),
+            '-sigfile',
+            writeTemp(si.signature, 'sig'),
+          ],
           { encoding: 'utf8' },
         );
       const good = verify(si.signedAttributesDer);
@@ -223,9 +247,13 @@ describe('SM2 signatures (GM/T 0003 with SM3, signer ID 1234567812345678)', () =
       expect(out.trim()).toMatch(/: OK$/);
       const pdf = await signed('sm2-sm3');
       const { report } = signerInfoOf(pdf);
-      const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', writeTemp(parseSignedData(report.cms).der, 'der')], {
-        encoding: 'utf8',
-      });
+      const printed = execFileSync(
+        'openssl',
+        ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', writeTemp(parseSignedData(report.cms).der, 'der')],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect(printed).toContain('eContent: <ABSENT>');
       expect(printed).toContain('SM2-with-SM3 (1.2.156.10197.1.501)');
       expect(printed).toContain('id-smime-aa-signingCertificateV2');
@@ -233,7 +261,10 @@ describe('SM2 signatures (GM/T 0003 with SM3, signer ID 1234567812345678)', () =
       // The message digest is OpenSSL's SM3 of the signed byte ranges.
       const [, b, c, d] = report.byteRange;
       const content = Buffer.concat([pdf.subarray(0, b), pdf.subarray(c!, c! + d!)]);
-      const dgst = execFileSync('openssl', ['dgst', '-sm3', '-hex', writeTemp(content, 'bin')], { encoding: 'utf8' }).trim().split(' ').pop();
+      const dgst = execFileSync('openssl', ['dgst', '-sm3', '-hex', writeTemp(content, 'bin')], { encoding: 'utf8' })
+        .trim()
+        .split(' ')
+        .pop();
       const md = contentOf(parseDer(signerInfoOf(pdf).si.signedAttributes.get(CMS_OID.messageDigest)![0]!));
       expect(md.toString('hex')).toBe(dgst);
     });

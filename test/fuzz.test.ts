@@ -16,17 +16,41 @@ describe('every route under generated input', () => {
   const ids: string[] = [];
   beforeAll(async () => {
     ctx = await createJourneyContext();
-    const r = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('模糊', '1990-05-17', 'M') });
-    const draft = await ctx.buy({ productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 200_000_000, policyholder: makePerson('草稿', '1988-11-02', 'F'), until: 'consents' });
+    const r = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('模糊', '1990-05-17', 'M'),
+    });
+    const draft = await ctx.buy({
+      productCode: 'MEDICAL_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 200_000_000,
+      policyholder: makePerson('草稿', '1988-11-02', 'F'),
+      until: 'consents',
+    });
     tokens.push(r.token, draft.token);
     ids.push(r.application.id, r.policy.id, draft.application.id, r.order?.orderId ?? 'pay_x', 'ACCIDENT_1Y');
     const staffId = newId('stf');
     await ctx.db
       .insertInto('staff_accounts')
-      .values({ id: staffId, username: 'fuzz-all-roles', display_name: 'fuzz', password_hash: 'x', totp_secret_cipher: 'x', roles: [...staffRoles], created_at: ctx.clock.now() })
+      .values({
+        id: staffId,
+        username: 'fuzz-all-roles',
+        display_name: 'fuzz',
+        password_hash: 'x',
+        totp_secret_cipher: 'x',
+        roles: [...staffRoles],
+        created_at: ctx.clock.now(),
+      })
       .execute();
     const s = newSessionToken('staff');
-    await ctx.db.insertInto('staff_sessions').values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() }).execute();
+    await ctx.db
+      .insertInto('staff_sessions')
+      .values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() })
+      .execute();
     tokens.push(s.token);
   });
   afterAll(async () => ctx?.close());
@@ -61,7 +85,8 @@ describe('every route under generated input', () => {
             if (token) headers.authorization = `Bearer ${token}`;
             let payload: string | undefined;
             if (route.method !== 'GET' && route.method !== 'DELETE') {
-              if (encoding !== 'none') headers['content-type'] = encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+              if (encoding !== 'none')
+                headers['content-type'] = encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
               if (encoding === 'json') payload = JSON.stringify(b);
               if (encoding === 'raw') payload = JSON.stringify(b).slice(0, -1) + '}{';
               if (encoding === 'form') payload = 'a=1&b=%ZZ';

@@ -7,19 +7,56 @@ import { isValidPolicyNumber } from '../server/modules/policies/policy.js';
 import { addDays, addYears, ageOn, shanghaiDate } from '../server/platform/dates.js';
 
 /** The premium the rating table gives, computed here independently of the server's pricing code. */
-function expectedPremium(definition: any, birthDate: string, gender: string, termYears: number, paymentMode: string, sumInsuredFen: number, today: string) {
+function expectedPremium(
+  definition: any,
+  birthDate: string,
+  gender: string,
+  termYears: number,
+  paymentMode: string,
+  sumInsuredFen: number,
+  today: string,
+) {
   const age = ageOn(birthDate, today);
   const row = definition.ratingTable.find(
-    (r: any) => r.ageFrom <= age && age <= r.ageTo && (r.gender === gender || r.gender === 'any') && r.termYears === termYears && r.paymentMode === paymentMode,
+    (r: any) =>
+      r.ageFrom <= age &&
+      age <= r.ageTo &&
+      (r.gender === gender || r.gender === 'any') &&
+      r.termYears === termYears &&
+      r.paymentMode === paymentMode,
   );
   return new Decimal(sumInsuredFen).dividedBy(1_000_000).times(row.premiumPer10kFen).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 }
 
 const purchases = [
-  { productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000, holder: ['王喆', '1990-05-17', 'M'] as const },
-  { productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 200_000_000, holder: ['李堃', '1988-11-02', 'F'] as const },
-  { productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual' as const, sumInsuredFen: 100_000_000, holder: ['赵赟', '1991-01-23', 'M'] as const },
-  { productCode: 'UNIVERSAL_10Y', termYears: 10, paymentMode: 'single' as const, sumInsuredFen: 10_000_000, holder: ['𠮷野', '1985-07-30', 'F'] as const },
+  {
+    productCode: 'ACCIDENT_1Y',
+    termYears: 1,
+    paymentMode: 'single' as const,
+    sumInsuredFen: 50_000_000,
+    holder: ['王喆', '1990-05-17', 'M'] as const,
+  },
+  {
+    productCode: 'MEDICAL_1Y',
+    termYears: 1,
+    paymentMode: 'single' as const,
+    sumInsuredFen: 200_000_000,
+    holder: ['李堃', '1988-11-02', 'F'] as const,
+  },
+  {
+    productCode: 'TERM_LIFE_20Y',
+    termYears: 20,
+    paymentMode: 'annual' as const,
+    sumInsuredFen: 100_000_000,
+    holder: ['赵赟', '1991-01-23', 'M'] as const,
+  },
+  {
+    productCode: 'UNIVERSAL_10Y',
+    termYears: 10,
+    paymentMode: 'single' as const,
+    sumInsuredFen: 10_000_000,
+    holder: ['𠮷野', '1985-07-30', 'F'] as const,
+  },
 ];
 
 describe('the purchase journey, through HTTP only', () => {
@@ -34,10 +71,22 @@ describe('the purchase journey, through HTTP only', () => {
       const holder = makePerson(p.holder[0], p.holder[1], p.holder[2]);
       const product = (await ctx.send({ method: 'GET', url: `/v1/products/${p.productCode}` })).body;
       const today = shanghaiDate(ctx.clock.now());
-      const r = await ctx.buy({ productCode: p.productCode, termYears: p.termYears, paymentMode: p.paymentMode, sumInsuredFen: p.sumInsuredFen, policyholder: holder });
+      const r = await ctx.buy({
+        productCode: p.productCode,
+        termYears: p.termYears,
+        paymentMode: p.paymentMode,
+        sumInsuredFen: p.sumInsuredFen,
+        policyholder: holder,
+      });
 
       // Quote: the rating table's premium, in integer fen, with an expiry.
-      const definition = (await ctx.db.selectFrom('product_versions').select('definition').where('id', '=', r.application.product.productVersionId).executeTakeFirstOrThrow()).definition as any;
+      const definition = (
+        await ctx.db
+          .selectFrom('product_versions')
+          .select('definition')
+          .where('id', '=', r.application.product.productVersionId)
+          .executeTakeFirstOrThrow()
+      ).definition as any;
       const premium = expectedPremium(definition, holder.birthDate, holder.gender, p.termYears, p.paymentMode, p.sumInsuredFen, today);
       expect(r.quote.premiumFen).toBe(premium);
       expect(Number.isInteger(r.quote.premiumFen)).toBe(true);
@@ -73,11 +122,18 @@ describe('the purchase journey, through HTTP only', () => {
       expect(pol.effectiveAt).toBe(new Date(`${addDays(issueDay, 1)}T00:00:00+08:00`).toISOString());
       expect(pol.endDate).toBe(addDays(addYears(pol.effectiveDate, p.termYears), -1));
       expect(pol.coolingOffEndDate).toBe(addDays(shanghaiDate(new Date(pol.receivedAt)), definition.coolingOffDays));
-      expect(pol.waitingPeriodEndDate).toBe(definition.waitingPeriodDays ? addDays(pol.effectiveDate, definition.waitingPeriodDays - 1) : null);
+      expect(pol.waitingPeriodEndDate).toBe(
+        definition.waitingPeriodDays ? addDays(pol.effectiveDate, definition.waitingPeriodDays - 1) : null,
+      );
       expect(pol.coolingOff.canCancel).toBe(true);
 
       // Events: every step wrote its typed event; confirmations name the exact text version shown.
-      const events = await ctx.db.selectFrom('events').selectAll().where('subject_id', 'in', [r.application.id, pol.id, r.order.orderId]).orderBy('seq').execute();
+      const events = await ctx.db
+        .selectFrom('events')
+        .selectAll()
+        .where('subject_id', 'in', [r.application.id, pol.id, r.order.orderId])
+        .orderBy('seq')
+        .execute();
       const types = events.map((e) => e.type);
       for (const t of [
         'application.created',
@@ -108,9 +164,23 @@ describe('the purchase journey, through HTTP only', () => {
 
   it('M§17(2) asks the risk-tolerance questionnaire and the uncertainty confirmation of a new-type product only', async () => {
     const holder = makePerson('钱多多', '1984-02-14', 'M');
-    const uni = await ctx.buy({ productCode: 'UNIVERSAL_10Y', termYears: 10, paymentMode: 'single', sumInsuredFen: 10_000_000, policyholder: holder, until: 'application' });
+    const uni = await ctx.buy({
+      productCode: 'UNIVERSAL_10Y',
+      termYears: 10,
+      paymentMode: 'single',
+      sumInsuredFen: 10_000_000,
+      policyholder: holder,
+      until: 'application',
+    });
     expect(uni.application.consents.map((c: any) => c.kind)).toContain('benefit_uncertainty');
-    const acc = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('孙安', '1990-01-01', 'F'), until: 'application' });
+    const acc = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('孙安', '1990-01-01', 'F'),
+      until: 'application',
+    });
     expect(acc.application.consents.map((c: any) => c.kind)).not.toContain('benefit_uncertainty');
   });
 
@@ -124,13 +194,26 @@ describe('the purchase journey, through HTTP only', () => {
       sumInsuredFen: 50_000_000,
       policyholder: parent,
       insured: { relationship: 'spouse', person: spouse },
-      beneficiary: { designation: 'named', beneficiaries: [{ name: parent.name, idNumber: parent.idNumber, relationshipToInsured: 'spouse', shareBp: 10_000 }] },
+      beneficiary: {
+        designation: 'named',
+        beneficiaries: [{ name: parent.name, idNumber: parent.idNumber, relationshipToInsured: 'spouse', shareBp: 10_000 }],
+      },
     });
     expect(r.policy.status).toBe('in_force');
-    const sigs = await ctx.db.selectFrom('signatures').select(['signer_role', 'document_hash', 'identity_method']).where('application_id', '=', r.application.id).orderBy('signer_role').execute();
+    const sigs = await ctx.db
+      .selectFrom('signatures')
+      .select(['signer_role', 'document_hash', 'identity_method'])
+      .where('application_id', '=', r.application.id)
+      .orderBy('signer_role')
+      .execute();
     expect(sigs.map((s) => s.signer_role)).toEqual(['insured', 'policyholder']);
     expect(new Set(sigs.map((s) => s.document_hash)).size).toBe(1);
-    const insuredChecks = await ctx.db.selectFrom('identity_verifications').select(['method', 'result']).where('application_id', '=', r.application.id).where('party_role', '=', 'insured').execute();
+    const insuredChecks = await ctx.db
+      .selectFrom('identity_verifications')
+      .select(['method', 'result'])
+      .where('application_id', '=', r.application.id)
+      .where('party_role', '=', 'insured')
+      .execute();
     expect(insuredChecks.map((c) => c.method).sort()).toEqual(['id_checksum', 'sms_otp']);
   });
 });
@@ -144,7 +227,13 @@ describe('犹豫期 cancellation', () => {
 
   it('§2.8 refunds the full premium minus the ¥10 cost to the original account and voids the policy from the start', async () => {
     const holder = makePerson('郑重', '1987-06-06', 'M');
-    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
+    const r = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+    });
     ctx.clock.advanceDays(10);
     const token = await signIn(ctx.send, holder.phone);
     const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token });
@@ -153,13 +242,25 @@ describe('犹豫期 cancellation', () => {
     expect(res.body.voidFromStart).toBe(true);
     expect(res.body.cancellation).toMatchObject({ premiumFen: r.policy.premiumFen, costFen: 1000, refundFen: r.policy.premiumFen - 1000 });
 
-    const refund = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', res.body.cancellation.refundId).executeTakeFirstOrThrow();
+    const refund = await ctx.db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('id', '=', res.body.cancellation.refundId)
+      .executeTakeFirstOrThrow();
     expect(refund.amount_fen).toBe(r.policy.premiumFen - 1000);
     // To the original account: the refund's account is the one that paid.
-    const order = await ctx.db.selectFrom('payment_orders').selectAll().where('application_id', '=', r.application.id).executeTakeFirstOrThrow();
+    const order = await ctx.db
+      .selectFrom('payment_orders')
+      .selectAll()
+      .where('application_id', '=', r.application.id)
+      .executeTakeFirstOrThrow();
     expect(ctx.platform.pii.decrypt('bank_account', refund.to_account_cipher!)).toBe(holder.accountNo);
     expect(order.payer_account_index).toBe(ctx.platform.pii.blindIndex('bank_account', holder.accountNo));
-    const gw = await ctx.db.selectFrom('dev_gateway_transactions').selectAll().where('merchant_order_id', '=', order.id).executeTakeFirstOrThrow();
+    const gw = await ctx.db
+      .selectFrom('dev_gateway_transactions')
+      .selectAll()
+      .where('merchant_order_id', '=', order.id)
+      .executeTakeFirstOrThrow();
     expect(gw.refunded_fen).toBe(r.policy.premiumFen - 1000);
 
     const again = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token });
@@ -169,9 +270,19 @@ describe('犹豫期 cancellation', () => {
 
   it('§2.8 refuses cancellation after the 犹豫期 has ended', async () => {
     const holder = makePerson('冯迟', '1986-09-09', 'F');
-    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
+    const r = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+    });
     ctx.clock.set(new Date(`${addDays(r.policy.coolingOffEndDate, 1)}T01:00:00+08:00`));
-    const res = await ctx.send({ method: 'POST', url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`, token: await signIn(ctx.send, holder.phone) });
+    const res = await ctx.send({
+      method: 'POST',
+      url: `/v1/policies/${r.policy.id}/cooling-off-cancellation`,
+      token: await signIn(ctx.send, holder.phone),
+    });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('COOLING_OFF_ENDED');
     const p = await ctx.db.selectFrom('policies').select('status').where('id', '=', r.policy.id).executeTakeFirstOrThrow();
@@ -179,8 +290,20 @@ describe('犹豫期 cancellation', () => {
   });
 
   it('M§38 shows a consumer only their own policies', async () => {
-    const a = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('甲', '1990-01-01', 'M') });
-    const b = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('乙', '1991-01-01', 'F') });
+    const a = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('甲', '1990-01-01', 'M'),
+    });
+    const b = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('乙', '1991-01-01', 'F'),
+    });
     const other = await ctx.send({ method: 'GET', url: `/v1/policies/${a.policy.id}`, token: b.token });
     expect(other.status).toBe(404);
     const otherApp = await ctx.send({ method: 'GET', url: `/v1/applications/${a.application.id}`, token: b.token });

@@ -32,8 +32,20 @@ describe('wangbao ledger export and verify', () => {
     dir = makeTempDir('ledger-cli');
     const key = generateSigner('ed25519', 'ledger.wangbao.local/v1').privateKeyPem;
     ctx = await createJourneyContext({ env: { LEDGER_PRIVATE_KEY: key } });
-    env = { NODE_ENV: 'test', DATABASE_URL: ctx.url, LEDGER_PRIVATE_KEY: key, DEV_KEY_FILE: path.join(dir, 'dev-keys.json'), LOG_LEVEL: 'silent' };
-    const r = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: makePerson('审计', '1991-01-23', 'M') });
+    env = {
+      NODE_ENV: 'test',
+      DATABASE_URL: ctx.url,
+      LEDGER_PRIVATE_KEY: key,
+      DEV_KEY_FILE: path.join(dir, 'dev-keys.json'),
+      LOG_LEVEL: 'silent',
+    };
+    const r = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: makePerson('审计', '1991-01-23', 'M'),
+    });
     policyNumber = r.policy.policyNumber;
   });
   afterAll(async () => {
@@ -48,11 +60,34 @@ describe('wangbao ledger export and verify', () => {
     const bundle = JSON.parse(readFileSync(file, 'utf8'));
     expect(bundle.hash).toBe('sha256');
     const types = bundle.entries.map((e: { data: string }) => JSON.parse(Buffer.from(e.data, 'base64').toString('utf8')).type);
-    expect(types).toEqual(expect.arrayContaining(['application.created', 'application.consent_given', 'application.signed', 'payment.notification_received', 'policy.issued']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'application.created',
+        'application.consent_given',
+        'application.signed',
+        'payment.notification_received',
+        'policy.issued',
+      ]),
+    );
     expect(bundle.snapshots.length).toBeGreaterThanOrEqual(7);
     // The export is itself logged as a read of the sale's trace records (调阅), after the checkpoint it used.
-    const reads = await ctx.db.selectFrom('events').select(['actor_type', 'actor_id', 'payload']).where('type', '=', 'staff.trace_read').execute();
-    expect(reads).toEqual([{ actor_type: 'system', actor_id: 'cli:ledger-export', payload: { policyNumber, record: 'ledger_export', entries: bundle.entries.length, checkpointTreeSize: Number(bundle.checkpoint.split('\n')[1]) } }]);
+    const reads = await ctx.db
+      .selectFrom('events')
+      .select(['actor_type', 'actor_id', 'payload'])
+      .where('type', '=', 'staff.trace_read')
+      .execute();
+    expect(reads).toEqual([
+      {
+        actor_type: 'system',
+        actor_id: 'cli:ledger-export',
+        payload: {
+          policyNumber,
+          record: 'ledger_export',
+          entries: bundle.entries.length,
+          checkpointTreeSize: Number(bundle.checkpoint.split('\n')[1]),
+        },
+      },
+    ]);
     const ok = await run(process.execPath, ['verifier/verify-bundle.mjs', file]);
     expect(ok.stdout).toMatch(/verified|通过/i);
 
@@ -73,7 +108,9 @@ describe('wangbao ledger export and verify', () => {
     expect(good.out).toContain('verified');
     await ctx.db.connection().execute(async (conn) => {
       await sql`set session_replication_role = replica`.execute(conn);
-      await sql`update ledger_leaves set entry = convert_to(replace(convert_from(entry, 'UTF8'), '"v":1', '"v":9'), 'UTF8') where leaf_index = 2`.execute(conn);
+      await sql`update ledger_leaves set entry = convert_to(replace(convert_from(entry, 'UTF8'), '"v":1', '"v":9'), 'UTF8') where leaf_index = 2`.execute(
+        conn,
+      );
       await sql`set session_replication_role = origin`.execute(conn);
     });
     const bad = await cli('ledger', 'verify', '--json');

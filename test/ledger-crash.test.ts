@@ -40,7 +40,13 @@ describe('the ledger sequencer under SIGKILL', () => {
         try {
           await ctx.db.transaction().execute(async (trx) => {
             for (let k = 0; k < randomInt(1, 4); k++) {
-              const id = await recordEvent(trx, { type: 'quote.created', actor: { type: 'system', id: `writer-${w}` }, subject: { type: 'quote', id: newId('quo') }, payload: { i, k }, at: ctx.clock.now() });
+              const id = await recordEvent(trx, {
+                type: 'quote.created',
+                actor: { type: 'system', id: `writer-${w}` },
+                subject: { type: 'quote', id: newId('quo') },
+                payload: { i, k },
+                at: ctx.clock.now(),
+              });
               if (!rollBack) committed.push(id);
             }
             if (rollBack) throw new Error('rolled back on purpose');
@@ -63,7 +69,14 @@ describe('the ledger sequencer under SIGKILL', () => {
     await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
     writing = false;
     await killing;
-    const sequencedBeforeDrain = Number((await ctx.db.selectFrom('ledger_leaves').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const sequencedBeforeDrain = Number(
+      (
+        await ctx.db
+          .selectFrom('ledger_leaves')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
@@ -75,7 +88,11 @@ describe('the ledger sequencer under SIGKILL', () => {
     expect(leaves.map((l) => l.entry_id).sort()).toEqual([...committed].sort());
     const events = await ctx.db.selectFrom('events').select('id').execute();
     expect(events.map((e) => e.id).sort()).toEqual([...committed].sort());
-    const report = await verifyLedger(ctx.db, { suite: 'sha256', origin: ctx.config.LEDGER_ORIGIN, verifier: ctx.services.ledger.verifier });
+    const report = await verifyLedger(ctx.db, {
+      suite: 'sha256',
+      origin: ctx.config.LEDGER_ORIGIN,
+      verifier: ctx.services.ledger.verifier,
+    });
     expect(report.problems).toEqual([]);
     expect(report.entries).toBe(committed.length);
   }, 120_000);

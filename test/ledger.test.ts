@@ -42,7 +42,14 @@ describe.each([
     const leaves = await ctx.db.selectFrom('ledger_leaves').select('entry').orderBy('leaf_index').execute();
     expect(opened.checkpoint.size).toBe(treeSize);
     expect(treeSize).toBe(leaves.length);
-    expect(opened.checkpoint.rootHash.equals(rootFromLeafHashes(hash, leaves.map((l) => leafHash(hash, l.entry))))).toBe(true);
+    expect(
+      opened.checkpoint.rootHash.equals(
+        rootFromLeafHashes(
+          hash,
+          leaves.map((l) => leafHash(hash, l.entry)),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('M§33 proves every entry included, and each checkpoint consistent with the last', async () => {
@@ -70,7 +77,16 @@ describe.each([
     const last = checkpoint.size - 1;
     const p = (await ctx.app.inject({ url: `/v1/ledger/proofs/inclusion?index=${last}` })).json();
     expect(p.treeSize).toBe(checkpoint.size);
-    expect(verifyInclusion(hash, Buffer.from(p.leafHash, 'base64'), last, checkpoint.size, p.proof.map((x: string) => Buffer.from(x, 'base64')), checkpoint.rootHash)).toBe(true);
+    expect(
+      verifyInclusion(
+        hash,
+        Buffer.from(p.leafHash, 'base64'),
+        last,
+        checkpoint.size,
+        p.proof.map((x: string) => Buffer.from(x, 'base64')),
+        checkpoint.rootHash,
+      ),
+    ).toBe(true);
     const c = (await ctx.app.inject({ url: `/v1/ledger/proofs/consistency?from=1&to=${checkpoint.size}` })).json();
     expect(Buffer.from(c.rootTo, 'base64').equals(checkpoint.rootHash)).toBe(true);
     expect((await ctx.app.inject({ url: `/v1/ledger/proofs/inclusion?index=${checkpoint.size}` })).json().code).toBe('NOT_FOUND');
@@ -107,7 +123,8 @@ describe('ledger verify', () => {
     await ctx.services.ledger.publishCheckpoint();
   });
   afterAll(async () => ctx?.close());
-  const verify = () => verifyLedger(ctx.db, { suite: 'sha256', origin: ctx.config.LEDGER_ORIGIN, verifier: ctx.services.ledger.verifier, batch: 7 });
+  const verify = () =>
+    verifyLedger(ctx.db, { suite: 'sha256', origin: ctx.config.LEDGER_ORIGIN, verifier: ctx.services.ledger.verifier, batch: 7 });
 
   it('M§33 passes an untouched ledger, recomputing every entry, node, head, checkpoint and snapshot', async () => {
     const r = await verify();
@@ -120,15 +137,26 @@ describe('ledger verify', () => {
 
   it('M§33 names an entry, a page snapshot and a checkpoint altered in SQL by a database superuser', async () => {
     const leaf = await ctx.db.selectFrom('ledger_leaves').selectAll().where('leaf_index', '=', 5).executeTakeFirstOrThrow();
-    const shown = await ctx.db.selectFrom('ledger_leaves').select('entry').where('entry_id', 'in', ctx.db.selectFrom('events').select('id').where('type', '=', 'application.consent_given')).limit(1).executeTakeFirstOrThrow();
+    const shown = await ctx.db
+      .selectFrom('ledger_leaves')
+      .select('entry')
+      .where('entry_id', 'in', ctx.db.selectFrom('events').select('id').where('type', '=', 'application.consent_given'))
+      .limit(1)
+      .executeTakeFirstOrThrow();
     const textVersionId = (parseCanonical(shown.entry) as { textVersion: { id: string } }).textVersion.id;
     const first = await ctx.db.selectFrom('ledger_checkpoints').select('tree_size').orderBy('tree_size').limit(1).executeTakeFirstOrThrow();
     // A superuser can switch the append-only triggers off for a session; verification must not depend on them.
     await ctx.db.connection().execute(async (conn) => {
       await sql`set session_replication_role = replica`.execute(conn);
-      await sql`update ledger_leaves set entry = ${Buffer.from(leaf.entry.toString('utf8').replace('"v":1', '"v":2'))} where leaf_index = 5`.execute(conn);
-      await sql`update text_versions set content = content || '（已修改）', content_hash = encode(sha256(convert_to(title || E'\\n\\n' || content || '（已修改）', 'UTF8')), 'hex') where id = ${textVersionId}`.execute(conn);
-      await sql`update ledger_checkpoints set note = replace(note, ${`\n${first.tree_size}\n`}, ${`\n${first.tree_size + 1}\n`}) where tree_size = ${first.tree_size}`.execute(conn);
+      await sql`update ledger_leaves set entry = ${Buffer.from(leaf.entry.toString('utf8').replace('"v":1', '"v":2'))} where leaf_index = 5`.execute(
+        conn,
+      );
+      await sql`update text_versions set content = content || '（已修改）', content_hash = encode(sha256(convert_to(title || E'\\n\\n' || content || '（已修改）', 'UTF8')), 'hex') where id = ${textVersionId}`.execute(
+        conn,
+      );
+      await sql`update ledger_checkpoints set note = replace(note, ${`\n${first.tree_size}\n`}, ${`\n${first.tree_size + 1}\n`}) where tree_size = ${first.tree_size}`.execute(
+        conn,
+      );
       await sql`set session_replication_role = origin`.execute(conn);
     });
     const r = await verify();

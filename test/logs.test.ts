@@ -12,7 +12,14 @@ describe('logs', () => {
     const holder = makePerson('欧阳日志', '1990-05-17', 'M');
     const spouse = makePerson('司马记录', '1991-06-18', 'F');
     people.push(holder, spouse);
-    await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: holder, insured: { relationship: 'spouse', person: spouse } });
+    await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: holder,
+      insured: { relationship: 'spouse', person: spouse },
+    });
     // A refused request too: errors are logged with their details.
     await ctx.send({ method: 'POST', url: '/v1/consumer/sessions', body: { phone: holder.phone, code: '000000' } });
   });

@@ -5,7 +5,10 @@ import { createTestContext, type TestContext } from './helpers/context.js';
 type Operation = {
   summary?: string;
   tags?: string[];
-  responses?: Record<string, { content?: Record<string, { schema?: { allOf?: Array<{ $ref?: string; properties?: { code?: { enum?: string[] } } }> } }> }>;
+  responses?: Record<
+    string,
+    { content?: Record<string, { schema?: { allOf?: Array<{ $ref?: string; properties?: { code?: { enum?: string[] } } }> } }> }
+  >;
 };
 
 describe('/openapi.json', () => {
@@ -18,7 +21,8 @@ describe('/openapi.json', () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
     doc = res.json();
-    for (const [path, methods] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(methods)) operations.push({ name: `${method.toUpperCase()} ${path}`, op });
+    for (const [path, methods] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(methods)) operations.push({ name: `${method.toUpperCase()} ${path}`, op });
   });
   afterAll(() => ctx?.close());
 

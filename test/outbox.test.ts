@@ -13,9 +13,23 @@ import { makePerson } from './helpers/people.js';
 async function staffToken(ctx: JourneyContext, roles: StaffRole[]) {
   const now = ctx.clock.now();
   const id = newId('stf', now.getTime());
-  await ctx.db.insertInto('staff_accounts').values({ id, username: `u_${id.slice(-8).toLowerCase()}`, display_name: '测试', password_hash: 'x', totp_secret_cipher: 'x', roles, created_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_accounts')
+    .values({
+      id,
+      username: `u_${id.slice(-8).toLowerCase()}`,
+      display_name: '测试',
+      password_hash: 'x',
+      totp_secret_cipher: 'x',
+      roles,
+      created_at: now,
+    })
+    .execute();
   const { token, hash } = newSessionToken('staff');
-  await ctx.db.insertInto('staff_sessions').values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_sessions')
+    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
+    .execute();
   return token;
 }
 
@@ -26,7 +40,13 @@ describe('the outbox: work after commit', () => {
   let ctx: JourneyContext;
   let compliance: string;
   let underwriter: string;
-  const accident = (name: string, birth: string) => ({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single' as const, sumInsuredFen: 50_000_000, policyholder: makePerson(name, birth, 'M') });
+  const accident = (name: string, birth: string) => ({
+    productCode: 'ACCIDENT_1Y',
+    termYears: 1,
+    paymentMode: 'single' as const,
+    sumInsuredFen: 50_000_000,
+    policyholder: makePerson(name, birth, 'M'),
+  });
   const seal = async () => {
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
@@ -39,9 +59,16 @@ describe('the outbox: work after commit', () => {
     const res = await ctx.app.inject({ method: 'POST', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
     return { status: res.statusCode, type: String(res.headers['content-type']), body: res.json() };
   };
-  const ePolicyOf = (policyId: string) => ctx.db.selectFrom('policy_documents').select(['version']).where('policy_id', '=', policyId).where('kind', '=', 'e_policy').execute();
+  const ePolicyOf = (policyId: string) =>
+    ctx.db.selectFrom('policy_documents').select(['version']).where('policy_id', '=', policyId).where('kind', '=', 'e_policy').execute();
   const itemsOf = (kind: string, subjectIds: string[]) =>
-    ctx.db.selectFrom('outbox_items').selectAll().where('kind', '=', kind as 'e_policy').where('subject_id', 'in', subjectIds).orderBy('id').execute();
+    ctx.db
+      .selectFrom('outbox_items')
+      .selectAll()
+      .where('kind', '=', kind as 'e_policy')
+      .where('subject_id', 'in', subjectIds)
+      .orderBy('id')
+      .execute();
 
   /**
    * `n` more issued policies like `policyId` (same holder), each with its own application, paid order and
@@ -53,19 +80,48 @@ describe('the outbox: work after commit', () => {
       const pol = await trx.selectFrom('policies').selectAll().where('id', '=', policyId).executeTakeFirstOrThrow();
       const app = await trx.selectFrom('applications').selectAll().where('id', '=', pol.application_id).executeTakeFirstOrThrow();
       const parties = await trx.selectFrom('parties').selectAll().where('application_id', '=', app.id).orderBy('position').execute();
-      const order = await trx.selectFrom('payment_orders').selectAll().where('application_id', '=', app.id).where('status', '=', 'paid').executeTakeFirstOrThrow();
-      const issued = await trx.selectFrom('events').select('payload').where('subject_id', '=', policyId).where('type', '=', 'policy.issued').executeTakeFirstOrThrow();
+      const order = await trx
+        .selectFrom('payment_orders')
+        .selectAll()
+        .where('application_id', '=', app.id)
+        .where('status', '=', 'paid')
+        .executeTakeFirstOrThrow();
+      const issued = await trx
+        .selectFrom('events')
+        .select('payload')
+        .where('subject_id', '=', policyId)
+        .where('type', '=', 'policy.issued')
+        .executeTakeFirstOrThrow();
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const at = ctx.clock.now();
         const applicationId = newId('app', at.getTime());
         const id = newId('pol', at.getTime());
-        await trx.insertInto('applications').values({ ...app, id: applicationId, suitability: app.suitability === null ? null : JSON.stringify(app.suitability) }).execute();
-        for (const p of parties) await trx.insertInto('parties').values({ ...p, id: newId('prt', at.getTime()), application_id: applicationId }).execute();
-        await trx.insertInto('payment_orders').values({ ...order, id: newId('pay', at.getTime()), application_id: applicationId }).execute();
+        await trx
+          .insertInto('applications')
+          .values({ ...app, id: applicationId, suitability: app.suitability === null ? null : JSON.stringify(app.suitability) })
+          .execute();
+        for (const p of parties)
+          await trx
+            .insertInto('parties')
+            .values({ ...p, id: newId('prt', at.getTime()), application_id: applicationId })
+            .execute();
+        await trx
+          .insertInto('payment_orders')
+          .values({ ...order, id: newId('pay', at.getTime()), application_id: applicationId })
+          .execute();
         const policyNumber = `OB${String(i).padStart(8, '0')}${createHash('sha1').update(id).digest('hex').slice(0, 4).toUpperCase()}`;
-        await trx.insertInto('policies').values({ ...pol, id, application_id: applicationId, policy_number: policyNumber }).execute();
-        await recordEvent(trx, { type: 'policy.issued', actor: { type: 'system', id: 'issuance' }, subject: { type: 'policy', id }, payload: { ...(issued.payload as object), policyNumber, applicationId }, at });
+        await trx
+          .insertInto('policies')
+          .values({ ...pol, id, application_id: applicationId, policy_number: policyNumber })
+          .execute();
+        await recordEvent(trx, {
+          type: 'policy.issued',
+          actor: { type: 'system', id: 'issuance' },
+          subject: { type: 'policy', id },
+          payload: { ...(issued.payload as object), policyNumber, applicationId },
+          at,
+        });
         ids.push(id);
       }
       return ids;
@@ -82,7 +138,13 @@ describe('the outbox: work after commit', () => {
     let seenInside = 0;
     await expect(
       ctx.db.transaction().execute(async (trx) => {
-        await recordEvent(trx, { type: 'callback.case_opened', actor: { type: 'system', id: 'issuance' }, subject, payload: {}, at: ctx.clock.now() });
+        await recordEvent(trx, {
+          type: 'callback.case_opened',
+          actor: { type: 'system', id: 'issuance' },
+          subject,
+          payload: {},
+          at: ctx.clock.now(),
+        });
         seenInside = (await trx.selectFrom('outbox_items').select('id').where('subject_id', '=', subject.id).execute()).length;
         throw new Error('the change fails after its event');
       }),
@@ -111,9 +173,22 @@ describe('the outbox: work after commit', () => {
 
   it('CB a callback notice that fails once is tried again after its backoff and sent once', async () => {
     const holder = makePerson('冯敏', '1985-05-05', 'F');
-    const bought = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
+    const bought = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+    });
     const c = await ctx.db.selectFrom('callback_cases').select('id').where('policy_id', '=', bought.policy.id).executeTakeFirstOrThrow();
-    const notices = async () => (await ctx.db.selectFrom('sms_outbox').select('template').where('phone_index', '=', ctx.platform.pii.blindIndex('phone', holder.phone)).execute()).filter((m) => m.template === 'callback_notice');
+    const notices = async () =>
+      (
+        await ctx.db
+          .selectFrom('sms_outbox')
+          .select('template')
+          .where('phone_index', '=', ctx.platform.pii.blindIndex('phone', holder.phone))
+          .execute()
+      ).filter((m) => m.template === 'callback_notice');
     const sms = ctx.platform.sms;
     const send = sms.send.bind(sms);
     let refusals = 1;
@@ -128,12 +203,19 @@ describe('the outbox: work after commit', () => {
       const [item] = await itemsOf('callback_notice', [c.id]);
       expect(item).toMatchObject({ status: 'pending', attempts: 1, last_error: 'Error: SMS gateway timed out' });
       // Nothing of the failed try is left: the notice is not marked sent.
-      expect((await ctx.db.selectFrom('callback_cases').select('notified_at').where('id', '=', c.id).executeTakeFirstOrThrow()).notified_at).toBeNull();
+      expect(
+        (await ctx.db.selectFrom('callback_cases').select('notified_at').where('id', '=', c.id).executeTakeFirstOrThrow()).notified_at,
+      ).toBeNull();
 
       ctx.clock.advance(backoffMs(1) - 1);
       expect((await ctx.services.outbox.drain({ kinds: ['callback_notice'] })).handled).toBe(0);
       ctx.clock.advance(1);
-      expect((await ctx.services.outbox.drain({ kinds: ['callback_notice'] })).byKind.callback_notice).toEqual({ done: 1, skipped: 0, notReady: 0, failed: 0 });
+      expect((await ctx.services.outbox.drain({ kinds: ['callback_notice'] })).byKind.callback_notice).toEqual({
+        done: 1,
+        skipped: 0,
+        notReady: 0,
+        failed: 0,
+      });
       expect(await notices()).toHaveLength(1);
       ctx.clock.advance(3_600_000);
       await ctx.services.outbox.drain();
@@ -211,12 +293,23 @@ describe('the outbox: work after commit', () => {
       underwriter = await staffToken(ctx, ['underwriter']);
       const failed = await get('/v1/console/outbox-items?status=failed&kind=e_policy&limit=500', compliance);
       expect(failed.body.items).toHaveLength(60);
-      expect(failed.body.items[0]).toMatchObject({ status: 'failed', attempts: max, nextAttemptAt: null, lastError: expect.stringMatching(/^VALIDATION_FAILED/) });
+      expect(failed.body.items[0]).toMatchObject({
+        status: 'failed',
+        attempts: max,
+        nextAttemptAt: null,
+        lastError: expect.stringMatching(/^VALIDATION_FAILED/),
+      });
 
       const one = failed.body.items[0].id;
       const retried = await post(`/v1/console/outbox-items/${one}/retry`, compliance);
       expect(retried.status).toBe(200);
-      expect(retried.body).toMatchObject({ id: one, status: 'pending', attempts: 0, nextAttemptAt: ctx.clock.now().toISOString(), failedAt: null });
+      expect(retried.body).toMatchObject({
+        id: one,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: ctx.clock.now().toISOString(),
+        failedAt: null,
+      });
       const requeued = await ctx.db.selectFrom('events').select(['type', 'actor_type']).where('subject_id', '=', one).execute();
       expect(requeued).toEqual([{ type: 'outbox.item_requeued', actor_type: 'staff' }]);
       const again = await ctx.services.outbox.drain({ kinds: ['e_policy'] });
@@ -224,7 +317,11 @@ describe('the outbox: work after commit', () => {
 
       // Only a failed item goes back; bad input and the wrong people are refused as problem+json.
       const pending = await post(`/v1/console/outbox-items/${one}/retry`, compliance);
-      expect([pending.status, pending.body.code, pending.type]).toEqual([409, 'INVALID_STATE', expect.stringContaining('application/problem+json')]);
+      expect([pending.status, pending.body.code, pending.type]).toEqual([
+        409,
+        'INVALID_STATE',
+        expect.stringContaining('application/problem+json'),
+      ]);
       expect((await post('/v1/console/outbox-items/not-an-id/retry', compliance)).body.code).toBe('VALIDATION_FAILED');
       expect((await post(`/v1/console/outbox-items/${newId('obx')}/retry`, compliance)).body.code).toBe('NOT_FOUND');
       expect((await get('/v1/console/outbox-items?status=lost', compliance)).body.code).toBe('VALIDATION_FAILED');

@@ -18,11 +18,35 @@ describe('personal data at rest', () => {
       people.push(x);
       return x;
     };
-    await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: p('欧阳明轩', '1990-05-17', 'M') });
-    await ctx.buy({ productCode: 'MEDICAL_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 200_000_000, policyholder: p('司马婉清', '1988-11-02', 'F') });
-    const term = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: p('诸葛云飞', '1991-01-23', 'M') });
+    await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: p('欧阳明轩', '1990-05-17', 'M'),
+    });
+    await ctx.buy({
+      productCode: 'MEDICAL_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 200_000_000,
+      policyholder: p('司马婉清', '1988-11-02', 'F'),
+    });
+    const term = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: p('诸葛云飞', '1991-01-23', 'M'),
+    });
     await ctx.send({ method: 'POST', url: `/v1/policies/${term.policy.id}/cooling-off-cancellation`, token: term.token });
-    await ctx.buy({ productCode: 'UNIVERSAL_10Y', termYears: 10, paymentMode: 'single', sumInsuredFen: 10_000_000, policyholder: p('上官若兰', '1985-07-30', 'F') });
+    await ctx.buy({
+      productCode: 'UNIVERSAL_10Y',
+      termYears: 10,
+      paymentMode: 'single',
+      sumInsuredFen: 10_000_000,
+      policyholder: p('上官若兰', '1985-07-30', 'F'),
+    });
     const holder = p('东方既白', '1980-03-03', 'M');
     const spouse = p('慕容晚晴', '1982-04-04', 'F');
     const child = p('东方小溪', '2015-06-01', 'F');
@@ -41,7 +65,15 @@ describe('personal data at rest', () => {
         ],
       },
     });
-    await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: p('皇甫守义', '1979-09-09', 'M'), payer: p('令狐代付', '1970-01-01', 'F'), until: 'paid' });
+    await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: p('皇甫守义', '1979-09-09', 'M'),
+      payer: p('令狐代付', '1970-01-01', 'F'),
+      until: 'paid',
+    });
   });
   afterAll(async () => ctx?.close());
 
@@ -54,7 +86,9 @@ describe('personal data at rest', () => {
     const needles = people.flatMap((x) => [x.idNumber, x.idNumber.slice(0, 17), x.phone, x.accountNo, x.name]);
     const found: string[] = [];
     for (const { table_name, column_name } of columns.rows) {
-      const r = await sql<{ v: string }>`select ${sql.ref(column_name)}::text as v from ${sql.table(table_name)} where ${sql.ref(column_name)} is not null`.execute(ctx.db);
+      const r = await sql<{
+        v: string;
+      }>`select ${sql.ref(column_name)}::text as v from ${sql.table(table_name)} where ${sql.ref(column_name)} is not null`.execute(ctx.db);
       for (const row of r.rows) for (const n of needles) if (row.v.includes(n)) found.push(`${table_name}.${column_name} holds ${n}`);
     }
     expect(found).toEqual([]);

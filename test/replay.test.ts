@@ -15,7 +15,13 @@ describe('replay of a sale (调阅)', () => {
   beforeAll(async () => {
     ctx = await createJourneyContext();
     holder = makePerson('回放', '1991-01-23', 'M');
-    bought = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
+    bought = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+    });
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
   });
@@ -39,31 +45,85 @@ describe('replay of a sale (调阅)', () => {
     expect(sequenced.map((t) => t.type)).toEqual(types.filter((t) => t !== 'staff.trace_read'));
     expect(sequenced.length).toBeGreaterThanOrEqual(20);
     for (const t of sequenced)
-      expect(verifyInclusion('sha256', Buffer.from(t.proof!.leafHash, 'base64'), t.leafIndex!, t.proof!.treeSize, t.proof!.hashes.map((h) => Buffer.from(h, 'base64')), root)).toBe(true);
+      expect(
+        verifyInclusion(
+          'sha256',
+          Buffer.from(t.proof!.leafHash, 'base64'),
+          t.leafIndex!,
+          t.proof!.treeSize,
+          t.proof!.hashes.map((h) => Buffer.from(h, 'base64')),
+          root,
+        ),
+      ).toBe(true);
     const text = JSON.stringify(r);
     for (const secret of [holder.idNumber, holder.phone, holder.name, holder.accountNo]) expect(text).not.toContain(secret);
   });
 
   it('M§33 logs every replay as an entry of its own, naming who read', async () => {
     await ctx.services.replay.replay(compliance, { applicationId: bought.application.id });
-    const reads = await ctx.db.selectFrom('events').selectAll().where('type', '=', 'staff.trace_read').where('subject_id', '=', bought.application.id).execute();
+    const reads = await ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'staff.trace_read')
+      .where('subject_id', '=', bought.application.id)
+      .execute();
     expect(reads.map((e) => e.actor_id)).toEqual(['stf_compliance', 'stf_compliance']);
-    const queued = await ctx.db.selectFrom('ledger_queue').select('entry_id').where('entry_id', 'in', reads.map((e) => e.id)).execute();
-    const sequenced = await ctx.db.selectFrom('ledger_leaves').select('entry_id').where('entry_id', 'in', reads.map((e) => e.id)).execute();
+    const queued = await ctx.db
+      .selectFrom('ledger_queue')
+      .select('entry_id')
+      .where(
+        'entry_id',
+        'in',
+        reads.map((e) => e.id),
+      )
+      .execute();
+    const sequenced = await ctx.db
+      .selectFrom('ledger_leaves')
+      .select('entry_id')
+      .where(
+        'entry_id',
+        'in',
+        reads.map((e) => e.id),
+      )
+      .execute();
     expect(queued.length + sequenced.length).toBe(2);
   });
 
   it('M§38 lets only compliance officers and auditors replay, over HTTP too', async () => {
-    await expect(ctx.services.replay.replay({ type: 'staff', id: 'stf_uw', roles: ['underwriter'] }, { applicationId: bought.application.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const asConsumer = await ctx.app.inject({ url: `/v1/console/replay/applications/${bought.application.id}`, headers: { authorization: `Bearer ${bought.token}` } });
+    await expect(
+      ctx.services.replay.replay({ type: 'staff', id: 'stf_uw', roles: ['underwriter'] }, { applicationId: bought.application.id }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const asConsumer = await ctx.app.inject({
+      url: `/v1/console/replay/applications/${bought.application.id}`,
+      headers: { authorization: `Bearer ${bought.token}` },
+    });
     expect(asConsumer.statusCode).toBe(403);
     const staffId = newId('stf');
-    await ctx.db.insertInto('staff_accounts').values({ id: staffId, username: 'auditor-replay', display_name: '审计', password_hash: 'x', totp_secret_cipher: 'x', roles: ['auditor'], created_at: ctx.clock.now() }).execute();
+    await ctx.db
+      .insertInto('staff_accounts')
+      .values({
+        id: staffId,
+        username: 'auditor-replay',
+        display_name: '审计',
+        password_hash: 'x',
+        totp_secret_cipher: 'x',
+        roles: ['auditor'],
+        created_at: ctx.clock.now(),
+      })
+      .execute();
     const s = newSessionToken('staff');
-    await ctx.db.insertInto('staff_sessions').values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() }).execute();
-    const asAuditor = await ctx.app.inject({ url: `/v1/console/replay/policies/${bought.policy.policyNumber}`, headers: { authorization: `Bearer ${s.token}` } });
+    await ctx.db
+      .insertInto('staff_sessions')
+      .values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() })
+      .execute();
+    const asAuditor = await ctx.app.inject({
+      url: `/v1/console/replay/policies/${bought.policy.policyNumber}`,
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     expect(asAuditor.statusCode).toBe(200);
-    expect(asAuditor.json().timeline.map((t: { type: string }) => t.type)).toEqual(expect.arrayContaining(['application.created', 'application.signed', 'policy.issued']));
+    expect(asAuditor.json().timeline.map((t: { type: string }) => t.type)).toEqual(
+      expect.arrayContaining(['application.created', 'application.signed', 'policy.issued']),
+    );
     const missing = await ctx.app.inject({ url: '/v1/console/replay/policies/WB000', headers: { authorization: `Bearer ${s.token}` } });
     expect(missing.statusCode).toBe(404);
   });

@@ -28,15 +28,31 @@ describe('the retention report', () => {
   afterAll(async () => ctx?.close());
 
   it('§2.4 reports a policy only once it is past retention, and purges nothing', async () => {
-    const short = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('保留', '1990-05-17', 'M') });
-    const long = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: makePerson('长期', '1991-01-23', 'F') });
+    const short = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('保留', '1990-05-17', 'M'),
+    });
+    const long = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: makePerson('长期', '1991-01-23', 'F'),
+    });
     const due = retentionEnd(rules, { termYears: 1, terminationDate: short.policy.endDate });
     const onDueDay = await retentionReport(ctx.db, rules, new Date(`${due}T12:00:00+08:00`));
     expect(onDueDay.pastRetention).toEqual([]);
     const dayAfter = await retentionReport(ctx.db, rules, new Date(`${addDays(due, 1)}T12:00:00+08:00`));
     expect(dayAfter.pastRetention.map((p) => p.policyNumber)).toEqual([short.policy.policyNumber]);
     expect(dayAfter.pastRetention.map((p) => p.policyNumber)).not.toContain(long.policy.policyNumber);
-    const stillThere = await ctx.db.selectFrom('policies').select('id').where('policy_number', '=', short.policy.policyNumber).executeTakeFirst();
+    const stillThere = await ctx.db
+      .selectFrom('policies')
+      .select('id')
+      .where('policy_number', '=', short.policy.policyNumber)
+      .executeTakeFirst();
     expect(stillThere).toBeDefined();
   });
 });

@@ -56,7 +56,9 @@ async function start(command: string, args: string[], env: Record<string, string
       lines.push(...parts);
     });
   }
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const s = { child, dir, lines, exit };
   started.push(s);
   return s;

@@ -12,9 +12,19 @@ describe('a journey with PII_CIPHER=sm4', () => {
 
   it('M§38 issues a policy with every personal-data column under SM4', async () => {
     const holder = makePerson('国密', '1990-05-17', 'M');
-    const r = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: holder });
+    const r = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: holder,
+    });
     expect(r.policy.status).toBe('in_force');
-    const parties = await ctx.db.selectFrom('parties').select(['name_cipher', 'id_number_cipher', 'phone_cipher']).where('application_id', '=', r.application.id).execute();
+    const parties = await ctx.db
+      .selectFrom('parties')
+      .select(['name_cipher', 'id_number_cipher', 'phone_cipher'])
+      .where('application_id', '=', r.application.id)
+      .execute();
     const ciphertexts = parties.flatMap((p) => [p.name_cipher, p.id_number_cipher, p.phone_cipher]).filter((x): x is string => !!x);
     expect(ciphertexts.length).toBeGreaterThanOrEqual(5);
     for (const c of ciphertexts) expect(c.startsWith('v1.sm4.')).toBe(true);

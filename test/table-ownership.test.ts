@@ -10,8 +10,8 @@ const root = path.resolve(import.meta.dirname, '..');
  * checked by `npm run check:boundaries`; this checks the SQL, which an import check cannot see.
  */
 const owners: Record<string, readonly string[]> = {
-  'platform': ['events', 'text_versions', 'text_version_offline', 'outbox_items', 'subject_keys'],
-  'ledger': ['ledger_meta', 'ledger_queue', 'ledger_leaves', 'ledger_nodes', 'ledger_tree_heads', 'ledger_checkpoints'],
+  platform: ['events', 'text_versions', 'text_version_offline', 'outbox_items', 'subject_keys'],
+  ledger: ['ledger_meta', 'ledger_queue', 'ledger_leaves', 'ledger_nodes', 'ledger_tree_heads', 'ledger_checkpoints'],
   'modules/products': ['products', 'product_versions'],
   'modules/quotes': ['quotes'],
   'modules/sales': ['applications', 'parties', 'text_displays', 'consents', 'answers', 'identity_verifications', 'signatures'],
@@ -70,7 +70,10 @@ function tablesNamedIn(source: string, only: 'all' | 'writes' = 'all'): Set<stri
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const named = new Set<string>();
   const known = tables.join('|');
-  const calls = only === 'writes' ? 'insertInto|updateTable|deleteFrom|mergeInto' : 'selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|mergeInto';
+  const calls =
+    only === 'writes'
+      ? 'insertInto|updateTable|deleteFrom|mergeInto'
+      : 'selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|mergeInto';
   const words = only === 'writes' ? 'insert\\s+into|update|delete\\s+from|truncate' : 'from|join|into|update|table|truncate';
   const kysely = new RegExp(`\\b(?:${calls})\\(\\s*'(${known})(?:\\s+as\\s+\\w+)?'`, 'g');
   const raw = new RegExp(`\\b(?:${words})\\s+(${known})\\b`, 'gi');
@@ -86,8 +89,13 @@ describe('table ownership', () => {
   });
 
   it('finds a crossing when there is one', () => {
-    expect([...tablesNamedIn(`db.selectFrom('payment_orders as o').innerJoin('applications as a', 'a.id', 'o.application_id')`)].sort()).toEqual(['applications', 'payment_orders']);
-    expect([...tablesNamedIn('sql`select 1 from refunds r join policies p on p.id = r.policy_id`')].sort()).toEqual(['policies', 'refunds']);
+    expect(
+      [...tablesNamedIn(`db.selectFrom('payment_orders as o').innerJoin('applications as a', 'a.id', 'o.application_id')`)].sort(),
+    ).toEqual(['applications', 'payment_orders']);
+    expect([...tablesNamedIn('sql`select 1 from refunds r join policies p on p.id = r.policy_id`')].sort()).toEqual([
+      'policies',
+      'refunds',
+    ]);
     expect([...tablesNamedIn('// read from policies\nconst x = 1;')]).toEqual([]);
     expect([...tablesNamedIn("db.selectFrom('events'); sql`insert into text_versions values (1)`", 'writes')]).toEqual(['text_versions']);
   });

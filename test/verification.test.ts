@@ -6,7 +6,12 @@ import { verifyInclusion } from '../server/ledger/merkle.js';
 import { leafHash } from '../server/ledger/hash.js';
 import { normaliseCode, verificationCodeOf } from '../server/modules/documents/verification.service.js';
 
-type Answer = { genuine: boolean; checkedAt: string; policy: Record<string, unknown> | null; ledger: { leafIndex: number; entry: string; proof: string[]; checkpoint: string } | null };
+type Answer = {
+  genuine: boolean;
+  checkedAt: string;
+  policy: Record<string, unknown> | null;
+  ledger: { leafIndex: number; entry: string; proof: string[]; checkpoint: string } | null;
+};
 
 describe('public policy verification (验真)', () => {
   let ctx: JourneyContext;
@@ -16,14 +21,35 @@ describe('public policy verification (验真)', () => {
   let client = 0;
   /** Each check from its own client address unless told, so only the limit under test bites. */
   const ask = (policyNumber: string, code: string, ip = `198.51.100.${++client % 250}`) =>
-    ctx.app.inject({ method: 'POST', url: '/v1/public/policy-verifications', headers: { 'x-forwarded-for': ip }, payload: { policyNumber, code } });
+    ctx.app.inject({
+      method: 'POST',
+      url: '/v1/public/policy-verifications',
+      headers: { 'x-forwarded-for': ip },
+      payload: { policyNumber, code },
+    });
 
   beforeAll(async () => {
     ctx = await createJourneyContext({ env: { VERIFY_PER_CLIENT_PER_MINUTE: '5', VERIFY_FAILURES_PER_NUMBER_PER_HOUR: '3' } });
     holder = makePerson('王喆', '1990-05-17', 'M');
-    bought = await ctx.buy({ productCode: 'TERM_LIFE_20Y', termYears: 20, paymentMode: 'annual', sumInsuredFen: 100_000_000, policyholder: holder });
-    cancelled = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: makePerson('李堃', '1988-02-11', 'F') });
-    const c = await ctx.app.inject({ method: 'POST', url: `/v1/policies/${cancelled.policy.id}/cooling-off-cancellation`, headers: { authorization: `Bearer ${bought.token === cancelled.token ? bought.token : cancelled.token}` } });
+    bought = await ctx.buy({
+      productCode: 'TERM_LIFE_20Y',
+      termYears: 20,
+      paymentMode: 'annual',
+      sumInsuredFen: 100_000_000,
+      policyholder: holder,
+    });
+    cancelled = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: makePerson('李堃', '1988-02-11', 'F'),
+    });
+    const c = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/policies/${cancelled.policy.id}/cooling-off-cancellation`,
+      headers: { authorization: `Bearer ${bought.token === cancelled.token ? bought.token : cancelled.token}` },
+    });
     expect(c.statusCode).toBe(200);
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
@@ -43,14 +69,32 @@ describe('public policy verification (验真)', () => {
     expect(res.statusCode).toBe(200);
     const a = res.json() as Answer;
     expect(a.genuine).toBe(true);
-    expect(a.policy).toMatchObject({ policyNumber: bought.policy.policyNumber, standing: 'not_yet_effective', policyholder: '王*', effectiveDate: bought.policy.effectiveDate, endDate: bought.policy.endDate });
+    expect(a.policy).toMatchObject({
+      policyNumber: bought.policy.policyNumber,
+      standing: 'not_yet_effective',
+      policyholder: '王*',
+      effectiveDate: bought.policy.effectiveDate,
+      endDate: bought.policy.endDate,
+    });
     const text = JSON.stringify(a);
     for (const secret of [holder.name, holder.idNumber, holder.phone]) expect(text).not.toContain(secret);
     // The proof checks out with nothing but the answer and the log's public key.
     const entry = Buffer.from(a.ledger!.entry, 'base64');
-    expect(JSON.parse(entry.toString('utf8'))).toMatchObject({ type: 'policy.issued', payload: { policyNumber: bought.policy.policyNumber } });
+    expect(JSON.parse(entry.toString('utf8'))).toMatchObject({
+      type: 'policy.issued',
+      payload: { policyNumber: bought.policy.policyNumber },
+    });
     const cp = openCheckpoint(a.ledger!.checkpoint, [ctx.services.ledger.verifier]).checkpoint;
-    expect(verifyInclusion(ctx.config.LEDGER_HASH, leafHash(ctx.config.LEDGER_HASH, entry), a.ledger!.leafIndex, cp.size, a.ledger!.proof.map((h) => Buffer.from(h, 'base64')), cp.rootHash)).toBe(true);
+    expect(
+      verifyInclusion(
+        ctx.config.LEDGER_HASH,
+        leafHash(ctx.config.LEDGER_HASH, entry),
+        a.ledger!.leafIndex,
+        cp.size,
+        a.ledger!.proof.map((h) => Buffer.from(h, 'base64')),
+        cp.rootHash,
+      ),
+    ).toBe(true);
   });
 
   it('M§12(6) answers a wrong code and an unknown number with the very same shape', async () => {
@@ -70,7 +114,10 @@ describe('public policy verification (验真)', () => {
 
   it('M§12(6) limits checks per client, and wrong codes per number — unknown numbers alike', async () => {
     const ip = '203.0.113.9';
-    for (let i = 0; i < 5; i++) expect((await ask(bought.policy.policyNumber, ctx.services.verification.codeFor(bought.policy.policyNumber), ip)).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await ask(bought.policy.policyNumber, ctx.services.verification.codeFor(bought.policy.policyNumber), ip)).statusCode).toBe(
+        200,
+      );
     const sixth = await ask(bought.policy.policyNumber, ctx.services.verification.codeFor(bought.policy.policyNumber), ip);
     expect(sixth.statusCode).toBe(429);
     expect(sixth.json()).toMatchObject({ code: 'RATE_LIMITED' });
@@ -87,12 +134,18 @@ describe('public policy verification (验真)', () => {
 
   it('M§12(6) serves the QR code’s page in Chinese, with no personal data', async () => {
     const code = ctx.services.verification.codeFor(cancelled.policy.policyNumber);
-    const res = await ctx.app.inject({ url: `/verify?n=${cancelled.policy.policyNumber}&c=${code}`, headers: { 'x-forwarded-for': '192.0.2.77' } });
+    const res = await ctx.app.inject({
+      url: `/verify?n=${cancelled.policy.policyNumber}&c=${code}`,
+      headers: { 'x-forwarded-for': '192.0.2.77' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.body).toContain('验证通过');
     expect(res.body).toContain('已解除');
-    const bad = await ctx.app.inject({ url: `/verify?n=${cancelled.policy.policyNumber}&c=AAAAA-AAAAA`, headers: { 'x-forwarded-for': '192.0.2.78' } });
+    const bad = await ctx.app.inject({
+      url: `/verify?n=${cancelled.policy.policyNumber}&c=AAAAA-AAAAA`,
+      headers: { 'x-forwarded-for': '192.0.2.78' },
+    });
     expect(bad.body).toContain('未能验证');
   });
 });

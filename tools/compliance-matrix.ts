@@ -74,5 +74,7 @@ if (process.argv.includes('--check')) {
   console.log(`compliance matrix up to date: ${byArticle.size} articles`);
 } else {
   writeFileSync(out, text);
-  console.log(`wrote ${path.relative(root, out)}: ${byArticle.size} articles, ${[...byArticle.values()].reduce((s, l) => s + l.length, 0)} tests`);
+  console.log(
+    `wrote ${path.relative(root, out)}: ${byArticle.size} articles, ${[...byArticle.values()].reduce((s, l) => s + l.length, 0)} tests`,
+  );
 }

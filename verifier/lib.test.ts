@@ -29,7 +29,14 @@ describe('RFC 9162 §2.1.3.2 inclusion verification', () => {
   it('accepts every Certificate Transparency reference inclusion proof', () => {
     expect(ct.inclusion.length).toBeGreaterThan(5);
     for (const v of ct.inclusion) {
-      const r = verifyInclusion('sha256', leafHash('sha256', h(ct.leaves[v.index]!)), v.index, v.treeSize, v.proof.map(h), h(ct.roots[v.treeSize]!));
+      const r = verifyInclusion(
+        'sha256',
+        leafHash('sha256', h(ct.leaves[v.index]!)),
+        v.index,
+        v.treeSize,
+        v.proof.map(h),
+        h(ct.roots[v.treeSize]!),
+      );
       expect(r, JSON.stringify(v)).toEqual({ ok: true });
     }
   });
@@ -51,7 +58,9 @@ describe('RFC 9162 §2.1.3.2 inclusion verification', () => {
 });
 
 describe('RFC 8785 canonical JSON', () => {
-  const jcs = JSON.parse(readFileSync(path.join(VECTORS, 'jcs-rfc8785.json'), 'utf8')) as { cases: { name: string; input: string; output: string }[] };
+  const jcs = JSON.parse(readFileSync(path.join(VECTORS, 'jcs-rfc8785.json'), 'utf8')) as {
+    cases: { name: string; input: string; output: string }[];
+  };
 
   it('writes the RFC 8785 examples and the cyberphone reference outputs byte for byte', () => {
     expect(jcs.cases.length).toBeGreaterThan(2);
@@ -90,7 +99,8 @@ describe('signed notes and checkpoints', () => {
   const vkeyB64 = 'ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'; // vkey PeterNeumann+c74f20a3+…
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(vkeyB64, 'base64').subarray(1)]);
   const pem = `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`;
-  const note = 'If you think cryptography is the answer to your problem,\nthen you don\'t know what your problem is.\n\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
+  const note =
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
   it('computes the key ID of the signed-note example key and verifies its signature', async () => {
     const key = parsePublicKeyPem(pem);
@@ -124,7 +134,21 @@ describe.skipIf(lacks('openssl'))('SM2 against the openssl command line', () => 
     const message = Buffer.from('wangbao.example/ledger/v1\n21\n签名由 openssl 生成\n');
     writeFileSync(file('m.bin'), message);
     const sign = (id: string, out: string) =>
-      execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', file('k.pem'), '-rawin', '-in', file('m.bin'), '-out', file(out), '-digest', 'sm3', '-pkeyopt', `distid:${id}`]);
+      execFileSync('openssl', [
+        'pkeyutl',
+        '-sign',
+        '-inkey',
+        file('k.pem'),
+        '-rawin',
+        '-in',
+        file('m.bin'),
+        '-out',
+        file(out),
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        `distid:${id}`,
+      ]);
     sign('1234567812345678', 'sig.der');
     sign('another-id', 'sig2.der');
     const key = parsePublicKeyPem(readFileSync(file('pub.pem'), 'utf8'));

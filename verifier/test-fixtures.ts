@@ -38,7 +38,11 @@ export interface Bundle {
 }
 
 export const SNAPSHOTS: { id: string; title: string; content: string }[] = [
-  { id: 'txt_01HZX0PRODUCT', title: '产品说明 · 网保意外险 2026 版', content: '保险责任：意外身故、伤残 ¥500,000。\n免责条款见第七条。\r\nTabs\tand "quotes" and emoji 🛡️ stay as written.' },
+  {
+    id: 'txt_01HZX0PRODUCT',
+    title: '产品说明 · 网保意外险 2026 版',
+    content: '保险责任：意外身故、伤残 ¥500,000。\n免责条款见第七条。\r\nTabs\tand "quotes" and emoji 🛡️ stay as written.',
+  },
   { id: 'txt_01HZX0NOTICE', title: '投保须知', content: '请如实告知。犹豫期 15 日。' },
   { id: 'txt_01HZX0CONSENT', title: 'Consent to electronic policy', content: 'I agree to receive the policy electronically.' },
 ];
@@ -56,7 +60,12 @@ export function buildEvents(): Record<string, unknown>[] {
       at: new Date(Date.UTC(2026, 2, 2, 2, 0, i)).toISOString(),
       actor: { type: 'consumer', id: `csr_${i % 2}` },
       subject: { type: 'application', id: `app_${i % 2}` },
-      payload: { premiumFen: 12_800 + i, element: i % 2 ? '#agree' : null, elapsedMs: 1000 * i, note: i === 7 ? 'line\nbreak "q" \u2028' : 'ok' },
+      payload: {
+        premiumFen: 12_800 + i,
+        element: i % 2 ? '#agree' : null,
+        elapsedMs: 1000 * i,
+        note: i === 7 ? 'line\nbreak "q" \u2028' : 'ok',
+      },
       textVersion: snap ? { id: snap.id, contentHash: sha256Hex(`${snap.title}\n\n${snap.content}`) } : null,
     });
   }
@@ -100,14 +109,20 @@ export const VECTOR_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 export function writeVectors(): string[] {
   mkdirSync(VECTOR_DIR, { recursive: true });
   const written: string[] = [];
-  for (const [suite, alg] of [['sha256', 'ed25519'], ['sm3', 'sm2']] as const) {
+  for (const [suite, alg] of [
+    ['sha256', 'ed25519'],
+    ['sm3', 'sm2'],
+  ] as const) {
     const bundle = buildBundle(suite, signerFor(alg));
     const file = path.join(VECTOR_DIR, `genuine-${suite}-${alg}.json`);
     writeFileSync(file, JSON.stringify(bundle, null, 2) + '\n');
     written.push(file);
     if (suite === 'sha256') {
       const snap = bundle.snapshots[0]!;
-      const tampered = { ...bundle, snapshots: [{ ...snap, content: snap.content.replace('500,000', '50,000') }, ...bundle.snapshots.slice(1)] };
+      const tampered = {
+        ...bundle,
+        snapshots: [{ ...snap, content: snap.content.replace('500,000', '50,000') }, ...bundle.snapshots.slice(1)],
+      };
       const tf = path.join(VECTOR_DIR, `tampered-snapshot-${suite}-${alg}.json`);
       writeFileSync(tf, JSON.stringify(tampered, null, 2) + '\n');
       written.push(tf);

@@ -98,7 +98,10 @@ describe.each(COMBOS)('a %s log signed with %s', (suite, algorithm) => {
 
   it('refuses an altered signature, and only the signature', async () => {
     const b = clone(genuine);
-    const [head, sigLine] = [b.checkpoint.slice(0, b.checkpoint.lastIndexOf('\n\n') + 2), b.checkpoint.slice(b.checkpoint.lastIndexOf('\n\n') + 2)];
+    const [head, sigLine] = [
+      b.checkpoint.slice(0, b.checkpoint.lastIndexOf('\n\n') + 2),
+      b.checkpoint.slice(b.checkpoint.lastIndexOf('\n\n') + 2),
+    ];
     const space = sigLine.lastIndexOf(' ');
     b.checkpoint = head + sigLine.slice(0, space + 1) + flipBase64(sigLine.slice(space + 1, -1), -1) + '\n';
     const r = await verify(b);
@@ -148,7 +151,9 @@ describe.each(COMBOS)('a %s log signed with %s', (suite, algorithm) => {
     expect(referencing.length).toBeGreaterThan(0);
     expect(r.failures).toEqual([
       expect.objectContaining({ code: 'SNAPSHOT_HASH_MISMATCH', snapshot: 'txt_01HZX0NOTICE' }),
-      ...referencing.map((position) => expect.objectContaining({ code: 'TEXT_VERSION_HASH_MISMATCH', entry: position, snapshot: 'txt_01HZX0NOTICE' })),
+      ...referencing.map((position) =>
+        expect.objectContaining({ code: 'TEXT_VERSION_HASH_MISMATCH', entry: position, snapshot: 'txt_01HZX0NOTICE' }),
+      ),
     ]);
   });
 
@@ -168,7 +173,9 @@ describe.each(COMBOS)('a %s log signed with %s', (suite, algorithm) => {
     const r = await verify(b);
     const referencing = r.entries.filter((e) => e.text_version_id === removed.id).map((e) => e.position);
     expect(referencing.length).toBeGreaterThan(0);
-    expect(r.failures).toEqual(referencing.map((position) => expect.objectContaining({ code: 'SNAPSHOT_MISSING', entry: position, snapshot: removed.id })));
+    expect(r.failures).toEqual(
+      referencing.map((position) => expect.objectContaining({ code: 'SNAPSHOT_MISSING', entry: position, snapshot: removed.id })),
+    );
   });
 
   it('names an entry whose bytes were re-serialised with whitespace (not canonical, and so not the hashed bytes)', async () => {
@@ -209,7 +216,11 @@ describe('checks that do not depend on the suite', () => {
       hash: 'sha256',
       checkpoint: signCheckpoint({ origin: ORIGIN, size: leaves.length, rootHash: rootAt('sha256', p, leaves.length) }, signer),
       public_key: signer.publicKeyPem,
-      entries: [5, 6].map((index) => ({ index, data: bytes[index]!.toString('base64'), proof: inclusionProof('sha256', p, index, leaves.length).map((h) => h.toString('base64')) })),
+      entries: [5, 6].map((index) => ({
+        index,
+        data: bytes[index]!.toString('base64'),
+        proof: inclusionProof('sha256', p, index, leaves.length).map((h) => h.toString('base64')),
+      })),
       snapshots: [],
     };
     const r = await verify(bundle);
@@ -256,7 +267,9 @@ describe('the verifier is independent of the server', () => {
     const files = ['verify-bundle.mjs', ...readdirSync(path.join(HERE, 'lib')).map((f) => `lib/${f}`)].filter((f) => f.endsWith('.mjs'));
     for (const f of files) {
       const src = readFileSync(path.join(HERE, f), 'utf8');
-      const specifiers = [...src.matchAll(/(?:^|\n)\s*import\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+      const specifiers = [...src.matchAll(/(?:^|\n)\s*import\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
+        (m) => m[1] ?? m[2]!,
+      );
       for (const s of specifiers) {
         expect(s, `${f} imports ${s}`).not.toMatch(/server/);
         const allowed = s.startsWith('node:') || s.startsWith('./') || (f === 'lib/sm2.mjs' && s.startsWith('@noble/curves/'));

@@ -10,11 +10,22 @@ export const sampleStatuses = ['awaiting_review', 'passed', 'rework_open', 'awai
 
 const samplingRuleBodyFields = z.object({
   /** null or absent: every channel. */
-  channel: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/).nullable().optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/)
+    .nullable()
+    .optional(),
   /** null or absent: every product. */
-  productCode: z.string().regex(/^[A-Z][A-Z0-9_]{2,31}$/).nullable().optional(),
+  productCode: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{2,31}$/)
+    .nullable()
+    .optional(),
   /** A decimal 0–1 with at most 6 places; null hands the key back to the broader rule. */
-  rate: z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/).nullable(),
+  rate: z
+    .string()
+    .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/)
+    .nullable(),
   /** From now when absent; never earlier than now. */
   effectiveFrom: z.iso.datetime({ offset: true }).optional(),
   reason: z.string().trim().min(1).max(500),
@@ -31,7 +42,13 @@ const sampleReviewBodyFields = z.object({
   /** The latest review this one follows; null for the first. */
   previousReviewId: id.nullable(),
   items: z
-    .array(z.object({ code: z.string().min(1).max(64), result: z.enum(['pass', 'fail', 'not_applicable']), note: z.string().max(2_000).optional() }))
+    .array(
+      z.object({
+        code: z.string().min(1).max(64),
+        result: z.enum(['pass', 'fail', 'not_applicable']),
+        note: z.string().max(2_000).optional(),
+      }),
+    )
     .min(1)
     .max(50),
   findings: z.string().max(5_000).nullable().optional(),
@@ -80,10 +97,25 @@ export const callbackFigures = z
     total: caseCounts,
     byProduct: z.array(z.object({ productCode: z.string(), ...caseCounts.shape })),
     byChannel: z.array(z.object({ channel: z.string(), ...caseCounts.shape })),
-    byMethod: z.array(z.object({ method: z.string(), succeeded: z.number().int(), rate, medianSeconds: z.number().nullable(), p90Seconds: z.number().nullable() })),
+    byMethod: z.array(
+      z.object({
+        method: z.string(),
+        succeeded: z.number().int(),
+        rate,
+        medianSeconds: z.number().nullable(),
+        p90Seconds: z.number().nullable(),
+      }),
+    ),
     withinCoolingOff: z.object({ succeeded: z.number().int(), withinDeadline: z.number().int(), rate }),
     problemsByKind: z.array(z.object({ kind: z.string(), count: z.number().int() })),
-    sampling: z.object({ drawn: z.number().int(), selected: z.number().int(), reviewed: z.number().int(), passed: z.number().int(), failed: z.number().int(), reworkOpen: z.number().int() }),
+    sampling: z.object({
+      drawn: z.number().int(),
+      selected: z.number().int(),
+      reviewed: z.number().int(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      reworkOpen: z.number().int(),
+    }),
   })
   .meta({ id: 'CallbackFigures' });
 
@@ -164,7 +196,14 @@ export const callbackSample = z
     method: z.string().nullable(),
     completedAt: isoDateTime,
     drawnAt: isoDateTime,
-    draw: z.object({ drawHex: z.string(), fraction: z.string(), rate: z.string(), ruleId: z.string().nullable(), keyId: z.string(), runId: z.string() }),
+    draw: z.object({
+      drawHex: z.string(),
+      fraction: z.string(),
+      rate: z.string(),
+      ruleId: z.string().nullable(),
+      keyId: z.string(),
+      runId: z.string(),
+    }),
     status: sampleStatus,
     nextReviewKind: reviewKind,
     checksAtDraw: z.array(checklistItem),
@@ -180,7 +219,14 @@ export const callbackSample = z
         findings: z.string().nullable(),
         reviewerId: z.string(),
         reviewedAt: isoDateTime,
-        items: z.array(z.object({ code: z.string(), computed: computedCheck, result: z.enum(['pass', 'fail', 'not_applicable']), note: z.string().nullable() })),
+        items: z.array(
+          z.object({
+            code: z.string(),
+            computed: computedCheck,
+            result: z.enum(['pass', 'fail', 'not_applicable']),
+            note: z.string().nullable(),
+          }),
+        ),
       }),
     ),
     reworks: z.array(
@@ -191,7 +237,13 @@ export const callbackSample = z
         openedAt: isoDateTime,
         dueAt: isoDateTime,
         completion: z
-          .object({ outcome: reworkOutcome, note: z.string().nullable(), referenceId: z.string().nullable(), completedBy: z.string(), completedAt: isoDateTime })
+          .object({
+            outcome: reworkOutcome,
+            note: z.string().nullable(),
+            referenceId: z.string().nullable(),
+            completedBy: z.string(),
+            completedAt: isoDateTime,
+          })
           .nullable(),
       }),
     ),
@@ -232,7 +284,9 @@ export const firstUseReportContent = z
       reportDueDate: calendarDate.nullable(),
       dueDateBasis: z.string(),
     }),
-    managementRules: z.array(z.object({ area: z.string(), areaTitle: z.string(), document: z.string().nullable(), systemControls: z.string() })),
+    managementRules: z.array(
+      z.object({ area: z.string(), areaTitle: z.string(), document: z.string().nullable(), systemControls: z.string() }),
+    ),
     system: z.object({
       name: z.string(),
       version: z.string(),
@@ -269,7 +323,14 @@ export const firstUseReportContent = z
     identityMethods: z.array(z.object({ method: z.string(), label: z.string(), appliesTo: z.string(), provider: z.string() })),
     sampling: z.object({
       defaultRate: z.string(),
-      rules: z.array(z.object({ channel: z.string().nullable(), productCode: z.string().nullable(), rate: z.string().nullable(), effectiveFrom: isoDateTime })),
+      rules: z.array(
+        z.object({
+          channel: z.string().nullable(),
+          productCode: z.string().nullable(),
+          rate: z.string().nullable(),
+          effectiveFrom: isoDateTime,
+        }),
+      ),
       checklist: z.array(z.object({ code: z.string(), group: z.string(), title: z.string() })),
     }),
     /** Null until the first-use date is known. */
@@ -279,9 +340,17 @@ export const firstUseReportContent = z
   })
   .meta({ id: 'FirstUseReportContent' });
 
-export const firstUseReportPreview = z.object({ content: firstUseReportContent, contentSha256: z.string() }).meta({ id: 'FirstUseReportPreview' });
+export const firstUseReportPreview = z
+  .object({ content: firstUseReportContent, contentSha256: z.string() })
+  .meta({ id: 'FirstUseReportPreview' });
 export const firstUseReportGenerated = z
-  .object({ reportId: z.string(), generatedAt: isoDateTime, contentSha256: z.string(), pdfSha256: z.string(), content: firstUseReportContent })
+  .object({
+    reportId: z.string(),
+    generatedAt: isoDateTime,
+    contentSha256: z.string(),
+    pdfSha256: z.string(),
+    content: firstUseReportContent,
+  })
   .meta({ id: 'FirstUseReportGenerated' });
 
 const reportFields = {

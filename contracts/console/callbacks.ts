@@ -62,19 +62,35 @@ export const noteAdded = z.object({ noteId: z.string() }).meta({ id: 'ProblemNot
 export const resolveBody = z
   .discriminatedUnion('resolution', [
     z.object({ resolution: z.literal('explained_confirmed'), recordingId: id, note: z.string().trim().min(1).max(4000) }),
-    z.object({ resolution: z.literal('misselling'), note: z.string().trim().min(1).max(4000), responsibleStaffRef: z.string().trim().min(1).max(64).optional() }),
+    z.object({
+      resolution: z.literal('misselling'),
+      note: z.string().trim().min(1).max(4000),
+      responsibleStaffRef: z.string().trim().min(1).max(64).optional(),
+    }),
   ])
   .meta({ id: 'ProblemResolution' });
-export const offerDeclinedBody = z.object({ recordingId: id, note: z.string().trim().min(1).max(4000) }).meta({ id: 'RefundOfferDeclined' });
+export const offerDeclinedBody = z
+  .object({ recordingId: id, note: z.string().trim().min(1).max(4000) })
+  .meta({ id: 'RefundOfferDeclined' });
 
-export const mediaResult = z.object({ mediaId: z.string(), sha256: z.string(), sizeBytes: z.number(), mediaType: z.string() }).meta({ id: 'StoredMedia' });
+export const mediaResult = z
+  .object({ mediaId: z.string(), sha256: z.string(), sizeBytes: z.number(), mediaType: z.string() })
+  .meta({ id: 'StoredMedia' });
 
 // Answers of the console. Instants are ISO 8601 strings; deadlines and retention ends are Shanghai calendar dates.
 
 export const callbackCaseList = z
   .object({
     items: z.array(
-      z.object({ id: z.string(), policyId: z.string(), productCode: z.string(), status: z.string(), method: z.string().nullable(), deadlineDate: calendarDate, openedAt: isoDateTime }),
+      z.object({
+        id: z.string(),
+        policyId: z.string(),
+        productCode: z.string(),
+        status: z.string(),
+        method: z.string().nullable(),
+        deadlineDate: calendarDate,
+        openedAt: isoDateTime,
+      }),
     ),
   })
   .meta({ id: 'CallbackCaseList' });
@@ -141,7 +157,14 @@ export const callbackCase = z
       }),
     ),
     identityChecks: z.array(
-      z.object({ id: z.string(), attemptId: z.string(), method: z.enum(callbackIdentityMethods), result: z.enum(['passed', 'failed']), reason: z.string().nullable(), checkedAt: isoDateTime }),
+      z.object({
+        id: z.string(),
+        attemptId: z.string(),
+        method: z.enum(callbackIdentityMethods),
+        result: z.enum(['passed', 'failed']),
+        reason: z.string().nullable(),
+        checkedAt: isoDateTime,
+      }),
     ),
     answers: z.array(
       z.object({
@@ -170,7 +193,15 @@ export const callbackCase = z
       }),
     ),
     media: z.array(
-      z.object({ id: z.string(), kind: z.enum(callbackMediaKinds), sha256: z.string(), mediaType: z.string(), sizeBytes: z.number().int(), uploadedBy: z.string(), uploadedAt: isoDateTime }),
+      z.object({
+        id: z.string(),
+        kind: z.enum(callbackMediaKinds),
+        sha256: z.string(),
+        mediaType: z.string(),
+        sizeBytes: z.number().int(),
+        uploadedBy: z.string(),
+        uploadedAt: isoDateTime,
+      }),
     ),
     /** Every method failed: what was tried and why it failed (CB). */
     finalRecord: z
@@ -191,7 +222,14 @@ export const callbackCase = z
             }),
           ),
           attempts: z.array(
-            z.object({ attemptId: z.string(), method: z.enum(callbackMethods), startedAt: isoDateTime, outcome: z.string(), reason: z.string().nullable(), endedAt: isoDateTime.nullable() }),
+            z.object({
+              attemptId: z.string(),
+              method: z.enum(callbackMethods),
+              startedAt: isoDateTime,
+              outcome: z.string(),
+              reason: z.string().nullable(),
+              endedAt: isoDateTime.nullable(),
+            }),
           ),
         }),
         recordedAt: isoDateTime,
@@ -207,7 +245,14 @@ export const callbackTaskList = z
   .object({ items: z.array(callbackTask.extend({ caseId: z.string(), productCode: z.string(), policyNumber: z.string() })) })
   .meta({ id: 'CallbackTaskList' });
 
-const scriptText = z.object({ itemCode: z.string(), position: z.number().int(), title: z.string(), content: z.string(), textVersionId: z.string(), contentHash: z.string() });
+const scriptText = z.object({
+  itemCode: z.string(),
+  position: z.number().int(),
+  title: z.string(),
+  content: z.string(),
+  textVersionId: z.string(),
+  contentHash: z.string(),
+});
 export const callbackTaskScript = z
   .object({
     taskId: z.string(),
@@ -223,7 +268,9 @@ export const callbackTaskScript = z
   .meta({ id: 'CallbackTaskScript' });
 
 /** The policyholder's name and phone in full, for the agent who calls or writes; every read is logged. */
-export const callbackTaskContact = z.object({ taskId: z.string(), name: z.string(), phone: z.string().nullable() }).meta({ id: 'CallbackTaskContact' });
+export const callbackTaskContact = z
+  .object({ taskId: z.string(), name: z.string(), phone: z.string().nullable() })
+  .meta({ id: 'CallbackTaskContact' });
 export const callbackTaskAssigned = z.object({ taskId: z.string(), assignedTo: z.string() }).meta({ id: 'CallbackTaskAssigned' });
 
 export const problemCaseList = z
@@ -252,7 +299,13 @@ export const problemCase = z
     kind: z.enum(callbackProblemKinds),
     itemCode: z.string(),
     /** The answer that opened the case. */
-    answer: z.object({ id: z.string(), answer: z.enum(callbackAnswers), method: z.enum(callbackMethods), textVersionId: z.string(), answeredAt: isoDateTime }),
+    answer: z.object({
+      id: z.string(),
+      answer: z.enum(callbackAnswers),
+      method: z.enum(callbackMethods),
+      textVersionId: z.string(),
+      answeredAt: isoDateTime,
+    }),
     status: z.enum(problemCaseStatuses),
     openedAt: isoDateTime,
     assignedTo: z.string().nullable(),
@@ -273,9 +326,22 @@ export const problemCase = z
       }),
     ),
     misselling: z
-      .object({ flagId: z.string(), applicationId: z.string(), responsibleStaffRef: z.string().nullable(), flaggedBy: z.string(), flaggedAt: isoDateTime })
+      .object({
+        flagId: z.string(),
+        applicationId: z.string(),
+        responsibleStaffRef: z.string().nullable(),
+        flaggedBy: z.string(),
+        flaggedAt: isoDateTime,
+      })
       .nullable(),
-    refundOffer: z.object({ offerId: z.string(), amountFen: z.number().int(), offeredAt: isoDateTime, answer: z.enum(['accepted', 'declined']).nullable() }).nullable(),
+    refundOffer: z
+      .object({
+        offerId: z.string(),
+        amountFen: z.number().int(),
+        offeredAt: isoDateTime,
+        answer: z.enum(['accepted', 'declined']).nullable(),
+      })
+      .nullable(),
   })
   .meta({ id: 'ProblemCase' });
 export const problemCaseAssigned = z.object({ problemId: z.string(), assignedTo: z.string() }).meta({ id: 'ProblemCaseAssigned' });

@@ -164,8 +164,12 @@ export const productVersionList = z
     ),
   })
   .meta({ id: 'ProductVersionList' });
-export const productDraftCreated = z.object({ productId: z.string(), productVersionId: z.string(), version: z.number().int() }).meta({ id: 'ProductDraftCreated' });
-export const productDraftRevised = z.object({ productVersionId: z.string(), version: z.number().int() }).meta({ id: 'ProductDraftRevised' });
+export const productDraftCreated = z
+  .object({ productId: z.string(), productVersionId: z.string(), version: z.number().int() })
+  .meta({ id: 'ProductDraftCreated' });
+export const productDraftRevised = z
+  .object({ productVersionId: z.string(), version: z.number().int() })
+  .meta({ id: 'ProductDraftRevised' });
 export const productVersionCheck = z
   .object({ publishable: z.boolean(), problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })) })
   .meta({ id: 'ProductVersionCheck' });

@@ -9,7 +9,9 @@ export type DisputeKind = (typeof disputeKinds)[number];
 const policyNumber = z.string().min(1).max(32);
 /** A sale, named by its application or its policy number. */
 export const saleRef = z.union([z.object({ applicationId: id }), z.object({ policyNumber })]);
-export const openDisputeBody = z.intersection(saleRef, z.object({ kind: z.enum(disputeKinds), reference: z.string().min(1).max(200) })).meta({ id: 'OpenDispute' });
+export const openDisputeBody = z
+  .intersection(saleRef, z.object({ kind: z.enum(disputeKinds), reference: z.string().min(1).max(200) }))
+  .meta({ id: 'OpenDispute' });
 export const shredBody = z.intersection(saleRef, z.object({ reason: z.string().min(1).max(500) })).meta({ id: 'ShredSale' });
 export const policyNumberParam = z.object({ policyNumber });
 
@@ -65,7 +67,15 @@ export const saleReplay = z
     ),
     /** Every text version the sale showed, in full. */
     snapshots: z.array(
-      z.object({ id: z.string(), kind: z.string(), title: z.string(), content: z.string(), contentHash: z.string(), onlineAt: isoDateTime, offlineAt: isoDateTime.nullable() }),
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        title: z.string(),
+        content: z.string(),
+        contentHash: z.string(),
+        onlineAt: isoDateTime,
+        offlineAt: isoDateTime.nullable(),
+      }),
     ),
   })
   .meta({ id: 'SaleReplay' });

@@ -23,7 +23,13 @@ export const staffSignInBody = z
   .meta({ id: 'StaffSignIn' });
 export const staffSession = z.object({ token: z.string(), staffId: z.string(), roles: z.array(staffRole) }).meta({ id: 'StaffSession' });
 export const staffMe = z
-  .object({ staffId: z.string(), username: z.string(), displayName: z.string(), roles: z.array(staffRole), lastLoginAt: isoDateTime.nullable() })
+  .object({
+    staffId: z.string(),
+    username: z.string(),
+    displayName: z.string(),
+    roles: z.array(staffRole),
+    lastLoginAt: isoDateTime.nullable(),
+  })
   .meta({ id: 'StaffMe' });
 export const createStaffBody = z
   .object({

@@ -14,7 +14,10 @@ export const callbackAnswerBody = z
   })
   .meta({ id: 'CallbackAnswer' });
 export const closingConfirmationBody = z.object({ textVersionId: id }).meta({ id: 'CallbackClosingConfirmation' });
-export const phoneRequestBody = z.object({ reason: z.enum(callbackPhoneRequestReasons).optional() }).default({}).meta({ id: 'CallbackPhoneRequest' });
+export const phoneRequestBody = z
+  .object({ reason: z.enum(callbackPhoneRequestReasons).optional() })
+  .default({})
+  .meta({ id: 'CallbackPhoneRequest' });
 export const idNumberBody = z.object({ idNumber: idNumberSchema }).meta({ id: 'CallbackIdNumber' });
 
 export const callbackView = z

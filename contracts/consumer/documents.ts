@@ -5,7 +5,9 @@ import { invoiceKinds } from '../common.js';
 export const invoiceView = z
   .object({
     id: z.string(),
-    kind: z.enum(invoiceKinds).describe('blue: the invoice of a premium payment; red (红字发票): negative, offsets a blue one when premium goes back'),
+    kind: z
+      .enum(invoiceKinds)
+      .describe('blue: the invoice of a premium payment; red (红字发票): negative, offsets a blue one when premium goes back'),
     invoiceNumber: z.string(),
     offsetsInvoiceNumber: z.string().nullable().describe('for a red invoice, the blue invoice it offsets'),
     issuedAt: z.string(),

@@ -22,7 +22,9 @@ const policyFields = z.object({
   voidFromStart: z.boolean(),
   parties: z.array(z.object({ role: z.string(), name: z.string(), idNumber: z.string() })),
   coolingOff: z.object({ endDate: z.string(), canCancel: z.boolean() }),
-  cancellation: z.object({ kind: z.string(), premiumFen: z.number(), costFen: z.number(), refundFen: z.number(), refundId: z.string() }).nullable(),
+  cancellation: z
+    .object({ kind: z.string(), premiumFen: z.number(), costFen: z.number(), refundFen: z.number(), refundId: z.string() })
+    .nullable(),
 });
 
 export const policyView = policyFields.meta({ id: 'Policy' });

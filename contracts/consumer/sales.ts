@@ -34,7 +34,14 @@ export const startApplicationBody = z
       z.object({
         designation: z.literal('named'),
         beneficiaries: z
-          .array(z.object({ name: personNameSchema, idNumber: idNumberSchema, relationshipToInsured: z.enum(beneficiaryRelationships), shareBp: z.number().int().min(1).max(10_000) }))
+          .array(
+            z.object({
+              name: personNameSchema,
+              idNumber: idNumberSchema,
+              relationshipToInsured: z.enum(beneficiaryRelationships),
+              shareBp: z.number().int().min(1).max(10_000),
+            }),
+          )
           .min(1)
           .max(10),
       }),
@@ -118,17 +125,37 @@ export const applicationView = z
 
 /** One confirmation text on its own page (M§17(5)); never pre-checked. */
 export const consentTextView = z
-  .object({ kind: z.string(), title: z.string(), content: z.string(), textVersionId: z.string(), contentHash: z.string(), displayedAt: isoDateTime, preChecked: z.literal(false) })
+  .object({
+    kind: z.string(),
+    title: z.string(),
+    content: z.string(),
+    textVersionId: z.string(),
+    contentHash: z.string(),
+    displayedAt: isoDateTime,
+    preChecked: z.literal(false),
+  })
   .meta({ id: 'ConsentText' });
 export const consentGiven = z.object({ consentId: z.string(), kind: z.string(), alreadyGiven: z.boolean() }).meta({ id: 'ConsentGiven' });
-export const answerRecorded = z.object({ answerId: z.string(), questionnaireCode: z.string(), itemCode: z.string() }).meta({ id: 'AnswerRecorded' });
+export const answerRecorded = z
+  .object({ answerId: z.string(), questionnaireCode: z.string(), itemCode: z.string() })
+  .meta({ id: 'AnswerRecorded' });
 /** An SMS code was sent for identity verification (application or callback). */
-export const identityCodeSent = z.object({ challengeId: z.string(), expiresAt: isoDateTime, maskedPhone: z.string() }).meta({ id: 'IdentityCodeSent' });
+export const identityCodeSent = z
+  .object({ challengeId: z.string(), expiresAt: isoDateTime, maskedPhone: z.string() })
+  .meta({ id: 'IdentityCodeSent' });
 export const submissionResult = z
-  .object({ status: z.string(), outcome: z.enum(underwritingOutcomes), reasons: z.array(z.object({ code: z.string(), outcome: z.string(), message: z.string() })) })
+  .object({
+    status: z.string(),
+    outcome: z.enum(underwritingOutcomes),
+    reasons: z.array(z.object({ code: z.string(), outcome: z.string(), message: z.string() })),
+  })
   .meta({ id: 'SubmissionResult' });
 export const applicationDocument = z
   .object({ textVersionId: z.string(), documentHash: z.string(), content: z.string(), requiredSigners: z.array(z.enum(signerRoles)) })
   .meta({ id: 'ApplicationDocument' });
-export const signatureResult = z.object({ signatureId: z.string(), signer: z.string(), status: z.string(), remainingSigners: z.array(z.string()) }).meta({ id: 'SignatureResult' });
-export const paymentOrderOpened = z.object({ orderId: z.string(), payUrl: z.string(), amountFen: z.number(), expiresAt: isoDateTime }).meta({ id: 'PaymentOrderOpened' });
+export const signatureResult = z
+  .object({ signatureId: z.string(), signer: z.string(), status: z.string(), remainingSigners: z.array(z.string()) })
+  .meta({ id: 'SignatureResult' });
+export const paymentOrderOpened = z
+  .object({ orderId: z.string(), payUrl: z.string(), amountFen: z.number(), expiresAt: isoDateTime })
+  .meta({ id: 'PaymentOrderOpened' });

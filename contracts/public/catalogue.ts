@@ -48,7 +48,9 @@ export const productPage = z
     effectiveAfterDays: z.number().int(),
     faceVerificationRequired: z.boolean(),
     /** M§17(2): new-type products only; shown bold, no smaller than the product name. */
-    uncertaintyStatement: z.object({ text: z.string(), bold: z.boolean(), fontSizePx: z.number(), textVersionId: z.string().nullable() }).nullable(),
+    uncertaintyStatement: z
+      .object({ text: z.string(), bold: z.boolean(), fontSizePx: z.number(), textVersionId: z.string().nullable() })
+      .nullable(),
     coverage: z.object({ items: z.array(z.object({ name: z.string(), description: z.string() })), textVersionId: z.string().nullable() }),
     /** M§14: 责任免除 are always highlighted. */
     exclusions: z.object({ items: z.array(z.string()), highlight: z.literal(true), textVersionId: z.string().nullable() }),
@@ -56,7 +58,9 @@ export const productPage = z
     /** The needs the product serves, matched against the suitability answers (M§17). */
     servesNeeds: z.array(z.string()),
     /** Every part of the page in order, each with the text version the consumer is shown. */
-    sections: z.array(z.object({ key: z.string(), title: z.string(), content: z.string(), highlight: z.boolean(), textVersionId: z.string().nullable() })),
+    sections: z.array(
+      z.object({ key: z.string(), title: z.string(), content: z.string(), highlight: z.boolean(), textVersionId: z.string().nullable() }),
+    ),
     questionnaires: z.array(
       z.object({
         code: z.string(),
@@ -68,7 +72,9 @@ export const productPage = z
             text: z.string(),
             textVersionId: z.string().nullable(),
             /** Suitability options carry the need and the income band they declare; scores and underwriting outcomes do not leave the server. */
-            options: z.array(z.object({ code: z.string(), label: z.string(), need: z.string().optional(), annualIncomeFen: z.number().int().optional() })),
+            options: z.array(
+              z.object({ code: z.string(), label: z.string(), need: z.string().optional(), annualIncomeFen: z.number().int().optional() }),
+            ),
           }),
         ),
       }),

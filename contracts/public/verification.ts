@@ -3,7 +3,9 @@ import { policyStandings } from '../common.js';
 
 /** Public policy verification (M§12(6)) and the certificates that sign documents: no session. */
 
-export const verificationBody = z.object({ policyNumber: z.string().min(1).max(40), code: z.string().min(1).max(20) }).meta({ id: 'PolicyVerificationRequest' });
+export const verificationBody = z
+  .object({ policyNumber: z.string().min(1).max(40), code: z.string().min(1).max(20) })
+  .meta({ id: 'PolicyVerificationRequest' });
 export const verificationAnswer = z
   .object({
     genuine: z.boolean(),

@@ -125,7 +125,11 @@ export const commands: Record<string, Command> = {
       const config = loadConfig(ctx.env);
       const pii = piiFor(config);
       const r = await withDatabase(config, ctx.io, (db) =>
-        bootstrapStaff(db, { pii, clock: systemClock }, { username, displayName: str(ctx.values['display-name']) ?? username, password, roles: roles as StaffRole[] }),
+        bootstrapStaff(
+          db,
+          { pii, clock: systemClock },
+          { username, displayName: str(ctx.values['display-name']) ?? username, password, roles: roles as StaffRole[] },
+        ),
       );
       ctx.io.out(`Created staff account ${username} (${r.staffId}) with role ${roles.join(', ')}.`);
       if (!given) ctx.io.out(`Password:    ${password}`);
@@ -201,9 +205,15 @@ export const commands: Record<string, Command> = {
       if (tty) process.stderr.write('\n');
       if (ctx.values.json) ctx.io.out(JSON.stringify(report));
       else {
-        ctx.io.out(`${report.entries} entries, tree size ${report.treeSize}, ${report.checkpoints} checkpoints, ${report.snapshots} page snapshots checked.`);
+        ctx.io.out(
+          `${report.entries} entries, tree size ${report.treeSize}, ${report.checkpoints} checkpoints, ${report.snapshots} page snapshots checked.`,
+        );
         for (const p of report.problems) ctx.io.out(`BAD ${p.kind} ${p.at}${p.ref ? ` (${p.ref})` : ''}: ${p.message}`);
-        ctx.io.out(report.ok ? '验证通过 / verified: every hash, checkpoint and snapshot matches.' : `验证失败 / FAILED: ${report.problems.length} problem(s).`);
+        ctx.io.out(
+          report.ok
+            ? '验证通过 / verified: every hash, checkpoint and snapshot matches.'
+            : `验证失败 / FAILED: ${report.problems.length} problem(s).`,
+        );
       }
       return report.ok ? 0 : 1;
     },
@@ -218,7 +228,11 @@ export const commands: Record<string, Command> = {
       const config = loadConfig(ctx.env);
       const keys = loadKeys(config);
       const bundle = await withDatabase(config, ctx.io, async (db) => {
-        const ledger = createLedgerService({ db, clock: systemClock, config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: keys.ledgerSigner } });
+        const ledger = createLedgerService({
+          db,
+          clock: systemClock,
+          config: { origin: config.LEDGER_ORIGIN, suite: config.LEDGER_HASH, signer: keys.ledgerSigner },
+        });
         await ledger.integratePending();
         await ledger.publishCheckpoint();
         return exportPolicyBundle(db, ledger, policyNumber, { actor: { type: 'system', id: 'cli:ledger-export' }, at: systemClock.now() });
@@ -227,7 +241,9 @@ export const commands: Record<string, Command> = {
       const out = str(ctx.values.out);
       if (out) {
         writeFileSync(out, text);
-        ctx.io.err(`Wrote ${out}: ${bundle.entries.length} entries, ${bundle.snapshots.length} snapshots. Check it with: node verifier/verify-bundle.mjs ${out}`);
+        ctx.io.err(
+          `Wrote ${out}: ${bundle.entries.length} entries, ${bundle.snapshots.length} snapshots. Check it with: node verifier/verify-bundle.mjs ${out}`,
+        );
       } else ctx.io.out(text);
     },
   },
@@ -236,7 +252,7 @@ export const commands: Record<string, Command> = {
     summary: 'List the commands',
     usage: 'help',
     async run({ io }) {
-      io.out('wangbao (网保) command line\n\nUsage: wangbao <command> [options]    (wangbao <command> --help: that command\'s usage)\n');
+      io.out("wangbao (网保) command line\n\nUsage: wangbao <command> [options]    (wangbao <command> --help: that command's usage)\n");
       for (const c of Object.values(commands)) io.out(`  ${c.usage}\n      ${c.summary}`);
     },
   },
@@ -254,10 +270,7 @@ function resolve(argv: string[]): { name: string; command: Command; rest: string
 }
 
 /** Runs one command line; returns the exit code. */
-export async function runCli(
-  argv: string[],
-  opts: { env?: Record<string, string | undefined>; io?: CliIo } = {},
-): Promise<number> {
+export async function runCli(argv: string[], opts: { env?: Record<string, string | undefined>; io?: CliIo } = {}): Promise<number> {
   const io = opts.io ?? { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
   const env = opts.env ?? process.env;
   // `wangbao --help`, `wangbao -h` and a bare `wangbao` list the commands, as `wangbao help` does.
@@ -272,7 +285,12 @@ export async function runCli(
     return 0;
   }
   try {
-    const { values, positionals } = parseArgs({ args: found.rest, options: found.command.options ?? {}, allowPositionals: false, strict: true });
+    const { values, positionals } = parseArgs({
+      args: found.rest,
+      options: found.command.options ?? {},
+      allowPositionals: false,
+      strict: true,
+    });
     return (await found.command.run({ env, io, values, positionals })) ?? 0;
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -280,7 +298,9 @@ export async function runCli(
       return 2;
     }
     if (isAppError(e)) {
-      io.err(`${e.code}: ${e.message}${e.items?.length ? `\n${e.items.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}` : ''}`);
+      io.err(
+        `${e.code}: ${e.message}${e.items?.length ? `\n${e.items.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n')}` : ''}`,
+      );
       return 1;
     }
     io.err(e instanceof Error ? e.message : String(e));

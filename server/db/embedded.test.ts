@@ -11,7 +11,9 @@ describe('startEmbeddedPostgres', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(`${dir}.lock`, String(holder.pid));
-      await expect(startEmbeddedPostgres({ dir, port: 54999 })).rejects.toThrow(new RegExp(`in use by process ${holder.pid}.*DATABASE_URL`));
+      await expect(startEmbeddedPostgres({ dir, port: 54999 })).rejects.toThrow(
+        new RegExp(`in use by process ${holder.pid}.*DATABASE_URL`),
+      );
     } finally {
       holder.kill();
       rmSync(`${dir}.lock`, { force: true });

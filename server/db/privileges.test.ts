@@ -32,9 +32,26 @@ describe('grantRuntimePrivileges', () => {
   });
 
   it('M§33 lets the runtime role append and read the ledger and events, but never change or remove them', async () => {
-    await runtime.transaction().execute((trx) => recordEvent(trx, { type: 'quote.created', actor: { type: 'system', id: 'rt' }, subject: { type: 'quote', id: 'quo_rt' }, payload: {}, at: new Date() }));
+    await runtime
+      .transaction()
+      .execute((trx) =>
+        recordEvent(trx, {
+          type: 'quote.created',
+          actor: { type: 'system', id: 'rt' },
+          subject: { type: 'quote', id: 'quo_rt' },
+          payload: {},
+          at: new Date(),
+        }),
+      );
     expect((await runtime.selectFrom('ledger_queue').select('seq').execute()).length).toBe(1);
-    for (const statement of [sql`update events set type = 'x'`, sql`delete from events`, sql`truncate ledger_leaves`, sql`update ledger_checkpoints set note = ''`, sql`delete from ledger_nodes`, sql`alter table events disable trigger all`])
+    for (const statement of [
+      sql`update events set type = 'x'`,
+      sql`delete from events`,
+      sql`truncate ledger_leaves`,
+      sql`update ledger_checkpoints set note = ''`,
+      sql`delete from ledger_nodes`,
+      sql`alter table events disable trigger all`,
+    ])
       await expect(statement.execute(runtime)).rejects.toThrow(/permission denied|must be owner/);
   });
 

@@ -1,7 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 
 /** The ledger and the events it records: never changed or removed once written (the tests name them). */
-export const APPEND_ONLY_TABLES = ['ledger_meta', 'ledger_leaves', 'ledger_nodes', 'ledger_tree_heads', 'ledger_checkpoints', 'events'] as const;
+export const APPEND_ONLY_TABLES = [
+  'ledger_meta',
+  'ledger_leaves',
+  'ledger_nodes',
+  'ledger_tree_heads',
+  'ledger_checkpoints',
+  'events',
+] as const;
 
 /** Trigger functions that refuse a change outright; `subject_keys_destroy_only` allows one update (destroying a key). */
 const REFUSING_FUNCTIONS = ['ledger_append_only', 'callback_append_only'];

@@ -338,7 +338,14 @@ export interface CallbackCasesTable {
   face_required: boolean;
   basis: 'term_over_one_year' | 'product_opt_in';
   /** `caseStatuses` and `callbackMethods` in modules/callbacks/callback.ts. */
-  status: 'awaiting_electronic' | 'electronic_in_progress' | 'phone_pending' | 'letter_pending' | 'succeeded' | 'failed' | 'closed_policy_cancelled';
+  status:
+    | 'awaiting_electronic'
+    | 'electronic_in_progress'
+    | 'phone_pending'
+    | 'letter_pending'
+    | 'succeeded'
+    | 'failed'
+    | 'closed_policy_cancelled';
   method: 'electronic' | 'phone' | 'letter' | 'visit' | null;
   deadline_date: string;
   deadline_at: Ts;

@@ -32,13 +32,21 @@ export function createCancellationFlow(deps: CancellationFlowDeps) {
    * Cancels a policy for `reason` in the caller's transaction. With `owner`, only that consumer's own policy can
    * be cancelled.
    */
-  async function cancelPolicy(trx: Trx, actor: Actor, input: { policyId: string; reason: CancellationReason; at: Date; owner?: Actor; offerId?: string }) {
+  async function cancelPolicy(
+    trx: Trx,
+    actor: Actor,
+    input: { policyId: string; reason: CancellationReason; at: Date; owner?: Actor; offerId?: string },
+  ) {
     const rule = cancellationReasons[input.reason];
     const p = await policies.lockPolicy(trx, input.policyId, input.owner);
     assertCancellable(p, input.reason, input.at);
     const order = await findPaidOrder(trx, p.application_id);
     if (!order) throw new Error(`Policy ${p.id} has no paid order`);
-    const { costFen, refundFen } = rule.refund({ premiumFen: p.premium_fen, paidFen: order.amount_fen, configuredCostFen: config.COOLING_OFF_COST_FEN });
+    const { costFen, refundFen } = rule.refund({
+      premiumFen: p.premium_fen,
+      paidFen: order.amount_fen,
+      configuredCostFen: config.COOLING_OFF_COST_FEN,
+    });
     const refund = await payments.refundOrder(trx, { orderId: order.id, policyId: p.id, amountFen: refundFen, reason: rule.refundReason });
     const cancellationId = await policies.recordCancellation(trx, actor, {
       policy: p,

@@ -31,6 +31,8 @@ function need(payload: Record<string, string>, key: string): string {
 }
 
 /** The outbox of the platform, its handlers bound to the services. */
-export function createFollowUpOutbox(deps: Parameters<typeof followUpHandlers>[0] & { db: Db; clock: Clock; logger?: Logger; policy?: Partial<OutboxPolicy> }) {
+export function createFollowUpOutbox(
+  deps: Parameters<typeof followUpHandlers>[0] & { db: Db; clock: Clock; logger?: Logger; policy?: Partial<OutboxPolicy> },
+) {
   return createOutbox({ db: deps.db, clock: deps.clock, logger: deps.logger, policy: deps.policy, handlers: followUpHandlers(deps) });
 }

@@ -27,7 +27,7 @@ export function createPurchaseFlow(deps: PurchaseFlowDeps) {
     const app = await lockApplication(trx, paid.applicationId);
     if (!app) throw new Error(`Paid order ${paid.orderId} names unknown application ${paid.applicationId}`);
     assertApplicationTransition(app.status, 'issued');
-    const insured = partyIn(await findParties(trx, app.id), 'insured')
+    const insured = partyIn(await findParties(trx, app.id), 'insured');
     const issued = await policies.issuePolicy(trx, {
       orderId: paid.orderId,
       paidAt: paid.paidAt,

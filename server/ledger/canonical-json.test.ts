@@ -40,7 +40,9 @@ describe('RFC 8785 vectors', () => {
     expect(canonicalize({ a: [0, -0, 1, -1, 100, 1e15, 9007199254740991, -9007199254740991] })).toBe(
       '{"a":[0,0,1,-1,100,1000000000000000,9007199254740991,-9007199254740991]}',
     );
-    expect(canonicalize({ nested: { deeper: [[], {}, [null]] }, t: true, f: false })).toBe('{"f":false,"nested":{"deeper":[[],{},[null]]},"t":true}');
+    expect(canonicalize({ nested: { deeper: [[], {}, [null]] }, t: true, f: false })).toBe(
+      '{"f":false,"nested":{"deeper":[[],{},[null]]},"t":true}',
+    );
     expect(canonicalize(null)).toBe('null');
     expect(canonicalize('')).toBe('""');
   });
@@ -65,7 +67,11 @@ describe('round trip', () => {
         fc.string({ unit: 'grapheme' }),
         fc.string({ unit: 'binary' }).filter((s) => !/\p{Cs}/u.test(s)),
         fc.array(tie('json'), { maxLength: 5 }),
-        fc.dictionary(fc.string({ unit: 'binary' }).filter((s) => !/\p{Cs}/u.test(s)), tie('json'), { maxKeys: 5 }),
+        fc.dictionary(
+          fc.string({ unit: 'binary' }).filter((s) => !/\p{Cs}/u.test(s)),
+          tie('json'),
+          { maxKeys: 5 },
+        ),
       ),
     })).json;
     fc.assert(

@@ -52,12 +52,18 @@ describe('checkpoint body (c2sp.org/tlog-checkpoint)', () => {
     // eslint-disable-next-line no-control-regex -- likewise for extension lines
     const extension = fc.string({ unit: 'grapheme', minLength: 1 }).filter((l) => !/[\u0000-\u001f]/.test(l));
     fc.assert(
-      fc.property(origin, fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(extension, { maxLength: 3 }), (o, size, hash, extensions) => {
-        const text = formatCheckpoint({ origin: o, size, rootHash: hash, extensions });
-        const cp = parseCheckpoint(text);
-        expect(cp).toEqual({ origin: o, size, rootHash: Buffer.from(hash), extensions });
-        expect(formatCheckpoint(cp)).toBe(text);
-      }),
+      fc.property(
+        origin,
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(extension, { maxLength: 3 }),
+        (o, size, hash, extensions) => {
+          const text = formatCheckpoint({ origin: o, size, rootHash: hash, extensions });
+          const cp = parseCheckpoint(text);
+          expect(cp).toEqual({ origin: o, size, rootHash: Buffer.from(hash), extensions });
+          expect(formatCheckpoint(cp)).toBe(text);
+        },
+      ),
     );
   });
 
@@ -93,7 +99,11 @@ describe('checkpoint body (c2sp.org/tlog-checkpoint)', () => {
       `${ORIGIN}\n1\n${rootB64}\n\text\n`, // tab
       '',
     ];
-    for (const text of bad) expect(reasonOf(() => parseCheckpoint(text)), JSON.stringify(text)).toBe('malformed-checkpoint');
+    for (const text of bad)
+      expect(
+        reasonOf(() => parseCheckpoint(text)),
+        JSON.stringify(text),
+      ).toBe('malformed-checkpoint');
   });
 
   it('refuses to write a checkpoint with a bad origin, size, root or extension', () => {
@@ -113,7 +123,10 @@ describe('checkpoint body (c2sp.org/tlog-checkpoint)', () => {
       { ...ok, extensions: [''] },
       { ...ok, extensions: ['a\nb'] },
     ]) {
-      expect(reasonOf(() => formatCheckpoint(input)), JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).toBe('malformed-checkpoint');
+      expect(
+        reasonOf(() => formatCheckpoint(input)),
+        JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+      ).toBe('malformed-checkpoint');
     }
   });
 });
@@ -230,11 +243,18 @@ describe('signed checkpoints (c2sp.org/signed-note)', () => {
       note + '\n',
       note.replace(ORIGIN, `${ORIGIN}\u0000`),
     ];
-    for (const text of bad) expect(reasonOf(() => openNote(text, [verifierOf(ed)])), JSON.stringify(text)).toBe('malformed-note');
+    for (const text of bad)
+      expect(
+        reasonOf(() => openNote(text, [verifierOf(ed)])),
+        JSON.stringify(text),
+      ).toBe('malformed-note');
   });
 
   it(`refuses more than ${MAX_NOTE_SIGNATURES} signature lines and more than one verifier for a key`, () => {
-    const fake = Array.from({ length: MAX_NOTE_SIGNATURES + 1 }, (_, i) => `\u2014 w${i}.example ${Buffer.alloc(68, i).toString('base64')}\n`).join('');
+    const fake = Array.from(
+      { length: MAX_NOTE_SIGNATURES + 1 },
+      (_, i) => `\u2014 w${i}.example ${Buffer.alloc(68, i).toString('base64')}\n`,
+    ).join('');
     expect(reasonOf(() => openNote(`${body}\n${fake}`, [verifierOf(ed)]))).toBe('too-many-signatures');
     expect(reasonOf(() => openNote(signNote(body, ed), [verifierOf(ed), parseVerifierKey(ed.vkey)]))).toBe('ambiguous-verifiers');
   });
@@ -268,7 +288,22 @@ describe.skipIf(lacks('openssl'))('SM2 checkpoint signatures checked by the open
       const verify = (file: string) =>
         spawnSync(
           'openssl',
-          ['pkeyutl', '-verify', '-pubin', '-inkey', path.join(dir, 'pub.pem'), '-rawin', '-in', path.join(dir, file), '-sigfile', path.join(dir, 'sig.der'), '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678'],
+          [
+            'pkeyutl',
+            '-verify',
+            '-pubin',
+            '-inkey',
+            path.join(dir, 'pub.pem'),
+            '-rawin',
+            '-in',
+            path.join(dir, file),
+            '-sigfile',
+            path.join(dir, 'sig.der'),
+            '-digest',
+            'sm3',
+            '-pkeyopt',
+            'distid:1234567812345678',
+          ],
           { encoding: 'utf8' },
         );
       const ok = verify('body.txt');

@@ -63,12 +63,18 @@ export function formatCheckpoint(input: CheckpointInput): string {
     throw new NoteError('malformed-checkpoint', why);
   };
   if (!isValidKeyName(input.origin)) bad('the origin must be non-empty, with no spaces, "+" or control characters');
-  const size = typeof input.size === 'bigint' ? input.size : Number.isSafeInteger(input.size) ? BigInt(input.size) : bad('the tree size must be an integer');
+  const size =
+    typeof input.size === 'bigint'
+      ? input.size
+      : Number.isSafeInteger(input.size)
+        ? BigInt(input.size)
+        : bad('the tree size must be an integer');
   if (size < 0n || size > BigInt(Number.MAX_SAFE_INTEGER)) bad('the tree size must be in [0, 2^53 − 1]');
   if (input.rootHash.length !== ROOT_HASH_BYTES) bad(`the root hash must be ${ROOT_HASH_BYTES} bytes`);
   const extensions = input.extensions ?? [];
   for (const line of extensions) {
-    if (line.length === 0 || hasControlChar(line, false) || !isWellFormedText(line)) bad('extension lines are non-empty, with no control characters');
+    if (line.length === 0 || hasControlChar(line, false) || !isWellFormedText(line))
+      bad('extension lines are non-empty, with no control characters');
   }
   return [input.origin, size.toString(), Buffer.from(input.rootHash).toString('base64'), ...extensions].map((l) => `${l}\n`).join('');
 }
@@ -172,7 +178,8 @@ export function splitNote(note: string): { body: string; signatures: SignatureLi
     const keyHash = raw.readUInt32BE(0);
     const id = `${name} ${keyHash}`;
     // Go's note.Open drops repeats silently; a checkpoint we publish never has them, so one is a sign of tampering.
-    if (seen.has(id)) throw new NoteError('duplicate-signature', `two signatures by ${name} (key ID ${keyHash.toString(16).padStart(8, '0')})`);
+    if (seen.has(id))
+      throw new NoteError('duplicate-signature', `two signatures by ${name} (key ID ${keyHash.toString(16).padStart(8, '0')})`);
     seen.add(id);
     signatures.push({ name, keyHash, signature: raw.subarray(4) });
   }
@@ -225,7 +232,10 @@ export function openCheckpoint(
   const opened = openNote(note, verifiers);
   const checkpoint = parseCheckpoint(opened.body);
   if (options.origin !== undefined && checkpoint.origin !== options.origin) {
-    throw new NoteError('origin-mismatch', `checkpoint of ${JSON.stringify(checkpoint.origin)}, expected ${JSON.stringify(options.origin)}`);
+    throw new NoteError(
+      'origin-mismatch',
+      `checkpoint of ${JSON.stringify(checkpoint.origin)}, expected ${JSON.stringify(options.origin)}`,
+    );
   }
   return { checkpoint, verifiedBy: opened.verifiedBy, unverified: opened.unverified };
 }

@@ -11,7 +11,11 @@ export function findMeta(db: DbOrTrx) {
 }
 
 export async function insertMetaOnce(db: DbOrTrx, origin: string, suite: 'sha256' | 'sm3', at: Date) {
-  await db.insertInto('ledger_meta').values({ id: 1, origin, hash_suite: suite, created_at: at }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('ledger_meta')
+    .values({ id: 1, origin, hash_suite: suite, created_at: at })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /** Takes the sequencer's lock for this transaction, if no other process holds it. */
@@ -33,7 +37,11 @@ export function treeHeadAt(db: DbOrTrx, size: number) {
  * `buf[start, end)`, valid only during the call. Read by binary COPY: the sequencer hashes them as they arrive and
  * keeps only their hashes. Returns how many were read.
  */
-export function streamQueued(db: DbOrTrx, limit: number, onEntry: (seq: number, buf: Buffer, start: number, end: number) => void): Promise<number> {
+export function streamQueued(
+  db: DbOrTrx,
+  limit: number,
+  onEntry: (seq: number, buf: Buffer, start: number, end: number) => void,
+): Promise<number> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad batch size ${limit}`);
   return copyOut(db, `copy (select seq, entry from ledger_queue order by seq limit ${limit}) to stdout (format binary)`, 2, (buf, s, l) =>
     onEntry(int8At(buf, startOf(s, 0)), buf, startOf(s, 1), endOf(s, l, 1)),
@@ -46,7 +54,13 @@ export function streamQueued(db: DbOrTrx, limit: number, onEntry: (seq: number, 
  * process again; leaves are written in index order, so the table stays in log order for whoever reads it in full.
  * Returns how many moved (all of them unless a queued entry vanished, which the caller must treat as fatal).
  */
-export async function moveQueuedToLeaves(db: DbOrTrx, seqs: number[], firstIndex: number, leafHashes: Buffer, sequencedAt: Date): Promise<number> {
+export async function moveQueuedToLeaves(
+  db: DbOrTrx,
+  seqs: number[],
+  firstIndex: number,
+  leafHashes: Buffer,
+  sequencedAt: Date,
+): Promise<number> {
   if (!seqs.length) return 0;
   const r = await sql`
     with batch as (select seq, ord from unnest(${seqs}::bigint[]) with ordinality as b(seq, ord)),
@@ -193,7 +207,13 @@ class CopyTupleReader {
  * `client.query` as it is, and pg runs any object with `submit()` as a custom query. The stream is made thenable,
  * so Kysely keeps the connection until the COPY is over, and releases it after. Returns the number of tuples.
  */
-async function copyOut(db: DbOrTrx, text: string, fields: number, onTuple: (buf: Buffer, starts: Int32Array, lengths: Int32Array) => void, onFlow?: (control: CopyFlow) => void): Promise<number> {
+async function copyOut(
+  db: DbOrTrx,
+  text: string,
+  fields: number,
+  onTuple: (buf: Buffer, starts: Int32Array, lengths: Int32Array) => void,
+  onFlow?: (control: CopyFlow) => void,
+): Promise<number> {
   const reader = new CopyTupleReader(fields, onTuple);
   const stream = copyTo(text);
   let failure: unknown;
@@ -241,7 +261,12 @@ export interface LeafView {
  * Every stored leaf in index order, from `from` on. The view passed to `onLeaf` is reused for the next leaf.
  * `onFlow` receives pause/resume for the stream. Returns the number of leaves read.
  */
-export function streamLeaves(db: DbOrTrx, from: number, onLeaf: (leaf: LeafView) => void, onFlow?: (control: CopyFlow) => void): Promise<number> {
+export function streamLeaves(
+  db: DbOrTrx,
+  from: number,
+  onLeaf: (leaf: LeafView) => void,
+  onFlow?: (control: CopyFlow) => void,
+): Promise<number> {
   if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`bad leaf index ${from}`);
   const view: LeafView = { index: 0, buf: Buffer.alloc(0), entryStart: 0, entryEnd: 0, hashStart: 0, hashEnd: 0 };
   return copyOut(
@@ -287,7 +312,11 @@ export function checkpointAt(db: DbOrTrx, size: number) {
 }
 
 export async function insertCheckpoint(db: DbOrTrx, row: NewRow<'ledger_checkpoints'>) {
-  await db.insertInto('ledger_checkpoints').values(row).onConflict((oc) => oc.column('tree_size').doNothing()).execute();
+  await db
+    .insertInto('ledger_checkpoints')
+    .values(row)
+    .onConflict((oc) => oc.column('tree_size').doNothing())
+    .execute();
 }
 
 /** The sequenced leaf of the (first) event of `type` about one subject; undefined until it is sequenced. */
@@ -319,7 +348,13 @@ export async function leavesOfSale(db: DbOrTrx, refs: EntryRefs[]) {
 }
 
 export function leavesForRef(db: DbOrTrx, refType: string, refIds: string[]) {
-  return db.selectFrom('ledger_leaves').selectAll().where('ref_type', '=', refType).where('ref_id', 'in', refIds).orderBy('leaf_index').execute();
+  return db
+    .selectFrom('ledger_leaves')
+    .selectAll()
+    .where('ref_type', '=', refType)
+    .where('ref_id', 'in', refIds)
+    .orderBy('leaf_index')
+    .execute();
 }
 
 /** Entries of the records named that are queued and not yet sequenced, in queue order. */

@@ -21,7 +21,12 @@ const get = async (url: string) => {
 describe('GET /v1/ledger/public-key', () => {
   it('publishes the key that signs the checkpoints, so an auditor can pin it', async () => {
     const key = (await get('/v1/ledger/public-key')).json();
-    expect(key).toMatchObject({ origin: ctx.config.LEDGER_ORIGIN, hash: ctx.config.LEDGER_HASH, algorithm: 'ed25519', keyName: ctx.config.LEDGER_ORIGIN });
+    expect(key).toMatchObject({
+      origin: ctx.config.LEDGER_ORIGIN,
+      hash: ctx.config.LEDGER_HASH,
+      algorithm: 'ed25519',
+      keyName: ctx.config.LEDGER_ORIGIN,
+    });
     expect(key.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n?$/);
     // The verifier key line is the C2SP form `<name>+<key ID>+<base64(type ‖ key)>` of that same key.
     expect(key.verifierKey).toBe(`${key.keyName}+${key.keyId}+${key.verifierKey.split('+').slice(2).join('+')}`);

@@ -1,7 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParam } from '@wangbao/contracts/common';
-import { disputeEnded, disputeOpened, openDisputeBody, policyNumberParam, saleReplay, saleRef, saleRetention, saleShredded, shredBody } from '@wangbao/contracts/console';
+import {
+  disputeEnded,
+  disputeOpened,
+  openDisputeBody,
+  policyNumberParam,
+  saleReplay,
+  saleRef,
+  saleRetention,
+  saleShredded,
+  shredBody,
+} from '@wangbao/contracts/console';
 import { consistencyProof, consistencyProofQuery, inclusionProof, inclusionProofQuery, ledgerPublicKey } from '@wangbao/contracts/public';
 import { isoDates, type RouteOptions } from '../http.js';
 
@@ -24,7 +34,8 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         tags,
         security: staffOnly,
         summary: 'Put a sale under dispute',
-        description: "Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.",
+        description:
+          'Puts a sale under dispute (claims, complaints, compliance): its records are held until the dispute ends, then kept 2 more years.',
         body: openDisputeBody,
         response: { 201: disputeOpened },
         errors: ['CONFLICT'],
@@ -34,12 +45,30 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
   );
   app.post(
     '/v1/console/disputes/:id/end',
-    { schema: { tags, security: staffOnly, summary: 'End a dispute', params: idParam, response: { 200: disputeEnded }, errors: ['INVALID_STATE'] } },
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        summary: 'End a dispute',
+        params: idParam,
+        response: { 200: disputeEnded },
+        errors: ['INVALID_STATE'],
+      },
+    },
     async (req) => isoDates(await records.endDispute(req.actor, req.params.id)),
   );
   app.get(
     '/v1/console/records/retention',
-    { schema: { tags, security: staffOnly, summary: "A sale's retention", description: "A sale's retention end (requirements §2.4), or held by an open dispute.", querystring: saleRef, response: { 200: saleRetention } } },
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        summary: "A sale's retention",
+        description: "A sale's retention end (requirements §2.4), or held by an open dispute.",
+        querystring: saleRef,
+        response: { 200: saleRetention },
+      },
+    },
     async (req) => records.retentionOf(req.actor, req.query),
   );
   app.post(
@@ -49,7 +78,8 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         tags,
         security: staffOnly,
         summary: "Shred a sale's personal data after retention",
-        description: "Crypto-shredding after retention (compliance officers): destroys the sale's data key; its ledger entries stay and still verify.",
+        description:
+          "Crypto-shredding after retention (compliance officers): destroys the sale's data key; its ledger entries stay and still verify.",
         body: shredBody,
         response: { 200: saleShredded },
         errors: ['RETENTION_NOT_ENDED', 'RECORDS_SHREDDED'],
@@ -60,18 +90,41 @@ export const ledgerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
 
   app.get(
     '/v1/console/replay/applications/:id',
-    { schema: { tags, security: staffOnly, summary: 'Replay a sale by application', description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.', params: idParam, response: { 200: saleReplay } } },
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        summary: 'Replay a sale by application',
+        description: 'Replay of a sale (调阅): compliance officers and auditors; the read is logged.',
+        params: idParam,
+        response: { 200: saleReplay },
+      },
+    },
     async (req) => replay.replay(req.actor, { applicationId: req.params.id }),
   );
   app.get(
     '/v1/console/replay/policies/:policyNumber',
-    { schema: { tags, security: staffOnly, summary: 'Replay a sale by policy number', params: policyNumberParam, response: { 200: saleReplay } } },
+    {
+      schema: {
+        tags,
+        security: staffOnly,
+        summary: 'Replay a sale by policy number',
+        params: policyNumberParam,
+        response: { 200: saleReplay },
+      },
+    },
     async (req) => replay.replay(req.actor, { policyNumber: req.params.policyNumber }),
   );
 
   app.get(
     '/v1/ledger/checkpoint',
-    { schema: { tags, summary: 'The latest signed checkpoint', description: 'The latest signed checkpoint, in the C2SP signed-note format (text/plain).' } },
+    {
+      schema: {
+        tags,
+        summary: 'The latest signed checkpoint',
+        description: 'The latest signed checkpoint, in the C2SP signed-note format (text/plain).',
+      },
+    },
     async (_req, reply) => reply.type('text/plain; charset=utf-8').send((await ledger.latestCheckpoint()).note),
   );
   app.get(

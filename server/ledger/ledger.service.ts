@@ -99,7 +99,12 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
       // indexes after it would be wrong, and the whole batch is rolled back instead.
       if (moved !== seqs.length) throw new Error(`ledger sequencer: ${seqs.length} entries read, ${moved} moved; batch rolled back`);
       await repo.insertNodes(trx, levels, indexes, Buffer.concat(nodeHashes));
-      await repo.insertTreeHead(trx, { tree_size: frontier.size, root_hash: frontier.root(), frontier: frontier.frontier, integrated_at: now });
+      await repo.insertTreeHead(trx, {
+        tree_size: frontier.size,
+        root_hash: frontier.root(),
+        frontier: frontier.frontier,
+        integrated_at: now,
+      });
       return { integrated: seqs.length, treeSize: frontier.size, leader: true };
     });
   }
@@ -192,7 +197,10 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
   async function inclusionProof(index: number, treeSize?: number) {
     const size = treeSize ?? (await latestCheckpoint()).treeSize;
     if (!(index >= 0 && index < size)) throw new AppError('NOT_FOUND', `No leaf ${index} in a tree of size ${size}`);
-    const [{ proof, hashes }, root] = await Promise.all([proofFromPlan(inclusionProofPlan(index, size), [{ level: 0, index }]), rootAt(size)]);
+    const [{ proof, hashes }, root] = await Promise.all([
+      proofFromPlan(inclusionProofPlan(index, size), [{ level: 0, index }]),
+      rootAt(size),
+    ]);
     const hash = must(hashes.get(`0:${index}`), `the hash of leaf ${index}`);
     // Never hand out a proof that does not verify: that would be a corrupted store.
     if (!verifyInclusion(suite, hash, index, size, proof, root)) throw new Error(`Stored tree is corrupt around leaf ${index}`);

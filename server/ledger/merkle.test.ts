@@ -178,7 +178,14 @@ describe('Certificate Transparency reference vectors (RFC 6962 / RFC 9162 §2.1)
         ['preceding garbage', i, n, leaf, [Buffer.alloc(0), ...proof], root],
         ['preceding root', i, n, leaf, [root, ...proof], root],
         ['removed component', i, n, leaf, proof.slice(0, -1), root],
-        ...proof.map((_, j): [string, number, number, Buffer, Buffer[], Buffer] => [`proof[${j}] bit 3`, i, n, leaf, flipBit(proof, j, 8), root]),
+        ...proof.map((_, j): [string, number, number, Buffer, Buffer[], Buffer] => [
+          `proof[${j}] bit 3`,
+          i,
+          n,
+          leaf,
+          flipBit(proof, j, 8),
+          root,
+        ]),
       ];
       if (proof.length > 1) probes.push(['inserted component', i, n, leaf, [proof[0]!, someHash, ...proof.slice(1)], root]);
       for (const [desc, pi, pn, pl, pp, pr] of probes) {
@@ -212,7 +219,14 @@ describe('Certificate Transparency reference vectors (RFC 6962 / RFC 9162 §2.1)
         ['preceding root2', m, n, r1, r2, [r2, ...proof]],
         ['preceding proof[0]', m, n, r1, r2, [proof[0]!, ...proof]],
         ['truncated proof', m, n, r1, r2, proof.slice(0, -1)],
-        ...proof.map((_, j): [string, number, number, Buffer, Buffer, Buffer[]] => [`proof[${j}] bit 4`, m, n, r1, r2, flipBit(proof, j, 16)]),
+        ...proof.map((_, j): [string, number, number, Buffer, Buffer, Buffer[]] => [
+          `proof[${j}] bit 4`,
+          m,
+          n,
+          r1,
+          r2,
+          flipBit(proof, j, 16),
+        ]),
       ];
       for (const [desc, pm, pn, p1, p2, pp] of probes) {
         expect(verifyConsistency(S, pm, pn, pp, p1, p2), `${m} → ${n}: ${desc}`).toBe(false);
@@ -236,7 +250,11 @@ describe('Certificate Transparency reference vectors (RFC 6962 / RFC 9162 §2.1)
     expect(verifyInclusion(S, ctLeafHashes[0]!, 0, 1, [], r1)).toBe(true);
     expect(verifyInclusion(S, ctLeafHashes[0]!, 0, 1, [], Buffer.alloc(0))).toBe(false);
     expect(verifyInclusion(S, Buffer.alloc(0), 0, 1, [], r1)).toBe(false);
-    for (const [i, n] of [[0, 0], [1, 0], [2, 1]] as const) {
+    for (const [i, n] of [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+    ] as const) {
       expect(verifyInclusion(S, someHash, i, n, [], e)).toBe(false);
     }
     expect(consistencyProof(S, leafArrayProvider(ctLeafHashes), 0, 8)).toEqual([]);
@@ -353,7 +371,8 @@ describe('proofs for every tree up to 64 leaves', () => {
         if (!same || lookups !== planNodes(plan).length) wrong.push(`inclusion ${i} in ${n}`);
       }
       for (let m = 0; m <= n; m++) {
-        const same = hexes(assembleProof(S, consistencyProofPlan(m, n), lookup)).join() === hexes(consistencyProof(S, provider, m, n)).join();
+        const same =
+          hexes(assembleProof(S, consistencyProofPlan(m, n), lookup)).join() === hexes(consistencyProof(S, provider, m, n)).join();
         if (!same) wrong.push(`consistency ${m} → ${n}`);
       }
     }
@@ -501,7 +520,9 @@ describe('MerkleFrontier', () => {
       const width = 2 ** level;
       for (let start = 0; start + width <= 300; start += width) {
         const reported: NodeId[] = [];
-        expect(f.appendSubtree(level, byLeaf.get(`${level}:${start / width}`)!, (node, h) => (reported.push(node), seen.set(nodeKey(node), h)))).toBe(start);
+        expect(
+          f.appendSubtree(level, byLeaf.get(`${level}:${start / width}`)!, (node, h) => (reported.push(node), seen.set(nodeKey(node), h))),
+        ).toBe(start);
         expect(reported[0]).toEqual({ level, index: start / width });
         expect(reported.every((n) => n.level >= level)).toBe(true);
         expect(f.root().equals(roots[start + width]!), `level ${level}, size ${start + width}`).toBe(true);

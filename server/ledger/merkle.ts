@@ -373,7 +373,11 @@ function perfectNodeHash(suite: HashSuite, provider: LeafHashProvider, level: nu
     checkHash(stored, `subtree root [${start}, ${start + width})`);
     return stored;
   }
-  return nodeHash(suite, perfectNodeHash(suite, provider, level - 1, 2 * index), perfectNodeHash(suite, provider, level - 1, 2 * index + 1));
+  return nodeHash(
+    suite,
+    perfectNodeHash(suite, provider, level - 1, 2 * index),
+    perfectNodeHash(suite, provider, level - 1, 2 * index + 1),
+  );
 }
 
 function proveFrom(suite: HashSuite, provider: LeafHashProvider, plan: ProofPlan): Buffer[] {
@@ -397,7 +401,12 @@ export function rootAt(suite: HashSuite, provider: LeafHashProvider, treeSize: n
   assertHashSuite(suite);
   const nodes = frontierNodes(treeSize);
   if (nodes.length === 0) return emptyRoot(suite);
-  return Buffer.from(foldRight(suite, nodes.map((n) => perfectNodeHash(suite, provider, n.level, n.index))));
+  return Buffer.from(
+    foldRight(
+      suite,
+      nodes.map((n) => perfectNodeHash(suite, provider, n.level, n.index)),
+    ),
+  );
 }
 
 /** A provider over an in-memory array of leaf hashes (tests, the offline verifier, small trees). */
@@ -464,7 +473,8 @@ export function assertInclusion(
 ): void {
   checkHash(root, 'root');
   const computed = rootFromInclusionProof(suite, leafHash, index, treeSize, proof);
-  if (!computed.equals(root)) throw new MerkleProofError(`inclusion proof for leaf ${index} does not lead to the given root of size ${treeSize}`);
+  if (!computed.equals(root))
+    throw new MerkleProofError(`inclusion proof for leaf ${index} does not lead to the given root of size ${treeSize}`);
 }
 
 /** RFC 9162 §2.1.3.2: true iff `proof` shows the leaf hash at `index` in the tree of `treeSize` with head `root`. */

@@ -27,7 +27,8 @@ const PETER_SIG = '\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcEl
 const ENOCH_SIG = '\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n';
 // c2sp.org/signed-note's example key and note.
 const SPEC_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
-const SPEC_NOTE = 'This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+const SPEC_NOTE =
+  'This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
 
 function ed25519PemFromSeed(seed: Buffer): string {
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
@@ -99,7 +100,9 @@ describe('SM2 note keys', () => {
       .readUInt32BE(0);
     expect(signer.keyHash).toBe(expected);
     expect(computeKeyHash('wangbao.example/ledger', Buffer.concat([SM2_SIGNATURE_TYPE, point]))).toBe(expected);
-    expect(signer.vkey).toBe(`wangbao.example/ledger+${expected.toString(16).padStart(8, '0')}+${Buffer.concat([SM2_SIGNATURE_TYPE, point]).toString('base64')}`);
+    expect(signer.vkey).toBe(
+      `wangbao.example/ledger+${expected.toString(16).padStart(8, '0')}+${Buffer.concat([SM2_SIGNATURE_TYPE, point]).toString('base64')}`,
+    );
   });
 
   it('an SM2 verifier key parses back to a verifier of the same key', () => {
@@ -143,7 +146,8 @@ describe('verifier keys and key names', () => {
 
   it('key names are non-empty with no space, plus or control character', () => {
     for (const good of ['wangbao.example/ledger', 'PeterNeumann', '网保/账本']) expect(isValidKeyName(good)).toBe(true);
-    for (const bad of ['', 'a b', 'a+b', 'a\tb', 'a\u3000b', 'a\u00a0b', 'a\u0085b', 'a\nb', '\ud800']) expect(isValidKeyName(bad)).toBe(false);
+    for (const bad of ['', 'a b', 'a+b', 'a\tb', 'a\u3000b', 'a\u00a0b', 'a\u0085b', 'a\nb', '\ud800'])
+      expect(isValidKeyName(bad)).toBe(false);
     expect(reasonOf(() => generateSigner('ed25519', 'bad name'))).toBe('bad-key-name');
   });
 

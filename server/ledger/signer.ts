@@ -14,7 +14,15 @@
  *   `openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678` verifies. The vkey has the same shape
  *   as Ed25519's, with base64(SM2_SIGNATURE_TYPE ‖ point).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as edSign,
+  verify as edVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { AppError } from '../platform/errors.js';
 import {
   SM2_DEFAULT_ID,
@@ -91,12 +99,17 @@ export function isWellFormedText(text: string): boolean {
 }
 
 function assertKeyName(name: string): void {
-  if (!isValidKeyName(name)) throw new NoteError('bad-key-name', `key name ${JSON.stringify(name)} is empty or has a space, '+' or control character`);
+  if (!isValidKeyName(name))
+    throw new NoteError('bad-key-name', `key name ${JSON.stringify(name)} is empty or has a space, '+' or control character`);
 }
 
 /** Key ID = SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4] as a big-endian uint32. */
 export function computeKeyHash(name: string, typeAndPublicKey: Uint8Array): number {
-  const digest = createHash('sha256').update(name, 'utf8').update(Buffer.from([0x0a])).update(typeAndPublicKey).digest();
+  const digest = createHash('sha256')
+    .update(name, 'utf8')
+    .update(Buffer.from([0x0a]))
+    .update(typeAndPublicKey)
+    .digest();
   return digest.readUInt32BE(0);
 }
 

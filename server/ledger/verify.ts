@@ -72,7 +72,9 @@ class BlockHashers {
     const worker = must(this.#workers[id % this.#workers.length], 'a hashing thread');
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, suite, level, block: block.buf.buffer, bytes: block.bytes, count: block.count }, [block.buf.buffer as ArrayBuffer]);
+      worker.postMessage({ id, suite, level, block: block.buf.buffer, bytes: block.bytes, count: block.count }, [
+        block.buf.buffer as ArrayBuffer,
+      ]);
     });
   }
 
@@ -162,16 +164,26 @@ export async function verifyLedger(
   const batch = opts.batch ?? 65_536;
   const threads = opts.threads ?? defaultHashingThreads();
   const blockLevel = opts.blockLevel ?? 12;
-  if (!(Number.isInteger(blockLevel) && blockLevel >= 0 && blockLevel <= 20)) throw new RangeError(`blockLevel must be 0…20, got ${blockLevel}`);
+  if (!(Number.isInteger(blockLevel) && blockLevel >= 0 && blockLevel <= 20))
+    throw new RangeError(`blockLevel must be 0…20, got ${blockLevel}`);
   const blockLeaves = 2 ** blockLevel;
   const problems: VerifyProblem[] = [];
   const meta = await db.selectFrom('ledger_meta').selectAll().executeTakeFirst();
   if (meta && (meta.hash_suite !== suite || meta.origin !== opts.origin))
-    problems.push({ kind: 'meta', at: 'ledger_meta', message: `log is ${meta.origin} (${meta.hash_suite}), expected ${opts.origin} (${suite})` });
+    problems.push({
+      kind: 'meta',
+      at: 'ledger_meta',
+      message: `log is ${meta.origin} (${meta.hash_suite}), expected ${opts.origin} (${suite})`,
+    });
 
   // The leaf count for progress comes from the primary key (a count(*) would scan the table once more); the report
   // counts the leaves actually read.
-  const maxIndex = (await db.selectFrom('ledger_leaves').select((eb) => eb.fn.max('leaf_index').as('m')).executeTakeFirst())?.m;
+  const maxIndex = (
+    await db
+      .selectFrom('ledger_leaves')
+      .select((eb) => eb.fn.max('leaf_index').as('m'))
+      .executeTakeFirst()
+  )?.m;
   const total = maxIndex === null || maxIndex === undefined ? 0 : Number(maxIndex) + 1;
   const heads = await db.selectFrom('ledger_tree_heads').selectAll().orderBy('tree_size').execute();
   const checkpoints = await db.selectFrom('ledger_checkpoints').selectAll().orderBy('tree_size').execute();
@@ -226,13 +238,14 @@ export async function verifyLedger(
         problems.push({ kind: 'node', at: `node ${level}:${idx}`, message: 'stored subtree hash differs from the recomputed one' });
     });
     // Below LOWEST_STORED_LEVEL a stored subtree is checked when there is one (older logs), and not missed otherwise.
-    runsByLevel.forEach((runs, level) =>
-      level >= LOWEST_STORED_LEVEL &&
-      runs?.forEach((run, r) =>
-        seen[level]?.[r]?.forEach((s, i) => {
-          if (!s) problems.push({ kind: 'node', at: `node ${level}:${run.from + i}`, message: 'stored subtree hash is missing' });
-        }),
-      ),
+    runsByLevel.forEach(
+      (runs, level) =>
+        level >= LOWEST_STORED_LEVEL &&
+        runs?.forEach((run, r) =>
+          seen[level]?.[r]?.forEach((s, i) => {
+            if (!s) problems.push({ kind: 'node', at: `node ${level}:${run.from + i}`, message: 'stored subtree hash is missing' });
+          }),
+        ),
     );
   };
   // Failures of the work running beside the COPY are kept (not left as unhandled rejections) and thrown at the end.
@@ -255,7 +268,11 @@ export async function verifyLedger(
       // The thread went on with the stored hash: the rest of the tree is then checked on its own, and one altered
       // entry is reported once instead of as every subtree, head and checkpoint above it. (Were the stored leaf
       // hash altered too, the subtree above it no longer matches and is reported as a node.)
-      const problem: VerifyProblem = { kind: 'entry', at: `leaf ${block.indexes[i]}`, message: 'entry bytes do not hash to the stored leaf hash' };
+      const problem: VerifyProblem = {
+        kind: 'entry',
+        at: `leaf ${block.indexes[i]}`,
+        message: 'entry bytes do not hash to the stored leaf hash',
+      };
       badEntries.push(problem);
       problems.push(problem);
     }
@@ -282,7 +299,8 @@ export async function verifyLedger(
       if (node.level > blockLevel) addRun(node.level, { from: node.index, count: 1, buf: hash, offset: 0 });
     };
     // A whole block is one perfect subtree; the last, partial one is the perfect subtrees its size splits into.
-    for (const n of count === blockLeaves ? [{ level: blockLevel, index: 0 }] : frontierNodes(count)) frontier.appendSubtree(n.level, nodeAt(n), onHigherNode);
+    for (const n of count === blockLeaves ? [{ level: blockLevel, index: 0 }] : frontierNodes(count))
+      frontier.appendSubtree(n.level, nodeAt(n), onHigherNode);
     recordIfWanted();
     inBatch += count;
     if (inBatch >= batch) flushNodes();
@@ -349,7 +367,11 @@ export async function verifyLedger(
   // Name the business record of each bad entry: read only for the few that failed.
   if (badEntries.length) {
     const leafOf = (p: VerifyProblem) => Number(p.at.slice('leaf '.length));
-    const refs = await db.selectFrom('ledger_leaves').select(['leaf_index', 'ref_type', 'ref_id']).where('leaf_index', 'in', badEntries.map(leafOf)).execute();
+    const refs = await db
+      .selectFrom('ledger_leaves')
+      .select(['leaf_index', 'ref_type', 'ref_id'])
+      .where('leaf_index', 'in', badEntries.map(leafOf))
+      .execute();
     const byIndex = new Map(refs.map((r) => [r.leaf_index, `${r.ref_type}:${r.ref_id}`]));
     for (const p of badEntries) p.ref = byIndex.get(leafOf(p));
   }
@@ -358,7 +380,8 @@ export async function verifyLedger(
     const root = roots.get(h.tree_size);
     const recorded = frontiers.get(h.tree_size);
     if (!root) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'tree head is larger than the stored leaves' });
-    else if (!root.equals(h.root_hash)) problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored root differs from the recomputed root' });
+    else if (!root.equals(h.root_hash))
+      problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored root differs from the recomputed root' });
     else if (recorded && !(recorded.length === h.frontier.length && recorded.every((f, i) => h.frontier[i]?.equals(f))))
       problems.push({ kind: 'tree_head', at: `size ${h.tree_size}`, message: 'stored frontier differs from the recomputed one' });
   }
@@ -366,8 +389,10 @@ export async function verifyLedger(
     try {
       const { checkpoint } = openCheckpoint(c.note, [opts.verifier], { origin: opts.origin });
       const root = roots.get(checkpoint.size);
-      if (checkpoint.size !== c.tree_size) problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: `note says size ${checkpoint.size}` });
-      else if (!root || !root.equals(checkpoint.rootHash)) problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: 'signed root differs from the recomputed root' });
+      if (checkpoint.size !== c.tree_size)
+        problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: `note says size ${checkpoint.size}` });
+      else if (!root || !root.equals(checkpoint.rootHash))
+        problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: 'signed root differs from the recomputed root' });
     } catch (e) {
       problems.push({ kind: 'checkpoint', at: `size ${c.tree_size}`, message: `signature or format: ${(e as Error).message}` });
     }
@@ -377,14 +402,21 @@ export async function verifyLedger(
   let snapshots = 0;
   let after = '';
   for (;;) {
-    const rows = await db.selectFrom('text_versions').select(['id', 'title', 'content', 'content_hash']).where('id', '>', after).orderBy('id').limit(1000).execute();
+    const rows = await db
+      .selectFrom('text_versions')
+      .select(['id', 'title', 'content', 'content_hash'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
     const last = rows.at(-1);
     if (!last) break;
     for (const t of rows) {
       snapshots++;
       const actual = sha256Hex(`${t.title}\n\n${t.content}`);
       const logged = shownHashes.get(t.id);
-      if (actual !== t.content_hash) problems.push({ kind: 'snapshot', at: t.id, message: 'snapshot content does not match its content hash' });
+      if (actual !== t.content_hash)
+        problems.push({ kind: 'snapshot', at: t.id, message: 'snapshot content does not match its content hash' });
       else if (logged && logged.hash !== actual)
         problems.push({ kind: 'snapshot', at: t.id, message: `snapshot differs from the content hash logged at leaf ${logged.leaf}` });
     }

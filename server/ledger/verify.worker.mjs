@@ -73,8 +73,11 @@ function hashBlock(suite, level, block, count) {
   return { nodes, bad };
 }
 
-parentPort?.on('message', (/** @type {{ id: number; suite: 'sha256' | 'sm3'; level: number; block: ArrayBuffer; bytes: number; count: number }} */ m) => {
-  const { nodes, bad } = hashBlock(m.suite, m.level, Buffer.from(m.block, 0, m.bytes), m.count);
-  const out = /** @type {ArrayBuffer} */ (nodes.buffer);
-  parentPort?.postMessage({ id: m.id, nodes: out, bad }, [out]);
-});
+parentPort?.on(
+  'message',
+  (/** @type {{ id: number; suite: 'sha256' | 'sm3'; level: number; block: ArrayBuffer; bytes: number; count: number }} */ m) => {
+    const { nodes, bad } = hashBlock(m.suite, m.level, Buffer.from(m.block, 0, m.bytes), m.count);
+    const out = /** @type {ArrayBuffer} */ (nodes.buffer);
+    parentPort?.postMessage({ id: m.id, nodes: out, bad }, [out]);
+  },
+);

@@ -78,7 +78,7 @@ export function workingCalendar(holidays: readonly CalendarDate[] = [], makeUpWo
     configured: off.size + on.size > 0,
     addWorkingDays(from, n) {
       let d = from;
-      for (let left = n; left > 0; ) {
+      for (let left = n; left > 0;) {
         d = addDays(d, 1);
         if (isWorkingDay(d)) left--;
       }

@@ -87,7 +87,8 @@ export const eventTypes = {
   'document.issued': 'a signed PDF (e-policy or invoice) was stored as a new version, with its content hash (M§22)',
   'document.delivered': 'the policyholder was told by SMS that the e-policy is ready (M§22)',
   'invoice.issued': 'an electronic invoice was issued for a premium payment, with its tax fields (M§22)',
-  'invoice.red_issued': 'premium went back: a red-letter invoice (红字发票) offsets the invoice of that payment by the amount refunded (M§22)',
+  'invoice.red_issued':
+    'premium went back: a red-letter invoice (红字发票) offsets the invoice of that payment by the amount refunded (M§22)',
   'records.shredded': "a sale's data key was destroyed after retention: its sealed personal data can no longer be read",
   'outbox.item_requeued': 'an operator put failed work after commit (a document or a notice) back in the queue',
 } as const;
@@ -107,7 +108,9 @@ const idOf = (v: unknown): string | null => (typeof v === 'string' && v.length >
  * event's own statement, so a change that rolls back leaves no work behind and a committed one never misses it.
  * The handlers that do the work are bound in server/flows/follow-up.ts.
  */
-export const followUps: { [T in EventType]?: (e: { subject: { type: string; id: string }; payload: Record<string, unknown> }) => FollowUp[] } = {
+export const followUps: {
+  [T in EventType]?: (e: { subject: { type: string; id: string }; payload: Record<string, unknown> }) => FollowUp[];
+} = {
   // M§22: the e-policy (once a checkpoint seals the issuance) and the invoice of the premium paid.
   'policy.issued': (e) => [
     { kind: 'e_policy', subjectId: e.subject.id, payload: { policyId: e.subject.id } },
@@ -116,7 +119,9 @@ export const followUps: { [T in EventType]?: (e: { subject: { type: string; id: 
   // M§22: premium going back on a policy is offset by a red-letter invoice (once the blue one exists).
   'refund.requested': (e) => {
     const refundId = idOf(e.payload.refundId);
-    return refundId && idOf(e.payload.policyId) && Number(e.payload.amountFen) > 0 ? [{ kind: 'red_invoice', subjectId: refundId, payload: { refundId } }] : [];
+    return refundId && idOf(e.payload.policyId) && Number(e.payload.amountFen) > 0
+      ? [{ kind: 'red_invoice', subjectId: refundId, payload: { refundId } }]
+      : [];
   },
   // CB: the policyholder is told by SMS that a callback is due.
   'callback.case_opened': (e) => [{ kind: 'callback_notice', subjectId: e.subject.id, payload: { caseId: e.subject.id } }],
@@ -163,7 +168,10 @@ export async function recordEvent(db: DbOrTrx, e: EventInput): Promise<string> {
     await sql`with event as (${event}) ${entry}`.execute(db);
     return id;
   }
-  const items = work.map((w) => sql`(${newId('obx', e.at.getTime())}, ${w.kind}, ${w.subjectId}, ${JSON.stringify(w.payload)}::jsonb, ${e.at}, ${e.at}, ${e.at})`);
+  const items = work.map(
+    (w) =>
+      sql`(${newId('obx', e.at.getTime())}, ${w.kind}, ${w.subjectId}, ${JSON.stringify(w.payload)}::jsonb, ${e.at}, ${e.at}, ${e.at})`,
+  );
   await sql`
     with event as (${event}), entry as (${entry})
     insert into outbox_items (id, kind, subject_id, payload, next_attempt_at, created_at, updated_at)

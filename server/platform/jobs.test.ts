@@ -45,7 +45,11 @@ describe('startJobs', () => {
       // What pg-boss 10 leaves: schema version 24, a schedule of a job since retired.
       await client.query(`create schema pgboss; create table pgboss.version (version int primary key, maintained_on timestamptz, cron_on timestamptz); insert into pgboss.version values (24, null, null);
         create table pgboss.schedule (name text primary key, cron text not null); insert into pgboss.schedule values ('documents.generate-pending', '* * * * *');`);
-      const jobs = await startJobs({ connectionString: database.url, logger: createLogger('silent'), jobs: [{ name: 'test.tick', cron: '* * * * *', run: async () => 0 }] });
+      const jobs = await startJobs({
+        connectionString: database.url,
+        logger: createLogger('silent'),
+        jobs: [{ name: 'test.tick', cron: '* * * * *', run: async () => 0 }],
+      });
       await jobs.stop();
       const version = await client.query<{ version: number }>('select version from pgboss.version');
       expect(Number(version.rows[0]!.version)).toBeGreaterThanOrEqual(OLDEST_MIGRATABLE_SCHEMA_VERSION);
@@ -53,9 +57,15 @@ describe('startJobs', () => {
       expect(schedules.rows.map((r) => r.name)).toEqual(['test.tick']);
 
       // Started again on its own schema: kept as it is, and a job no longer listed is no longer scheduled.
-      const again = await startJobs({ connectionString: database.url, logger: createLogger('silent'), jobs: [{ name: 'test.other', cron: '*/5 * * * *', run: async () => 0 }] });
+      const again = await startJobs({
+        connectionString: database.url,
+        logger: createLogger('silent'),
+        jobs: [{ name: 'test.other', cron: '*/5 * * * *', run: async () => 0 }],
+      });
       await again.stop();
-      expect((await client.query<{ name: string }>('select name from pgboss.schedule order by name')).rows.map((r) => r.name)).toEqual(['test.other']);
+      expect((await client.query<{ name: string }>('select name from pgboss.schedule order by name')).rows.map((r) => r.name)).toEqual([
+        'test.other',
+      ]);
     } finally {
       await client.end();
       await database.drop();

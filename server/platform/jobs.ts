@@ -52,10 +52,16 @@ export async function retireUnmigratableSchema(connectionString: string, schema:
   }
 }
 
-export async function startJobs(opts: { connectionString: string; jobs: ScheduledJob[]; logger: Logger; schema?: string }): Promise<{ stop(): Promise<void> }> {
+export async function startJobs(opts: {
+  connectionString: string;
+  jobs: ScheduledJob[];
+  logger: Logger;
+  schema?: string;
+}): Promise<{ stop(): Promise<void> }> {
   const schema = opts.schema ?? 'pgboss';
   const retired = await retireUnmigratableSchema(opts.connectionString, schema);
-  if (retired !== null) opts.logger.info({ schema, version: retired }, 'pg-boss schema of an older line dropped: schedules are written again below');
+  if (retired !== null)
+    opts.logger.info({ schema, version: retired }, 'pg-boss schema of an older line dropped: schedules are written again below');
   const boss = new PgBoss({ connectionString: opts.connectionString, schema, max: 4, application_name: 'wangbao-jobs' });
   boss.on('error', (err) => opts.logger.error({ err }, 'job queue error'));
   await boss.start();
@@ -82,7 +88,12 @@ export async function startJobs(opts: { connectionString: string; jobs: Schedule
  * Runs a batch job again while its last run did work and the time budget lasts, so a backlog clears within one tick
  * instead of one batch a minute; between runs the event loop serves requests. Returns every run's result.
  */
-export async function drain<T>(run: () => Promise<T>, didWork: (result: T) => boolean, budgetMs: number, now: () => number = () => performance.now()): Promise<{ rounds: number; results: T[] }> {
+export async function drain<T>(
+  run: () => Promise<T>,
+  didWork: (result: T) => boolean,
+  budgetMs: number,
+  now: () => number = () => performance.now(),
+): Promise<{ rounds: number; results: T[] }> {
   const start = now();
   const results: T[] = [];
   for (;;) {

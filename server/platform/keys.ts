@@ -71,7 +71,8 @@ export function loadKeys(config: Config): PlatformKeys {
       gatewayPublicKeyPem,
     };
   }
-  if (config.NODE_ENV === 'production') throw new Error('PII_KEYS, PII_ACTIVE_KEY_ID, BLIND_INDEX_KEY and LEDGER_PRIVATE_KEY must be configured in production');
+  if (config.NODE_ENV === 'production')
+    throw new Error('PII_KEYS, PII_ACTIVE_KEY_ID, BLIND_INDEX_KEY and LEDGER_PRIVATE_KEY must be configured in production');
   const dev = loadOrCreateDevKeys(config.DEV_KEY_FILE);
   return {
     ledgerSigner: ledgerSigner(config, config.DEV_KEY_FILE),

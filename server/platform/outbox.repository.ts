@@ -10,7 +10,10 @@ export type OutboxKind = OutboxRow['kind'];
  * Claims up to `limit` due items for one worker: the oldest due first, skipping rows another worker holds, and
  * leases them by moving their next attempt to `leaseUntil` — a worker that dies mid-item leaves it due again then.
  */
-export async function claimDue(db: DbOrTrx, o: { now: Date; leaseUntil: Date; limit: number; kinds?: readonly OutboxKind[] }): Promise<OutboxRow[]> {
+export async function claimDue(
+  db: DbOrTrx,
+  o: { now: Date; leaseUntil: Date; limit: number; kinds?: readonly OutboxKind[] },
+): Promise<OutboxRow[]> {
   const kinds = o.kinds?.length ? sql`and kind in (${sql.join(o.kinds)})` : sql``;
   const r = await sql<OutboxRow>`
     update outbox_items set next_attempt_at = ${o.leaseUntil}, updated_at = ${o.now}
@@ -29,9 +32,23 @@ export async function claimDue(db: DbOrTrx, o: { now: Date; leaseUntil: Date; li
 export async function settle(
   db: DbOrTrx,
   claimed: { id: string; leaseUntil: Date },
-  set: { status: OutboxStatus; attempts?: number; next_attempt_at?: Date; last_error?: string | null; done_at?: Date | null; failed_at?: Date | null; updated_at: Date },
+  set: {
+    status: OutboxStatus;
+    attempts?: number;
+    next_attempt_at?: Date;
+    last_error?: string | null;
+    done_at?: Date | null;
+    failed_at?: Date | null;
+    updated_at: Date;
+  },
 ): Promise<boolean> {
-  const r = await db.updateTable('outbox_items').set(set).where('id', '=', claimed.id).where('status', '=', 'pending').where('next_attempt_at', '=', claimed.leaseUntil).executeTakeFirst();
+  const r = await db
+    .updateTable('outbox_items')
+    .set(set)
+    .where('id', '=', claimed.id)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '=', claimed.leaseUntil)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -43,11 +60,7 @@ export function listItems(db: DbOrTrx, f: { status?: OutboxStatus; kind?: Outbox
   let q = db.selectFrom('outbox_items').selectAll();
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.kind !== undefined) q = q.where('kind', '=', f.kind);
-  return q
-    .orderBy('next_attempt_at')
-    .orderBy('id')
-    .limit(f.limit)
-    .execute();
+  return q.orderBy('next_attempt_at').orderBy('id').limit(f.limit).execute();
 }
 
 /** Puts a failed item back: due at `now`, its attempts counted again from zero; the last error stays for the record. */
@@ -62,6 +75,11 @@ export async function requeueFailed(db: DbOrTrx, id: string, now: Date): Promise
 }
 
 export async function countByStatus(db: DbOrTrx) {
-  const rows = await db.selectFrom('outbox_items').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').orderBy('status').execute();
+  const rows = await db
+    .selectFrom('outbox_items')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('status')
+    .orderBy('status')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Partial<Record<OutboxStatus, number>>;
 }

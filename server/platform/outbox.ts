@@ -77,7 +77,17 @@ export async function enqueue(db: DbOrTrx, work: FollowUp[], at: Date): Promise<
   if (!work.length) return;
   await db
     .insertInto('outbox_items')
-    .values(work.map((w) => ({ id: newId('obx', at.getTime()), kind: w.kind, subject_id: w.subjectId, payload: JSON.stringify(w.payload), next_attempt_at: at, created_at: at, updated_at: at })))
+    .values(
+      work.map((w) => ({
+        id: newId('obx', at.getTime()),
+        kind: w.kind,
+        subject_id: w.subjectId,
+        payload: JSON.stringify(w.payload),
+        next_attempt_at: at,
+        created_at: at,
+        updated_at: at,
+      })),
+    )
     .onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing())
     .execute();
 }
@@ -121,10 +131,19 @@ export function createOutbox(deps: { db: Db; clock: Clock; handlers: OutboxHandl
       if (attempts >= policy.maxAttempts) {
         result.dead++;
         await repo.settle(db, claimed, { status: 'failed', attempts, last_error: lastError, failed_at: now, updated_at: now });
-        deps.logger?.warn({ outboxItem: item.id, kind: item.kind, attempts, error: lastError }, 'work after commit failed for the last allowed time');
+        deps.logger?.warn(
+          { outboxItem: item.id, kind: item.kind, attempts, error: lastError },
+          'work after commit failed for the last allowed time',
+        );
       } else {
         result.retrying++;
-        await repo.settle(db, claimed, { status: 'pending', attempts, last_error: lastError, next_attempt_at: new Date(now.getTime() + backoffMs(attempts, policy)), updated_at: now });
+        await repo.settle(db, claimed, {
+          status: 'pending',
+          attempts,
+          last_error: lastError,
+          next_attempt_at: new Date(now.getTime() + backoffMs(attempts, policy)),
+          updated_at: now,
+        });
       }
       return;
     }
@@ -132,7 +151,11 @@ export function createOutbox(deps: { db: Db; clock: Clock; handlers: OutboxHandl
     if (outcome === 'not_ready') {
       result.notReady++;
       tally.notReady++;
-      await repo.settle(db, claimed, { status: 'pending', next_attempt_at: new Date(now.getTime() + policy.notReadyDelayMs), updated_at: now });
+      await repo.settle(db, claimed, {
+        status: 'pending',
+        next_attempt_at: new Date(now.getTime() + policy.notReadyDelayMs),
+        updated_at: now,
+      });
       return;
     }
     if (outcome === 'done') {
@@ -161,7 +184,11 @@ export function createOutbox(deps: { db: Db; clock: Clock; handlers: OutboxHandl
    * with the manual clock; the server runs it every few seconds.
    */
   async function drain(opts: { kinds?: readonly OutboxKind[]; budgetMs?: number } = {}): Promise<DrainResult> {
-    const { results } = await drainRounds(() => drainBatch(opts), (r) => r.handled > 0, opts.budgetMs ?? 45_000);
+    const { results } = await drainRounds(
+      () => drainBatch(opts),
+      (r) => r.handled > 0,
+      opts.budgetMs ?? 45_000,
+    );
     const total = emptyResult();
     for (const r of results) {
       for (const k of ['handled', 'done', 'skipped', 'notReady', 'retrying', 'dead'] as const) total[k] += r[k];
@@ -211,7 +238,13 @@ export function createOutbox(deps: { db: Db; clock: Clock; handlers: OutboxHandl
         if (!item) throw new AppError('NOT_FOUND', 'No such outbox item');
         throw new AppError('INVALID_STATE', `Only a failed item can be retried; this one is ${item.status}`);
       }
-      await recordEvent(trx, { type: 'outbox.item_requeued', actor: staff, subject: { type: 'outbox_item', id }, payload: { kind: requeued.kind, subjectId: requeued.subject_id }, at: now });
+      await recordEvent(trx, {
+        type: 'outbox.item_requeued',
+        actor: staff,
+        subject: { type: 'outbox_item', id },
+        payload: { kind: requeued.kind, subjectId: requeued.subject_id },
+        at: now,
+      });
       return view(requeued);
     });
   }
@@ -224,7 +257,9 @@ export type Outbox = ReturnType<typeof createOutbox>;
  * Runs the drain in the server process every `intervalMs` (the next run starts after the last one ends), and stops
  * after the run under way on `stop()`.
  */
-export function startOutboxWorker(opts: { outbox: Pick<Outbox, 'drain'>; intervalMs: number; budgetMs: number; logger: Logger }): { stop(): Promise<void> } {
+export function startOutboxWorker(opts: { outbox: Pick<Outbox, 'drain'>; intervalMs: number; budgetMs: number; logger: Logger }): {
+  stop(): Promise<void>;
+} {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

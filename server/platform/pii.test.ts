@@ -36,7 +36,16 @@ describe.each(['aes-256-gcm', 'sm4'] as const)('the %s personal-data cipher', (s
 
   it('still reads data written under an older key after rotation', () => {
     const old = cipher.encrypt('bank_account', '6222020200112233445');
-    const rotated = createPiiCipher(keyring(suite, [['k1', k1], ['k2', randomBytes(32)]], 'k2'));
+    const rotated = createPiiCipher(
+      keyring(
+        suite,
+        [
+          ['k1', k1],
+          ['k2', randomBytes(32)],
+        ],
+        'k2',
+      ),
+    );
     expect(rotated.encrypt('bank_account', '1').split('.')[2]).toBe('k2');
     expect(rotated.decrypt('bank_account', old)).toBe('6222020200112233445');
   });

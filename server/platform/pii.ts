@@ -18,7 +18,19 @@ export interface PiiKeyring {
   blindIndexKey: Buffer;
 }
 
-export type PiiField = 'id_number' | 'phone' | 'name' | 'bank_account' | 'health_answer' | 'answer' | 'face_image' | 'sms_body' | 'totp_secret' | 'address' | 'subject_key' | 'ip_address';
+export type PiiField =
+  | 'id_number'
+  | 'phone'
+  | 'name'
+  | 'bank_account'
+  | 'health_answer'
+  | 'answer'
+  | 'face_image'
+  | 'sms_body'
+  | 'totp_secret'
+  | 'address'
+  | 'subject_key'
+  | 'ip_address';
 
 const b64u = (b: Buffer) => b.toString('base64url');
 const fromB64u = (s: string) => Buffer.from(s, 'base64url');
@@ -27,7 +39,6 @@ export function createPiiCipher(keyring: PiiKeyring) {
   const activeKey = keyring.keys.get(keyring.activeKeyId);
   if (!activeKey || activeKey.length !== 32) throw new Error(`PII key ${keyring.activeKeyId} must exist and be 32 bytes`);
   const active: Buffer = activeKey; // narrowed once for the functions below
-
 
   function sm4Keys(key: Buffer) {
     return {
@@ -100,7 +111,10 @@ function normalize(field: PiiField, s: string): string {
 /** Parses "kid:base64,kid2:base64" into a key map. */
 export function parseKeyList(list: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = item.indexOf(':');
     if (i <= 0) throw new Error('PII_KEYS must look like "kid:base64key,kid2:base64key"');
     const key = Buffer.from(item.slice(i + 1), 'base64');

@@ -39,7 +39,14 @@ export async function resolveActor(
     const s = await db
       .selectFrom('staff_sessions')
       .innerJoin('staff_accounts', 'staff_accounts.id', 'staff_sessions.staff_id')
-      .select(['staff_sessions.id', 'staff_sessions.staff_id', 'staff_sessions.last_seen_at', 'staff_sessions.revoked_at', 'staff_accounts.roles', 'staff_accounts.disabled_at'])
+      .select([
+        'staff_sessions.id',
+        'staff_sessions.staff_id',
+        'staff_sessions.last_seen_at',
+        'staff_sessions.revoked_at',
+        'staff_accounts.roles',
+        'staff_accounts.disabled_at',
+      ])
       .where('staff_sessions.token_hash', '=', hash)
       .executeTakeFirst();
     if (!s || s.revoked_at || s.disabled_at) throw new AppError('UNAUTHENTICATED');

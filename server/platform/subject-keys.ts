@@ -49,18 +49,31 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
 
   /** The scope's live data key, created in the caller's transaction on first use. */
   async function liveKey(trx: DbOrTrx, scope: SealScope, now: Date): Promise<{ id: string; key: Buffer }> {
-    const find = () => trx.selectFrom('subject_keys').select(['id', 'key_cipher']).where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).executeTakeFirst();
+    const find = () =>
+      trx
+        .selectFrom('subject_keys')
+        .select(['id', 'key_cipher'])
+        .where('scope_type', '=', scope.type)
+        .where('scope_id', '=', scope.id)
+        .executeTakeFirst();
     let row = await find();
     if (!row) {
       // Two transactions sealing for a new scope at once: one insert wins, the other reads the winner's key.
       await trx
         .insertInto('subject_keys')
-        .values({ id: newId('sk', now.getTime()), scope_type: scope.type, scope_id: scope.id, key_cipher: pii.encrypt('subject_key', randomBytes(32).toString('base64')), created_at: now })
+        .values({
+          id: newId('sk', now.getTime()),
+          scope_type: scope.type,
+          scope_id: scope.id,
+          key_cipher: pii.encrypt('subject_key', randomBytes(32).toString('base64')),
+          created_at: now,
+        })
         .onConflict((oc) => oc.columns(['scope_type', 'scope_id']).doNothing())
         .execute();
       row = must(await find(), `the data key of ${scope.type} ${scope.id} after inserting it`);
     }
-    if (!row.key_cipher) throw new AppError('RECORDS_SHREDDED', `The data key of ${scope.type} ${scope.id} was destroyed: nothing more is recorded for it`);
+    if (!row.key_cipher)
+      throw new AppError('RECORDS_SHREDDED', `The data key of ${scope.type} ${scope.id} was destroyed: nothing more is recorded for it`);
     return { id: row.id, key: Buffer.from(pii.decrypt('subject_key', row.key_cipher), 'base64') };
   }
 
@@ -79,7 +92,11 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
     const keyIds = [...new Set(values.map((v) => keyIdOf(v.$sealed.ct)))];
     if (!keyIds.length) return out;
     const rows = await db.selectFrom('subject_keys').select(['id', 'key_cipher']).where('id', 'in', keyIds).execute();
-    const ciphers = new Map(rows.flatMap((r) => (r.key_cipher ? [[r.id, cipherFor(r.id, Buffer.from(pii.decrypt('subject_key', r.key_cipher), 'base64'))] as const] : [])));
+    const ciphers = new Map(
+      rows.flatMap((r) =>
+        r.key_cipher ? [[r.id, cipherFor(r.id, Buffer.from(pii.decrypt('subject_key', r.key_cipher), 'base64'))] as const] : [],
+      ),
+    );
     for (const v of values) {
       const c = ciphers.get(keyIdOf(v.$sealed.ct));
       if (!c) {
@@ -110,7 +127,12 @@ export function createSubjectKeys(deps: { pii: PiiCipher }) {
 
   /** When a scope's key was destroyed, or null while it lives (or was never made). */
   async function destroyedAt(db: DbOrTrx, scope: SealScope): Promise<Date | null> {
-    const key = await db.selectFrom('subject_keys').select('destroyed_at').where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).executeTakeFirst();
+    const key = await db
+      .selectFrom('subject_keys')
+      .select('destroyed_at')
+      .where('scope_type', '=', scope.type)
+      .where('scope_id', '=', scope.id)
+      .executeTakeFirst();
     return key?.destroyed_at ?? null;
   }
 
@@ -130,6 +152,7 @@ export function sealedValuesIn(value: unknown, into: SealedValue[] = []): Sealed
 export function replaceSealed(value: unknown, reveal: (s: SealedValue) => unknown): unknown {
   if (isSealed(value)) return reveal(value);
   if (Array.isArray(value)) return value.map((v) => replaceSealed(v, reveal));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSealed(v, reveal)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSealed(v, reveal)]));
   return value;
 }

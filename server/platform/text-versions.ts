@@ -19,13 +19,28 @@ export async function registerTextVersion(
 ): Promise<{ id: string; contentHash: string }> {
   const contentHash = sha256Hex(`${t.title}\n\n${t.content}`);
   const find = () =>
-    db.selectFrom('text_versions').select('id').where('kind', '=', t.kind).where('ref', '=', t.ref).where('content_hash', '=', contentHash).executeTakeFirst();
+    db
+      .selectFrom('text_versions')
+      .select('id')
+      .where('kind', '=', t.kind)
+      .where('ref', '=', t.ref)
+      .where('content_hash', '=', contentHash)
+      .executeTakeFirst();
   const existing = await find();
   if (existing) return { id: existing.id, contentHash };
   const id = newId('txt', t.at.getTime());
   const inserted = await db
     .insertInto('text_versions')
-    .values({ id, kind: t.kind, ref: t.ref, title: t.title, content: t.content, content_hash: contentHash, online_at: t.at, created_at: t.at })
+    .values({
+      id,
+      kind: t.kind,
+      ref: t.ref,
+      title: t.title,
+      content: t.content,
+      content_hash: contentHash,
+      online_at: t.at,
+      created_at: t.at,
+    })
     .onConflict((oc) => oc.columns(['kind', 'ref', 'content_hash']).doNothing())
     .returning('id')
     .executeTakeFirst();

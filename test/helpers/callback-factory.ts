@@ -66,7 +66,11 @@ export function createCallbackFactory(ctx: JourneyContext) {
     if (!p) {
       p = (async () => {
         const r = await ctx.buy({ productCode, ...PRODUCTS[productCode], policyholder: makePerson('回访样', '1985-06-15', 'F') });
-        const pol = await ctx.db.selectFrom('policies').select(['id', 'application_id']).where('application_id', '=', r.application.id).executeTakeFirstOrThrow();
+        const pol = await ctx.db
+          .selectFrom('policies')
+          .select(['id', 'application_id'])
+          .where('application_id', '=', r.application.id)
+          .executeTakeFirstOrThrow();
         return { applicationId: pol.application_id, policyId: pol.id };
       })();
       bases.set(productCode, p);
@@ -79,13 +83,28 @@ export function createCallbackFactory(ctx: JourneyContext) {
     const pol = await trx.selectFrom('policies').selectAll().where('id', '=', base.policyId).executeTakeFirstOrThrow();
     const applicationId = newId('app', at.getTime());
     const policyId = newId('pol', at.getTime());
-    await trx.insertInto('applications').values({ ...app, id: applicationId, suitability: app.suitability === null ? null : JSON.stringify(app.suitability) }).execute();
+    await trx
+      .insertInto('applications')
+      .values({ ...app, id: applicationId, suitability: app.suitability === null ? null : JSON.stringify(app.suitability) })
+      .execute();
     seq += 1;
     await trx
       .insertInto('policies')
-      .values({ ...pol, id: policyId, application_id: applicationId, policy_number: `TC${String(seq).padStart(8, '0')}${createHash('sha1').update(policyId).digest('hex').slice(0, 4).toUpperCase()}` })
+      .values({
+        ...pol,
+        id: policyId,
+        application_id: applicationId,
+        policy_number: `TC${String(seq).padStart(8, '0')}${createHash('sha1').update(policyId).digest('hex').slice(0, 4).toUpperCase()}`,
+      })
       .execute();
-    return { applicationId, policyId, consumerId: pol.consumer_id, productVersionId: pol.product_version_id, termYears: pol.term_years, paymentMode: pol.payment_mode };
+    return {
+      applicationId,
+      policyId,
+      consumerId: pol.consumer_id,
+      productVersionId: pol.product_version_id,
+      termYears: pol.term_years,
+      paymentMode: pol.payment_mode,
+    };
   }
 
   async function agentId(trx: Trx) {
@@ -96,7 +115,17 @@ export function createCallbackFactory(ctx: JourneyContext) {
   async function storeMedia(trx: Trx, caseId: string, kind: 'call_recording' | 'signed_receipt', by: string, at: Date) {
     const content = Buffer.from(`${kind} of ${caseId} at ${at.toISOString()}`);
     const sha256 = createHash('sha256').update(content).digest('hex');
-    await trx.insertInto('callback_media_blobs').values({ sha256, media_type: kind === 'call_recording' ? 'audio/mpeg' : 'image/jpeg', size_bytes: content.length, content, stored_at: at }).onConflict((oc) => oc.column('sha256').doNothing()).execute();
+    await trx
+      .insertInto('callback_media_blobs')
+      .values({
+        sha256,
+        media_type: kind === 'call_recording' ? 'audio/mpeg' : 'image/jpeg',
+        size_bytes: content.length,
+        content,
+        stored_at: at,
+      })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute();
     const id = newId('cbm', at.getTime());
     await trx.insertInto('callback_media').values({ id, case_id: caseId, kind, sha256, uploaded_by: by, uploaded_at: at }).execute();
     return id;
@@ -111,21 +140,50 @@ export function createCallbackFactory(ctx: JourneyContext) {
       const p = await clonePolicy(trx, base, opened);
       const pv = (await loadProductVersion(trx, p.productVersionId))!;
       const d = pv.definition;
-      const items = callbackItems({ definition: d, termYears: p.termYears, paymentMode: p.paymentMode, insuredIsOther: false, coolingOffCostFen: ctx.config.COOLING_OFF_COST_FEN });
+      const items = callbackItems({
+        definition: d,
+        termYears: p.termYears,
+        paymentMode: p.paymentMode,
+        insuredIsOther: false,
+        coolingOffCostFen: ctx.config.COOLING_OFF_COST_FEN,
+      });
       const ref = (code: string) => `${pv.code}@${pv.version}:${code}`;
       const texts = new Map<string, string>();
-      for (const it of items) texts.set(it.code, (await registerTextVersion(trx, { kind: 'callback_item', ref: ref(it.code), title: it.title, content: it.content, at: opened })).id);
-      const closingTv = (await registerTextVersion(trx, { kind: 'callback_item', ref: ref('closing_confirmation'), title: CLOSING_TEXT.title, content: CLOSING_TEXT.content, at: opened })).id;
+      for (const it of items)
+        texts.set(
+          it.code,
+          (await registerTextVersion(trx, { kind: 'callback_item', ref: ref(it.code), title: it.title, content: it.content, at: opened }))
+            .id,
+        );
+      const closingTv = (
+        await registerTextVersion(trx, {
+          kind: 'callback_item',
+          ref: ref('closing_confirmation'),
+          title: CLOSING_TEXT.title,
+          content: CLOSING_TEXT.content,
+          at: opened,
+        })
+      ).id;
 
       const caseId = newId('cbc', opened.getTime());
       const faceRequired = !!d.faceVerificationRequired;
       const deadlineAt = new Date(opened.getTime() + 15 * 86_400_000);
       const completedAt = spec.outcome === 'open' ? null : new Date(opened.getTime() + (spec.completeAfterMs ?? 2 * 86_400_000));
-      if (completedAt && completedAt.getTime() - opened.getTime() < 60 * MIN) throw new Error('A case in the factory takes at least an hour');
+      if (completedAt && completedAt.getTime() - opened.getTime() < 60 * MIN)
+        throw new Error('A case in the factory takes at least an hour');
       const agent = await agentId(trx);
       const status =
-        spec.outcome === 'open' ? 'awaiting_electronic' : spec.outcome === 'failed' ? 'failed' : spec.outcome === 'cancelled' ? 'closed_policy_cancelled' : 'succeeded';
-      const method = spec.outcome === 'electronic' || spec.outcome === 'phone' || spec.outcome === 'letter' || spec.outcome === 'visit' ? spec.outcome : null;
+        spec.outcome === 'open'
+          ? 'awaiting_electronic'
+          : spec.outcome === 'failed'
+            ? 'failed'
+            : spec.outcome === 'cancelled'
+              ? 'closed_policy_cancelled'
+              : 'succeeded';
+      const method =
+        spec.outcome === 'electronic' || spec.outcome === 'phone' || spec.outcome === 'letter' || spec.outcome === 'visit'
+          ? spec.outcome
+          : null;
       const phoneAt = new Date(opened.getTime() + 10 * MIN);
       const letterAt = new Date(opened.getTime() + 30 * MIN);
       await trx
@@ -165,23 +223,51 @@ export function createCallbackFactory(ctx: JourneyContext) {
         type: 'callback.notice_sent',
         actor: { type: 'system', id: 'callback-deadlines' },
         subject: { type: 'callback_case', id: caseId },
-        payload: { template: 'callback_notice', link: `${ctx.config.PUBLIC_BASE_URL}/h5/callbacks/${caseId}`, provider: 'dev', deadlineDate: shanghaiDate(deadlineAt) },
+        payload: {
+          template: 'callback_notice',
+          link: `${ctx.config.PUBLIC_BASE_URL}/h5/callbacks/${caseId}`,
+          provider: 'dev',
+          deadlineDate: shanghaiDate(deadlineAt),
+        },
         at: new Date(opened.getTime() + MIN),
       });
 
-      const built: BuiltCase = { caseId, policyId: p.policyId, consumerId: p.consumerId, productCode: pv.code, itemCodes: items.map((i) => i.code), completedAt: spec.outcome === 'open' ? null : completedAt, problemIds: [], attemptIds: [], taskIds: [] };
+      const built: BuiltCase = {
+        caseId,
+        policyId: p.policyId,
+        consumerId: p.consumerId,
+        productCode: pv.code,
+        itemCodes: items.map((i) => i.code),
+        completedAt: spec.outcome === 'open' ? null : completedAt,
+        problemIds: [],
+        attemptIds: [],
+        taskIds: [],
+      };
       if (spec.outcome === 'open') return built;
 
       const attempt = async (m: 'electronic' | 'phone' | 'letter' | 'visit', start: Date, taskId: string | null) => {
         const id = newId('cba', start.getTime());
         await trx
           .insertInto('callback_attempts')
-          .values({ id, case_id: caseId, task_id: taskId, method: m, started_at: start, started_by_type: m === 'electronic' ? 'consumer' : 'staff', started_by_id: m === 'electronic' ? p.consumerId : agent })
+          .values({
+            id,
+            case_id: caseId,
+            task_id: taskId,
+            method: m,
+            started_at: start,
+            started_by_type: m === 'electronic' ? 'consumer' : 'staff',
+            started_by_id: m === 'electronic' ? p.consumerId : agent,
+          })
           .execute();
         built.attemptIds.push(id);
         return id;
       };
-      const end = async (attemptId: string, outcome: string, at: Date, extra: { mediaId?: string; closing?: string; reason?: string } = {}) => {
+      const end = async (
+        attemptId: string,
+        outcome: string,
+        at: Date,
+        extra: { mediaId?: string; closing?: string; reason?: string } = {},
+      ) => {
         await trx
           .insertInto('callback_attempt_outcomes')
           .values({
@@ -201,7 +287,19 @@ export function createCallbackFactory(ctx: JourneyContext) {
         const id = newId('cbt', at.getTime());
         await trx
           .insertInto('callback_tasks')
-          .values({ id, case_id: caseId, kind, reason: kind === 'phone' ? 'electronic_not_done' : 'phone_failed', status: taskStatus, opened_at: at, due_at: deadlineAt, assigned_to: agent, assigned_at: at, ended_at: endedAt, end_reason: taskStatus })
+          .values({
+            id,
+            case_id: caseId,
+            kind,
+            reason: kind === 'phone' ? 'electronic_not_done' : 'phone_failed',
+            status: taskStatus,
+            opened_at: at,
+            due_at: deadlineAt,
+            assigned_to: agent,
+            assigned_at: at,
+            ended_at: endedAt,
+            end_reason: taskStatus,
+          })
           .execute();
         built.taskIds.push(id);
         return id;
@@ -214,7 +312,16 @@ export function createCallbackFactory(ctx: JourneyContext) {
           const shownAt = new Date(t);
           await trx
             .insertInto('callback_item_displays')
-            .values({ id: newId('cbd', t), case_id: caseId, attempt_id: m === 'electronic' ? attemptId : null, task_id: taskId, item_code: it.code, text_version_id: texts.get(it.code)!, shown_to: m === 'electronic' ? 'policyholder' : 'agent', displayed_at: shownAt })
+            .values({
+              id: newId('cbd', t),
+              case_id: caseId,
+              attempt_id: m === 'electronic' ? attemptId : null,
+              task_id: taskId,
+              item_code: it.code,
+              text_version_id: texts.get(it.code)!,
+              shown_to: m === 'electronic' ? 'policyholder' : 'agent',
+              displayed_at: shownAt,
+            })
             .execute();
           const answer = spec.answers?.[it.code] ?? 'yes';
           const answerId = newId('cbr', t + 1000);
@@ -240,7 +347,23 @@ export function createCallbackFactory(ctx: JourneyContext) {
             const problemId = newId('cbp', t + 1000);
             await trx
               .insertInto('callback_problems')
-              .values({ id: problemId, case_id: caseId, policy_id: p.policyId, kind, item_code: it.code, answer_id: answerId, status: 'open', opened_at: new Date(t + 1000), assigned_to: agent, assigned_at: new Date(t + 1000), resolution: null, resolved_at: null, resolved_by: null, closed_at: null, close_reason: null })
+              .values({
+                id: problemId,
+                case_id: caseId,
+                policy_id: p.policyId,
+                kind,
+                item_code: it.code,
+                answer_id: answerId,
+                status: 'open',
+                opened_at: new Date(t + 1000),
+                assigned_to: agent,
+                assigned_at: new Date(t + 1000),
+                resolution: null,
+                resolved_at: null,
+                resolved_by: null,
+                closed_at: null,
+                close_reason: null,
+              })
               .execute();
             built.problemIds.push(problemId);
           }
@@ -254,7 +377,19 @@ export function createCallbackFactory(ctx: JourneyContext) {
         const a = await attempt('electronic', start, null);
         const methods = spec.flaws?.identityMethods ?? requiredIdentityMethods(faceRequired);
         for (const [i, m] of methods.entries())
-          await trx.insertInto('callback_identity_checks').values({ id: newId('cbi', start.getTime()), case_id: caseId, attempt_id: a, method: m, result: 'passed', reason: null, evidence: JSON.stringify({ providerRef: `dev-${m}` }), checked_at: new Date(start.getTime() + (i + 1) * 1000) }).execute();
+          await trx
+            .insertInto('callback_identity_checks')
+            .values({
+              id: newId('cbi', start.getTime()),
+              case_id: caseId,
+              attempt_id: a,
+              method: m,
+              result: 'passed',
+              reason: null,
+              evidence: JSON.stringify({ providerRef: `dev-${m}` }),
+              checked_at: new Date(start.getTime() + (i + 1) * 1000),
+            })
+            .execute();
         await answerAll(a, 'electronic', new Date(done.getTime() - 20 * MIN), null);
         await end(a, 'completed', done, spec.flaws?.noClosing ? {} : { closing: closingTv });
       } else if (spec.outcome === 'cancelled') {
@@ -262,7 +397,9 @@ export function createCallbackFactory(ctx: JourneyContext) {
       } else {
         // The electronic callback was begun, then stopped or left to expire.
         const e = await attempt('electronic', new Date(opened.getTime() + 2 * MIN), null);
-        await end(e, spec.outcome === 'phone' ? 'stopped' : 'expired', phoneAt, { reason: spec.outcome === 'phone' ? 'policyholder_requested_phone' : 'not_completed_by_fallback_point' });
+        await end(e, spec.outcome === 'phone' ? 'stopped' : 'expired', phoneAt, {
+          reason: spec.outcome === 'phone' ? 'policyholder_requested_phone' : 'not_completed_by_fallback_point',
+        });
         const phoneSucceeds = spec.outcome === 'phone';
         const phoneTask = await task('phone', phoneAt, phoneSucceeds ? 'succeeded' : 'failed', phoneSucceeds ? done : letterAt);
         if (phoneSucceeds) {
@@ -278,7 +415,11 @@ export function createCallbackFactory(ctx: JourneyContext) {
           }
           const letterSucceeds = spec.outcome === 'letter' || spec.outcome === 'visit';
           const letterTask = await task('letter_visit', letterAt, letterSucceeds ? 'succeeded' : 'failed', done);
-          const l = await attempt(letterSucceeds ? (spec.outcome as 'letter' | 'visit') : 'letter', new Date(letterAt.getTime() + MIN), letterTask);
+          const l = await attempt(
+            letterSucceeds ? (spec.outcome as 'letter' | 'visit') : 'letter',
+            new Date(letterAt.getTime() + MIN),
+            letterTask,
+          );
           if (letterSucceeds) {
             await answerAll(l, spec.outcome as 'letter' | 'visit', new Date(done.getTime() - 20 * MIN), letterTask);
             const mediaId = spec.flaws?.noRecording ? undefined : await storeMedia(trx, caseId, 'signed_receipt', agent, done);
@@ -287,7 +428,13 @@ export function createCallbackFactory(ctx: JourneyContext) {
             await end(l, 'not_returned', done);
             await trx
               .insertInto('callback_final_records')
-              .values({ case_id: caseId, outcome: 'failed', reasons: JSON.stringify({ summary: 'every method failed', attempts: built.attemptIds.length }), recorded_at: done, recorded_by: 'callback-deadlines' })
+              .values({
+                case_id: caseId,
+                outcome: 'failed',
+                reasons: JSON.stringify({ summary: 'every method failed', attempts: built.attemptIds.length }),
+                recorded_at: done,
+                recorded_by: 'callback-deadlines',
+              })
               .execute();
           }
         }

@@ -48,7 +48,33 @@ export const SCENARIO_PRODUCTS = {
 export type ScenarioProduct = keyof typeof SCENARIO_PRODUCTS;
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀兰', '霞', '平', '刚', '桂英', '喆', '堃', '赟'];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀兰',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '喆',
+  '堃',
+  '赟',
+];
 const REGIONS = ['110101', '110102', '110105', '110106', '310101', '310104', '440103', '440104', '330102', '510104', '420102', '320102'];
 const BIRTH_DATE = '1988-04-12';
 
@@ -100,7 +126,13 @@ export function createScenarioIssuer(ctx: JourneyContext) {
     const r = await ctx.buy({ ...SCENARIO_PRODUCTS[product], policyholder: person, until: 'signed' });
     const application = await ctx.db.selectFrom('applications').selectAll().where('id', '=', r.application.id).executeTakeFirstOrThrow();
     expect(application.status).toBe('awaiting_payment');
-    const parties = await ctx.db.selectFrom('parties').selectAll().where('application_id', '=', application.id).orderBy('role').orderBy('position').execute();
+    const parties = await ctx.db
+      .selectFrom('parties')
+      .selectAll()
+      .where('application_id', '=', application.id)
+      .orderBy('role')
+      .orderBy('position')
+      .execute();
     templates.set(key, { application, parties, person });
   }
 
@@ -113,7 +145,11 @@ export function createScenarioIssuer(ctx: JourneyContext) {
   /** Opens the payment of an application awaiting it and pays it at the gateway as the policyholder; the notification waits in ctx.pendingNotifications. */
   async function pay(consumer: Actor, applicationId: string, person: Person) {
     const order = await ctx.services.checkout.openPayment(consumer, applicationId);
-    const res = await ctx.send({ method: 'POST', url: new URL(order.payUrl).pathname, form: { name: person.name, idNumber: person.idNumber, accountNo: person.accountNo } });
+    const res = await ctx.send({
+      method: 'POST',
+      url: new URL(order.payUrl).pathname,
+      form: { name: person.name, idNumber: person.idNumber, accountNo: person.accountNo },
+    });
     if (res.status >= 300) throw new Error(`gateway pay answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
 
@@ -124,11 +160,24 @@ export function createScenarioIssuer(ctx: JourneyContext) {
     const consumerId = newId('csm', now.getTime());
     const applicationId = newId('app', now.getTime());
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('consumers').values({ id: consumerId, phone_index: pii.blindIndex('phone', person.phone), phone_cipher: pii.encrypt('phone', person.phone), created_at: now }).execute();
+      await trx
+        .insertInto('consumers')
+        .values({
+          id: consumerId,
+          phone_index: pii.blindIndex('phone', person.phone),
+          phone_cipher: pii.encrypt('phone', person.phone),
+          created_at: now,
+        })
+        .execute();
       const a = t.application;
       await trx
         .insertInto('applications')
-        .values({ ...a, id: applicationId, consumer_id: consumerId, suitability: a.suitability === null ? null : JSON.stringify(a.suitability) })
+        .values({
+          ...a,
+          id: applicationId,
+          consumer_id: consumerId,
+          suitability: a.suitability === null ? null : JSON.stringify(a.suitability),
+        })
         .execute();
       for (const p of t.parties) {
         const self = p.role === 'policyholder' || (p.role === 'insured' && a.insured_relationship === 'self');
@@ -156,15 +205,32 @@ export function createScenarioIssuer(ctx: JourneyContext) {
   async function deliver(concurrency: number) {
     const batch = ctx.pendingNotifications.splice(0);
     await inParallel(batch, concurrency, async (n) => {
-      const res = await ctx.app.inject({ method: 'POST', url: '/v1/payments/notifications/dev-gateway', headers: n.headers, payload: n.body });
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/payments/notifications/dev-gateway',
+        headers: n.headers,
+        payload: n.body,
+      });
       if (res.statusCode >= 300) throw new Error(`notification answered ${res.statusCode}: ${res.body}`);
     });
   }
 
   async function issuedOf(sale: { applicationId: string; consumerId: string; token?: string }): Promise<IssuedPolicy> {
-    const p = await ctx.db.selectFrom('policies').select(['id', 'issued_at', 'premium_fen']).where('application_id', '=', sale.applicationId).executeTakeFirstOrThrow();
+    const p = await ctx.db
+      .selectFrom('policies')
+      .select(['id', 'issued_at', 'premium_fen'])
+      .where('application_id', '=', sale.applicationId)
+      .executeTakeFirstOrThrow();
     const c = await ctx.db.selectFrom('callback_cases').select('id').where('policy_id', '=', p.id).executeTakeFirst();
-    return { policyId: p.id, applicationId: sale.applicationId, consumerId: sale.consumerId, token: sale.token, issuedAt: p.issued_at, premiumFen: p.premium_fen, caseId: c?.id ?? null };
+    return {
+      policyId: p.id,
+      applicationId: sale.applicationId,
+      consumerId: sale.consumerId,
+      token: sale.token,
+      issuedAt: p.issued_at,
+      premiumFen: p.premium_fen,
+      caseId: c?.id ?? null,
+    };
   }
 
   /**
@@ -172,11 +238,18 @@ export function createScenarioIssuer(ctx: JourneyContext) {
    * journey, one at a time; `template` pays a template sale for its own policyholder; `copy` pays a copy of the
    * template of its product and gender, `concurrency` at a time. Issuance happens as the notifications are delivered.
    */
-  async function issueBatch(sales: Array<{ product: ScenarioProduct; person: Person; via: 'journey' | 'template' | 'copy' }>, concurrency: number): Promise<IssuedPolicy[]> {
+  async function issueBatch(
+    sales: Array<{ product: ScenarioProduct; person: Person; via: 'journey' | 'template' | 'copy' }>,
+    concurrency: number,
+  ): Promise<IssuedPolicy[]> {
     const paid = new Map<Person, { applicationId: string; consumerId: string; token?: string }>();
     for (const s of sales.filter((x) => x.via === 'journey')) {
       const r = await ctx.buy({ ...SCENARIO_PRODUCTS[s.product], policyholder: s.person });
-      const app = await ctx.db.selectFrom('applications').select(['id', 'consumer_id']).where('id', '=', r.application.id).executeTakeFirstOrThrow();
+      const app = await ctx.db
+        .selectFrom('applications')
+        .select(['id', 'consumer_id'])
+        .where('id', '=', r.application.id)
+        .executeTakeFirstOrThrow();
       paid.set(s.person, { applicationId: app.id, consumerId: app.consumer_id, token: r.token });
     }
     for (const s of sales.filter((x) => x.via === 'template')) {
@@ -243,7 +316,8 @@ export function policyholderSteps(ctx: JourneyContext) {
     await cb.sendIdentityCode(me, p.caseId);
     await cb.verifyIdentityCode(me, p.caseId, await latestCode(p.person.phone));
     let view = await cb.verifyIdNumber(me, p.caseId, p.person.idNumber);
-    if (view.identity.required.includes('face')) view = await cb.verifyFace(me, p.caseId, Buffer.from(`live:${p.person.name}`).toString('base64'));
+    if (view.identity.required.includes('face'))
+      view = await cb.verifyFace(me, p.caseId, Buffer.from(`live:${p.person.name}`).toString('base64'));
     expect(view.identity.verified).toBe(true);
   }
 
@@ -251,14 +325,23 @@ export function policyholderSteps(ctx: JourneyContext) {
    * Answers the next `count` items one at a time as the page shows them, each in the version shown; `expectedCodes`
    * is the script the test expects, in order, and `answers` the answer to each item by code (default yes).
    */
-  async function answer(p: { consumerId: string; caseId: string }, expectedCodes: readonly string[], answers: Record<string, AnswerValue>, count: number) {
+  async function answer(
+    p: { consumerId: string; caseId: string },
+    expectedCodes: readonly string[],
+    answers: Record<string, AnswerValue>,
+    count: number,
+  ) {
     const me = consumer(p.consumerId);
     for (let n = 0; n < count; n++) {
       const item = await cb.currentItem(me, p.caseId);
       expect(item.step).toBe('item');
       const at = item.position - 1;
       expect(item.itemCode).toBe(expectedCodes[at]);
-      await cb.answerItem(me, p.caseId, { itemCode: item.itemCode, textVersionId: item.textVersionId, answer: answers[item.itemCode] ?? 'yes' });
+      await cb.answerItem(me, p.caseId, {
+        itemCode: item.itemCode,
+        textVersionId: item.textVersionId,
+        answer: answers[item.itemCode] ?? 'yes',
+      });
     }
   }
 
@@ -302,7 +385,12 @@ export function agentSteps(ctx: JourneyContext, agent: Extract<Actor, { type: 's
   const cb = ctx.services.callbacks;
 
   async function openTaskOf(caseId: string, kind: 'phone' | 'letter_visit') {
-    const t = await ctx.db.selectFrom('callback_tasks').select(['id', 'kind', 'reason']).where('case_id', '=', caseId).where('status', '=', 'open').executeTakeFirstOrThrow();
+    const t = await ctx.db
+      .selectFrom('callback_tasks')
+      .select(['id', 'kind', 'reason'])
+      .where('case_id', '=', caseId)
+      .where('status', '=', 'open')
+      .executeTakeFirstOrThrow();
     expect(t.kind).toBe(kind);
     return t;
   }
@@ -316,7 +404,11 @@ export function agentSteps(ctx: JourneyContext, agent: Extract<Actor, { type: 's
     const script = await cb.taskScript(agent, taskId);
     expect(script.items.map((i: any) => i.itemCode)).toEqual(expectedCodes);
     return {
-      answers: (script.items as any[]).map((i) => ({ itemCode: i.itemCode as string, textVersionId: i.textVersionId as string, answer: answers[i.itemCode] ?? ('yes' as AnswerValue) })),
+      answers: (script.items as any[]).map((i) => ({
+        itemCode: i.itemCode as string,
+        textVersionId: i.textVersionId as string,
+        answer: answers[i.itemCode] ?? ('yes' as AnswerValue),
+      })),
       closingTextVersionId: script.closing.textVersionId as string,
     };
   }
@@ -335,21 +427,41 @@ export function agentSteps(ctx: JourneyContext, agent: Extract<Actor, { type: 's
     return cb.recordPhoneAttempt(agent, t.id, { outcome: 'completed', recordingId: rec.mediaId, ...s });
   }
 
-  async function failedLetter(caseId: string, method: 'letter' | 'visit', outcome: 'undeliverable' | 'refused' | 'not_returned', reason: string) {
+  async function failedLetter(
+    caseId: string,
+    method: 'letter' | 'visit',
+    outcome: 'undeliverable' | 'refused' | 'not_returned',
+    reason: string,
+  ) {
     const t = await openTaskOf(caseId, 'letter_visit');
     return cb.recordLetterAttempt(agent, t.id, { method, outcome, reason, answers: [] });
   }
 
   /** A letter or visit closed with the scan of the receipt the policyholder signed, with the answers ticked on it. */
-  async function signedReceipt(caseId: string, method: 'letter' | 'visit', expectedCodes: readonly string[], answers: Record<string, AnswerValue>) {
+  async function signedReceipt(
+    caseId: string,
+    method: 'letter' | 'visit',
+    expectedCodes: readonly string[],
+    answers: Record<string, AnswerValue>,
+  ) {
     const t = await openTaskOf(caseId, 'letter_visit');
     const s = await scriptedAnswers(t.id, expectedCodes, answers);
-    const scan = await cb.storeMedia(agent, caseId, { kind: 'signed_receipt', mediaType: 'image/jpeg', content: Buffer.from(`\xff\xd8\xff receipt ${method} ${caseId}`, 'latin1') });
+    const scan = await cb.storeMedia(agent, caseId, {
+      kind: 'signed_receipt',
+      mediaType: 'image/jpeg',
+      content: Buffer.from(`\xff\xd8\xff receipt ${method} ${caseId}`, 'latin1'),
+    });
     return cb.recordLetterAttempt(agent, t.id, { method, outcome: 'receipt_signed', receiptId: scan.mediaId, ...s });
   }
 
   async function problemsOf(caseId: string) {
-    return ctx.db.selectFrom('callback_problems').select(['id', 'kind', 'item_code', 'status']).where('case_id', '=', caseId).orderBy('opened_at').orderBy('id').execute();
+    return ctx.db
+      .selectFrom('callback_problems')
+      .select(['id', 'kind', 'item_code', 'status'])
+      .where('case_id', '=', caseId)
+      .orderBy('opened_at')
+      .orderBy('id')
+      .execute();
   }
 
   async function openProblemsOf(caseId: string) {
@@ -359,21 +471,43 @@ export function agentSteps(ctx: JourneyContext, agent: Extract<Actor, { type: 's
   /** Explains the item on a recorded call and the policyholder confirms: the problem case closes. */
   async function explainAndConfirm(caseId: string, problemId: string) {
     const rec = await recording(caseId, `explanation ${problemId}`);
-    return cb.resolveProblem(agent, problemId, { resolution: 'explained_confirmed', recordingId: rec.mediaId, note: '已电话逐项说明，投保人表示理解并确认。' });
+    return cb.resolveProblem(agent, problemId, {
+      resolution: 'explained_confirmed',
+      recordingId: rec.mediaId,
+      note: '已电话逐项说明，投保人表示理解并确认。',
+    });
   }
 
   /** Mis-selling found: the sale and the staff member flagged, cancellation with the whole premium back offered. */
   async function findMisselling(problemId: string, responsibleStaffRef: string) {
-    return cb.resolveProblem(agent, problemId, { resolution: 'misselling', note: '经核实存在销售误导，向投保人提供全额退费解除合同。', responsibleStaffRef });
+    return cb.resolveProblem(agent, problemId, {
+      resolution: 'misselling',
+      note: '经核实存在销售误导，向投保人提供全额退费解除合同。',
+      responsibleStaffRef,
+    });
   }
 
   /** The policyholder declines the refund offer on a recorded call. */
   async function declinedOnRecordedCall(caseId: string, problemId: string) {
     const rec = await recording(caseId, `refund declined ${problemId}`);
-    return cb.recordOfferDeclinedByPhone(agent, problemId, { recordingId: rec.mediaId, note: '投保人了解可全额退费解除合同后，表示继续持有保单。' });
+    return cb.recordOfferDeclinedByPhone(agent, problemId, {
+      recordingId: rec.mediaId,
+      note: '投保人了解可全额退费解除合同后，表示继续持有保单。',
+    });
   }
 
-  return { openTaskOf, failedCall, completedCall, failedLetter, signedReceipt, problemsOf, openProblemsOf, explainAndConfirm, findMisselling, declinedOnRecordedCall };
+  return {
+    openTaskOf,
+    failedCall,
+    completedCall,
+    failedLetter,
+    signedReceipt,
+    problemsOf,
+    openProblemsOf,
+    explainAndConfirm,
+    findMisselling,
+    declinedOnRecordedCall,
+  };
 }
 
 /** PostgreSQL's percentile_cont: linear interpolation between the ranks around p·(n−1); null for no values. */

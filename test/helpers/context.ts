@@ -11,10 +11,18 @@ import type { Db } from '../../server/db/database.js';
 import { generateSigner, signerFromPem } from '../../server/ledger/signer.js';
 import { createTestDatabase } from './database.js';
 
-export function testKeys(suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm', ledger: { origin: string; algorithm: 'ed25519' | 'sm2'; privateKeyPem?: string } = { origin: 'ledger.wangbao.local/v1', algorithm: 'ed25519' }): PlatformKeys {
+export function testKeys(
+  suite: 'aes-256-gcm' | 'sm4' = 'aes-256-gcm',
+  ledger: { origin: string; algorithm: 'ed25519' | 'sm2'; privateKeyPem?: string } = {
+    origin: 'ledger.wangbao.local/v1',
+    algorithm: 'ed25519',
+  },
+): PlatformKeys {
   const gw = generateKeyPairSync('ed25519');
   return {
-    ledgerSigner: ledger.privateKeyPem ? signerFromPem(ledger.origin, ledger.privateKeyPem) : generateSigner(ledger.algorithm, ledger.origin).signer,
+    ledgerSigner: ledger.privateKeyPem
+      ? signerFromPem(ledger.origin, ledger.privateKeyPem)
+      : generateSigner(ledger.algorithm, ledger.origin).signer,
     keyring: { activeKeyId: 'test1', keys: new Map([['test1', randomBytes(32)]]), suite, blindIndexKey: randomBytes(32) },
     gatewayPrivateKeyPem: gw.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     gatewayPublicKeyPem: gw.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -59,7 +67,11 @@ export async function createTestContext(
     config,
     db: database.db,
     clock,
-    keys: testKeys(config.PII_CIPHER, { origin: config.LEDGER_ORIGIN, algorithm: config.LEDGER_SIGNATURE, privateKeyPem: config.LEDGER_PRIVATE_KEY }),
+    keys: testKeys(config.PII_CIPHER, {
+      origin: config.LEDGER_ORIGIN,
+      algorithm: config.LEDGER_SIGNATURE,
+      privateKeyPem: config.LEDGER_PRIVATE_KEY,
+    }),
     logger: opts.logLines ? createLogger('trace', { write: (line: string) => void opts.logLines!.push(line) }) : createLogger('silent'),
     deliverPaymentNotification: async (n) => {
       pendingNotifications.push(n);
@@ -81,7 +93,12 @@ export async function createTestContext(
       const batch = pendingNotifications.splice(0);
       const out = [];
       for (const n of batch) {
-        const res = await app.inject({ method: 'POST', url: '/v1/payments/notifications/dev-gateway', headers: n.headers, payload: n.body });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/payments/notifications/dev-gateway',
+          headers: n.headers,
+          payload: n.body,
+        });
         out.push({ statusCode: res.statusCode, body: res.body });
       }
       return out;

@@ -1,7 +1,13 @@
 import type { Person } from './people.js';
 
 /** One HTTP call: the same client drives app.inject in tests and fetch against a listening server in benchmarks. */
-export type Send = (req: { method: 'GET' | 'POST' | 'DELETE'; url: string; body?: unknown; token?: string; form?: Record<string, string> }) => Promise<{ status: number; body: any }>;
+export type Send = (req: {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  body?: unknown;
+  token?: string;
+  form?: Record<string, string>;
+}) => Promise<{ status: number; body: any }>;
 
 export class JourneyError extends Error {
   constructor(
@@ -22,7 +28,9 @@ export interface JourneyInput {
   productCode: string;
   policyholder: Person;
   insured?: { relationship: 'spouse' | 'child' | 'parent'; person: Person };
-  beneficiary?: { designation: 'legal' } | { designation: 'named'; beneficiaries: Array<{ name: string; idNumber: string; relationshipToInsured: string; shareBp: number }> };
+  beneficiary?:
+    | { designation: 'legal' }
+    | { designation: 'named'; beneficiaries: Array<{ name: string; idNumber: string; relationshipToInsured: string; shareBp: number }> };
   termYears: number;
   paymentMode: 'single' | 'annual' | 'monthly';
   sumInsuredFen: number;
@@ -36,8 +44,10 @@ export interface JourneyInput {
 /** The default answer a sensible applicant gives: healthy, a low-risk job, needs the product serves, able to pay. */
 export function defaultOption(questionnaire: any, item: any, product: any): string {
   const opts: any[] = item.options;
-  if (questionnaire.kind === 'health' || questionnaire.kind === 'occupation') return (opts.find((o) => o.underwriting === 'accept') ?? opts[0]).code;
-  if (questionnaire.kind === 'risk_tolerance') return (opts.some((o) => o.score !== undefined) ? [...opts].sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0] : opts.at(-1)).code;
+  if (questionnaire.kind === 'health' || questionnaire.kind === 'occupation')
+    return (opts.find((o) => o.underwriting === 'accept') ?? opts[0]).code;
+  if (questionnaire.kind === 'risk_tolerance')
+    return (opts.some((o) => o.score !== undefined) ? [...opts].sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0] : opts.at(-1)).code;
   const needs: string[] = product.servesNeeds ?? [];
   const byNeed = opts.find((o) => o.need && needs.includes(o.need));
   if (byNeed) return byNeed.code;
@@ -109,7 +119,12 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
       quoteId: quote.id ?? quote.quoteId,
       policyholder: { name: ph.name, idNumber: ph.idNumber, phone: ph.phone },
       insured: input.insured
-        ? { relationship: input.insured.relationship, name: input.insured.person.name, idNumber: input.insured.person.idNumber, phone: input.insured.person.phone }
+        ? {
+            relationship: input.insured.relationship,
+            name: input.insured.person.name,
+            idNumber: input.insured.person.idNumber,
+            phone: input.insured.person.phone,
+          }
         : { relationship: 'self' },
       beneficiary: input.beneficiary ?? { designation: 'legal' },
     },
@@ -123,7 +138,11 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
       method: 'POST',
       url: `/v1/applications/${application.id}/consents`,
       token,
-      body: { kind: c.kind, textVersionId: shown.textVersionId, interaction: { initialState: 'unchecked', action: 'tap', elementId: `confirm-${c.kind}`, dwellMs: 4000 } },
+      body: {
+        kind: c.kind,
+        textVersionId: shown.textVersionId,
+        interaction: { initialState: 'unchecked', action: 'tap', elementId: `confirm-${c.kind}`, dwellMs: 4000 },
+      },
     });
   }
   if (input.until === 'consents') return result;
@@ -132,14 +151,29 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
   for (const q of definition.questionnaires as any[]) {
     for (const item of q.items) {
       const optionCode = input.answers?.overrides?.[`${q.code}.${item.code}`] ?? defaultOption(q, item, definition);
-      await step('answer', { method: 'POST', url: `/v1/applications/${application.id}/answers`, token, body: { questionnaireCode: q.code, itemCode: item.code, optionCode } });
+      await step('answer', {
+        method: 'POST',
+        url: `/v1/applications/${application.id}/answers`,
+        token,
+        body: { questionnaireCode: q.code, itemCode: item.code, optionCode },
+      });
     }
   }
   if (input.until === 'answers') return result;
 
-  await step('identity_code', { method: 'POST', url: `/v1/applications/${application.id}/identity/sms-codes`, token, body: { party: 'policyholder' } });
+  await step('identity_code', {
+    method: 'POST',
+    url: `/v1/applications/${application.id}/identity/sms-codes`,
+    token,
+    body: { party: 'policyholder' },
+  });
   const code = await readLatestCode(send, ph.phone);
-  application = await step('identity_verify', { method: 'POST', url: `/v1/applications/${application.id}/identity/sms-verification`, token, body: { code } });
+  application = await step('identity_verify', {
+    method: 'POST',
+    url: `/v1/applications/${application.id}/identity/sms-verification`,
+    token,
+    body: { code },
+  });
   if (application.identity.faceRequired) {
     application = await step('identity_face', {
       method: 'POST',
@@ -155,9 +189,19 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
   if (input.until === 'submitted' || result.submission.status !== 'awaiting_signature') return result;
 
   const doc = await step('document', { method: 'GET', url: `/v1/applications/${application.id}/document`, token });
-  await step('sign', { method: 'POST', url: `/v1/applications/${application.id}/signatures`, token, body: { signer: 'policyholder', textVersionId: doc.textVersionId, documentHash: doc.documentHash } });
+  await step('sign', {
+    method: 'POST',
+    url: `/v1/applications/${application.id}/signatures`,
+    token,
+    body: { signer: 'policyholder', textVersionId: doc.textVersionId, documentHash: doc.documentHash },
+  });
   if (doc.requiredSigners.includes('insured')) {
-    await step('insured_code', { method: 'POST', url: `/v1/applications/${application.id}/identity/sms-codes`, token, body: { party: 'insured' } });
+    await step('insured_code', {
+      method: 'POST',
+      url: `/v1/applications/${application.id}/identity/sms-codes`,
+      token,
+      body: { party: 'insured' },
+    });
     const insuredCode = await readLatestCode(send, input.insured!.person.phone);
     await step('sign', {
       method: 'POST',
@@ -173,7 +217,11 @@ export async function buyPolicy(send: Send, input: JourneyInput, hooks: JourneyH
   const payer = input.payer ?? ph;
   const gatewayPath = new URL(result.order.payUrl).pathname;
   await step('gateway_page', { method: 'GET', url: gatewayPath });
-  await step('gateway_pay', { method: 'POST', url: gatewayPath, form: { name: payer.name, idNumber: payer.idNumber, accountNo: payer.accountNo } });
+  await step('gateway_pay', {
+    method: 'POST',
+    url: gatewayPath,
+    form: { name: payer.name, idNumber: payer.idNumber, accountNo: payer.accountNo },
+  });
   if (hooks.deliverNotifications) await hooks.deliverNotifications();
   if (input.until === 'paid') return result;
 

@@ -11,7 +11,12 @@ const { db } = createDb(process.env.DATABASE_URL!, 2);
 const ledger = createLedgerService({
   db,
   clock: systemClock,
-  config: { origin: 'ledger.wangbao.local/v1', suite: 'sha256', signer: generateSigner('ed25519', 'ledger.wangbao.local/v1').signer, batchSize: Number(process.env.BATCH ?? 40) },
+  config: {
+    origin: 'ledger.wangbao.local/v1',
+    suite: 'sha256',
+    signer: generateSigner('ed25519', 'ledger.wangbao.local/v1').signer,
+    batchSize: Number(process.env.BATCH ?? 40),
+  },
 });
 process.stdout.write('ready\n');
 for (;;) {

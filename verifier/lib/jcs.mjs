@@ -67,7 +67,11 @@ export function checkCanonical(bytes) {
     return { ok: false, reason: /** @type {Error} */ (e).message, value };
   }
   if (!canonical.equals(bytes)) {
-    return { ok: false, reason: `the bytes are JSON but not in RFC 8785 canonical form (first difference at byte ${firstDifference(canonical, bytes)})`, value };
+    return {
+      ok: false,
+      reason: `the bytes are JSON but not in RFC 8785 canonical form (first difference at byte ${firstDifference(canonical, bytes)})`,
+      value,
+    };
   }
   return { ok: true, value };
 }

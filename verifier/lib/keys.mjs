@@ -70,7 +70,8 @@ export function parsePublicKeyPem(pem) {
     };
   }
   if (oid === OID_EC_PUBLIC_KEY) {
-    if (alg.length !== 2 || derOid(alg[1]) !== OID_SM2_CURVE) throw new Error('an EC key, but not on the SM2 curve sm2p256v1 (1.2.156.10197.1.301)');
+    if (alg.length !== 2 || derOid(alg[1]) !== OID_SM2_CURVE)
+      throw new Error('an EC key, but not on the SM2 curve sm2p256v1 (1.2.156.10197.1.301)');
     return {
       algorithm: 'sm2',
       raw,
@@ -91,7 +92,9 @@ let sm2Module;
 export function loadSm2() {
   sm2Module ??= import('./sm2.mjs').catch((e) => {
     sm2Module = undefined;
-    throw new Error(`SM2 verification needs the @noble/curves package (npm install @noble/curves@1.9.7): ${/** @type {Error} */ (e).message}`);
+    throw new Error(
+      `SM2 verification needs the @noble/curves package (npm install @noble/curves@1.9.7): ${/** @type {Error} */ (e).message}`,
+    );
   });
   return sm2Module;
 }
@@ -101,7 +104,13 @@ export function loadSm2() {
  * @param {string} name @param {LogKey} key @returns {number}
  */
 export function keyId(name, key) {
-  return createHash('sha256').update(name, 'utf8').update(Buffer.from([0x0a])).update(key.type).update(key.raw).digest().readUInt32BE(0);
+  return createHash('sha256')
+    .update(name, 'utf8')
+    .update(Buffer.from([0x0a]))
+    .update(key.type)
+    .update(key.raw)
+    .digest()
+    .readUInt32BE(0);
 }
 
 /** The signed-note verifier key text `<name>+<hex key ID>+<base64(type ‖ key)>`. @param {string} name @param {LogKey} key */

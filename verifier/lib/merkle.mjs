@@ -32,7 +32,12 @@ export function verifyInclusion(suite, leaf, index, treeSize, proof, root) {
   // 4. For each value p in the inclusion_path array:
   for (const p of proof) {
     //  a. If sn is 0, then stop the iteration and fail the proof verification.
-    if (sn === 0) return { ok: false, reason: 'shape', detail: `the proof has ${proof.length} hashes, more than the path from leaf ${index} in a tree of ${treeSize}` };
+    if (sn === 0)
+      return {
+        ok: false,
+        reason: 'shape',
+        detail: `the proof has ${proof.length} hashes, more than the path from leaf ${index} in a tree of ${treeSize}`,
+      };
     //  b. If LSB(fn) is set, or if fn is equal to sn, then:
     if (fn % 2 === 1 || fn === sn) {
       //  i. Set r to HASH(0x01 || p || r).
@@ -54,7 +59,12 @@ export function verifyInclusion(suite, leaf, index, treeSize, proof, root) {
   }
   // 5. Compare sn to 0. Compare r against the root_hash. If sn is equal to 0 and r and the root_hash are equal,
   //    then the log has proven the inclusion of hash. Otherwise, fail the proof verification.
-  if (sn !== 0) return { ok: false, reason: 'shape', detail: `the proof has ${proof.length} hashes, fewer than the path from leaf ${index} in a tree of ${treeSize}` };
+  if (sn !== 0)
+    return {
+      ok: false,
+      reason: 'shape',
+      detail: `the proof has ${proof.length} hashes, fewer than the path from leaf ${index} in a tree of ${treeSize}`,
+    };
   if (!r.equals(root)) return { ok: false, reason: 'root', detail: 'the proof leads to a different root than the checkpoint', computed: r };
   return { ok: true };
 }

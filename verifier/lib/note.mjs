@@ -72,7 +72,8 @@ export function parseCheckpointBody(text) {
   if (lines.length < 3) throw new Error('a checkpoint has at least three lines: origin, tree size, root hash');
   const [origin, sizeText, rootText, ...extensions] = /** @type {[string, string, string, ...string[]]} */ (lines);
   if (origin.length === 0) throw new Error('the origin line is empty');
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new Error(`the tree size ${JSON.stringify(sizeText)} is not a decimal number without sign or leading zeros`);
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText))
+    throw new Error(`the tree size ${JSON.stringify(sizeText)} is not a decimal number without sign or leading zeros`);
   const size = Number(sizeText);
   if (!Number.isSafeInteger(size)) throw new Error('a tree size beyond 2^53 − 1 is not supported');
   const root = decodeBase64Strict(rootText);

@@ -18,7 +18,8 @@ export function formatReport(r, file) {
   line(`wangbao ledger bundle verification: ${file}`, `网保可回溯账本证据包校验：${file}`);
   if (r.exit_code === 2) {
     for (const f of r.failures) line(`✗ [${f.code}] ${f.en}`, f.zh);
-    if (r.failures.some((f) => f.code === 'VERIFIER_UNAVAILABLE')) line('RESULT: NOT CHECKED: this machine cannot verify the bundle (exit 2)', '结论：未校验，本机环境无法校验该证据包（退出码 2）');
+    if (r.failures.some((f) => f.code === 'VERIFIER_UNAVAILABLE'))
+      line('RESULT: NOT CHECKED: this machine cannot verify the bundle (exit 2)', '结论：未校验，本机环境无法校验该证据包（退出码 2）');
     else line('RESULT: UNREADABLE: the bundle could not be checked (exit 2)', '结论：无法读取，证据包未能校验（退出码 2）');
     return out.join('\n') + '\n';
   }
@@ -44,7 +45,11 @@ export function formatReport(r, file) {
   );
   for (const f of r.failures) line(`✗ [${f.code}] ${f.en}`, f.zh);
   for (const w of r.warnings) line(`! [${w.code}] ${w.en}`, w.zh);
-  if (r.ok) line('RESULT: VERIFIED: every entry is in the signed log and every page snapshot is the one recorded', '结论：校验通过。所有记录均在已签名的日志中，所有页面快照均与记录一致');
+  if (r.ok)
+    line(
+      'RESULT: VERIFIED: every entry is in the signed log and every page snapshot is the one recorded',
+      '结论：校验通过。所有记录均在已签名的日志中，所有页面快照均与记录一致',
+    );
   else line(`RESULT: FAILED: ${r.failures.length} problem(s)`, `结论：校验失败，共 ${r.failures.length} 个问题`);
   return out.join('\n') + '\n';
 }

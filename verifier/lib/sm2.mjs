@@ -83,7 +83,16 @@ export function sm2Verify(publicKey, message, signatureDer) {
   const id = Buffer.from(SM2_ID, 'utf8');
   const entl = Buffer.from([(id.length * 8) >> 8, (id.length * 8) & 0xff]);
   const { a, b, Gx, Gy } = SM2_CURVE;
-  const za = sm3(entl, id, bigintTo32(a), bigintTo32(b), bigintTo32(Gx), bigintTo32(Gy), publicKey.subarray(1, 33), publicKey.subarray(33, 65));
+  const za = sm3(
+    entl,
+    id,
+    bigintTo32(a),
+    bigintTo32(b),
+    bigintTo32(Gx),
+    bigintTo32(Gy),
+    publicKey.subarray(1, 33),
+    publicKey.subarray(33, 65),
+  );
   const e = bytesToBigint(sm3(za, message));
   // Public scalars and points only: variable-time multiplication is fine.
   const sum = Point.BASE.multiplyUnsafe(s).add(P.multiplyUnsafe(t));

@@ -121,7 +121,13 @@ export async function verifyBundle(input, options = {}) {
     try {
       bundle = JSON.parse(text);
     } catch (e) {
-      return unreadable(problem('BUNDLE_UNREADABLE', `the bundle is not JSON: ${/** @type {Error} */ (e).message}`, `证据包不是合法的 JSON：${/** @type {Error} */ (e).message}`));
+      return unreadable(
+        problem(
+          'BUNDLE_UNREADABLE',
+          `the bundle is not JSON: ${/** @type {Error} */ (e).message}`,
+          `证据包不是合法的 JSON：${/** @type {Error} */ (e).message}`,
+        ),
+      );
     }
   }
   if (!isObject(bundle)) return unreadable(problem('BUNDLE_UNREADABLE', 'the bundle is not a JSON object', '证据包不是 JSON 对象'));
@@ -137,7 +143,13 @@ export async function verifyBundle(input, options = {}) {
   if (!Array.isArray(entries)) return badField('entries', 'an array', '数组');
   if (!Array.isArray(snapshots)) return badField('snapshots', 'an array', '数组');
   if (suite === 'sm3' && !hasSm3()) {
-    return unreadable(problem('VERIFIER_UNAVAILABLE', 'this Node.js build has no SM3 digest; use a Node.js built with OpenSSL 3', '当前 Node.js 不支持 SM3 摘要，请使用基于 OpenSSL 3 构建的 Node.js'));
+    return unreadable(
+      problem(
+        'VERIFIER_UNAVAILABLE',
+        'this Node.js build has no SM3 digest; use a Node.js built with OpenSSL 3',
+        '当前 Node.js 不支持 SM3 摘要，请使用基于 OpenSSL 3 构建的 Node.js',
+      ),
+    );
   }
 
   /** @type {Problem[]} */
@@ -158,7 +170,13 @@ export async function verifyBundle(input, options = {}) {
     split = splitNote(note);
   } catch (e) {
     const why = /** @type {Error} */ (e).message;
-    failures.push(problem('CHECKPOINT_MALFORMED', `checkpoint: not a well-formed signed note: ${why}`, `检查点：不是格式正确的签名注记（signed note）：${why}`));
+    failures.push(
+      problem(
+        'CHECKPOINT_MALFORMED',
+        `checkpoint: not a well-formed signed note: ${why}`,
+        `检查点：不是格式正确的签名注记（signed note）：${why}`,
+      ),
+    );
   }
   if (split) {
     try {
@@ -188,9 +206,16 @@ export async function verifyBundle(input, options = {}) {
     if (key.algorithm === 'sm2') (await loadSm2()).assertSm2PublicKey(key.raw);
   } catch (e) {
     const why = /** @type {Error} */ (e).message;
-    if (why.includes('@noble/curves')) return unreadable(problem('VERIFIER_UNAVAILABLE', why, 'SM2 验签需要 @noble/curves 软件包（npm install @noble/curves@1.9.7）'));
+    if (why.includes('@noble/curves'))
+      return unreadable(problem('VERIFIER_UNAVAILABLE', why, 'SM2 验签需要 @noble/curves 软件包（npm install @noble/curves@1.9.7）'));
     key = null;
-    failures.push(problem('PUBLIC_KEY_INVALID', `public_key: not a usable Ed25519 or SM2 public key: ${why}`, `public_key：不是可用的 Ed25519 或 SM2 公钥：${why}`));
+    failures.push(
+      problem(
+        'PUBLIC_KEY_INVALID',
+        `public_key: not a usable Ed25519 or SM2 public key: ${why}`,
+        `public_key：不是可用的 Ed25519 或 SM2 公钥：${why}`,
+      ),
+    );
   }
 
   if (key && options.publicKeyPem !== undefined) {
@@ -199,7 +224,9 @@ export async function verifyBundle(input, options = {}) {
       pinned = parsePublicKeyPem(options.publicKeyPem);
     } catch (e) {
       const why = /** @type {Error} */ (e).message;
-      failures.push(problem('PINNED_KEY_INVALID', `the key given with --public-key is not usable: ${why}`, `--public-key 指定的公钥不可用：${why}`));
+      failures.push(
+        problem('PINNED_KEY_INVALID', `the key given with --public-key is not usable: ${why}`, `--public-key 指定的公钥不可用：${why}`),
+      );
     }
     if (pinned) {
       cp.key_pinned = true;
@@ -243,14 +270,24 @@ export async function verifyBundle(input, options = {}) {
         cp.signer = { name: sig.name, algorithm: k.algorithm, key_id: id, vkey: vkey(sig.name, k) };
         if (sig.name !== origin) {
           warnings.push(
-            problem('SIGNER_NAME_DIFFERS', `checkpoint: signed under the key name ${JSON.stringify(sig.name)}, not the origin ${JSON.stringify(origin)}`, `检查点：签名密钥名称为 ${JSON.stringify(sig.name)}，与日志来源 ${JSON.stringify(origin)} 不同`),
+            problem(
+              'SIGNER_NAME_DIFFERS',
+              `checkpoint: signed under the key name ${JSON.stringify(sig.name)}, not the origin ${JSON.stringify(origin)}`,
+              `检查点：签名密钥名称为 ${JSON.stringify(sig.name)}，与日志来源 ${JSON.stringify(origin)} 不同`,
+            ),
           );
         }
       }
     }
     const others = split.signatures.length - mine.length;
     if (mine.length > 0 && others > 0) {
-      warnings.push(problem('OTHER_SIGNATURES_IGNORED', `checkpoint: ${others} signature line(s) by other keys were not checked`, `检查点：另有 ${others} 个其他密钥的签名行未校验`));
+      warnings.push(
+        problem(
+          'OTHER_SIGNATURES_IGNORED',
+          `checkpoint: ${others} signature line(s) by other keys were not checked`,
+          `检查点：另有 ${others} 个其他密钥的签名行未校验`,
+        ),
+      );
     }
   }
   cp.ok = failures.length === before && cp.signer !== null;
@@ -258,7 +295,7 @@ export async function verifyBundle(input, options = {}) {
     warnings.push(
       problem(
         'KEY_NOT_PINNED',
-        "the checkpoint is checked against the key inside the bundle only: compare its key ID / vkey with the log key the insurer publishes, or pass --public-key",
+        'the checkpoint is checked against the key inside the bundle only: compare its key ID / vkey with the log key the insurer publishes, or pass --public-key',
         '检查点仅用证据包自带的公钥验证：请将其密钥 ID / vkey 与保险公司公布的日志公钥核对，或使用 --public-key 指定公钥',
       ),
     );
@@ -274,7 +311,14 @@ export async function verifyBundle(input, options = {}) {
     /** @type {SnapshotResult} */
     const r = { position, id: null, ok: false, referenced_by: [] };
     snapResults.push(r);
-    if (!isObject(s) || typeof s.id !== 'string' || s.id.length === 0 || typeof s.title !== 'string' || typeof s.content !== 'string' || typeof s.content_hash !== 'string') {
+    if (
+      !isObject(s) ||
+      typeof s.id !== 'string' ||
+      s.id.length === 0 ||
+      typeof s.title !== 'string' ||
+      typeof s.content !== 'string' ||
+      typeof s.content_hash !== 'string'
+    ) {
       const sid = isObject(s) && typeof s.id === 'string' ? s.id : `#${position}`;
       failures.push(
         problem(
@@ -295,7 +339,14 @@ export async function verifyBundle(input, options = {}) {
     let ok = true;
     if (!HEX64.test(stated)) {
       ok = false;
-      failures.push(problem('SNAPSHOT_MALFORMED', `snapshot ${s.id}: content_hash is not 64 hex digits`, `页面快照 ${s.id}：content_hash 不是 64 位十六进制数`, { snapshot: s.id }));
+      failures.push(
+        problem(
+          'SNAPSHOT_MALFORMED',
+          `snapshot ${s.id}: content_hash is not 64 hex digits`,
+          `页面快照 ${s.id}：content_hash 不是 64 位十六进制数`,
+          { snapshot: s.id },
+        ),
+      );
     } else if (stated !== computed) {
       ok = false;
       failures.push(
@@ -309,7 +360,11 @@ export async function verifyBundle(input, options = {}) {
     }
     if (list.length === 2) {
       ok = false;
-      failures.push(problem('SNAPSHOT_DUPLICATE', `snapshot ${s.id}: appears more than once in the bundle`, `页面快照 ${s.id}：在证据包中出现多次`, { snapshot: s.id }));
+      failures.push(
+        problem('SNAPSHOT_DUPLICATE', `snapshot ${s.id}: appears more than once in the bundle`, `页面快照 ${s.id}：在证据包中出现多次`, {
+          snapshot: s.id,
+        }),
+      );
     }
     r.ok = ok;
   });
@@ -327,7 +382,9 @@ export async function verifyBundle(input, options = {}) {
     const r = { position, index: null, ok: false, event_id: null, type: null, at: null, text_version_id: null, leaf_hash: null };
     entryResults.push(r);
     if (!isObject(e)) {
-      failures.push(problem('ENTRY_MALFORMED', `entries[${position}]: not an object`, `第 ${position + 1} 条记录：不是对象`, { entry: position }));
+      failures.push(
+        problem('ENTRY_MALFORMED', `entries[${position}]: not an object`, `第 ${position + 1} 条记录：不是对象`, { entry: position }),
+      );
       continue;
     }
     const index = typeof e.index === 'number' && Number.isSafeInteger(e.index) && e.index >= 0 ? e.index : null;
@@ -337,9 +394,21 @@ export async function verifyBundle(input, options = {}) {
     /** @param {string} code @param {string} en @param {string} zh */
     const entryFail = (code, en, zh) => failures.push(problem(code, `${label.en}: ${en}`, `${label.zh}：${zh}`, where));
 
-    if (index === null) entryFail('ENTRY_MALFORMED', `index ${JSON.stringify(e.index)} is not a non-negative integer`, `叶子序号 ${JSON.stringify(e.index)} 不是非负整数`);
+    if (index === null)
+      entryFail(
+        'ENTRY_MALFORMED',
+        `index ${JSON.stringify(e.index)} is not a non-negative integer`,
+        `叶子序号 ${JSON.stringify(e.index)} 不是非负整数`,
+      );
     else if (seenIndex.has(index)) {
-      warnings.push(problem('ENTRY_DUPLICATE_INDEX', `${label.en}: leaf ${index} is also listed at entries[${seenIndex.get(index)}]`, `${label.zh}：叶子序号 ${index} 与第 ${(seenIndex.get(index) ?? 0) + 1} 条记录重复`, where));
+      warnings.push(
+        problem(
+          'ENTRY_DUPLICATE_INDEX',
+          `${label.en}: leaf ${index} is also listed at entries[${seenIndex.get(index)}]`,
+          `${label.zh}：叶子序号 ${index} 与第 ${(seenIndex.get(index) ?? 0) + 1} 条记录重复`,
+          where,
+        ),
+      );
     } else seenIndex.set(index, position);
 
     const data = decodeBase64Strict(e.data);
@@ -351,7 +420,8 @@ export async function verifyBundle(input, options = {}) {
     else {
       const decoded = e.proof.map((p) => decodeBase64Strict(p));
       const bad = decoded.findIndex((p) => !p || p.length !== HASH_BYTES);
-      if (bad >= 0) entryFail('ENTRY_MALFORMED', `proof[${bad}] is not the base64 of a 32-byte hash`, `proof[${bad}] 不是 32 字节哈希的 base64`);
+      if (bad >= 0)
+        entryFail('ENTRY_MALFORMED', `proof[${bad}] is not the base64 of a 32-byte hash`, `proof[${bad}] 不是 32 字节哈希的 base64`);
       else proof = /** @type {Buffer[]} */ (decoded);
     }
 
@@ -360,7 +430,12 @@ export async function verifyBundle(input, options = {}) {
       r.leaf_hash = hex(leaf);
       // 3a. canonical JSON
       const c = checkCanonical(data);
-      if (!c.ok) entryFail('ENTRY_NOT_CANONICAL', `the entry bytes are not RFC 8785 canonical JSON: ${c.reason}`, `记录字节不是 RFC 8785 规范 JSON：${c.reason}`);
+      if (!c.ok)
+        entryFail(
+          'ENTRY_NOT_CANONICAL',
+          `the entry bytes are not RFC 8785 canonical JSON: ${c.reason}`,
+          `记录字节不是 RFC 8785 规范 JSON：${c.reason}`,
+        );
       const value = c.value;
       if (c.ok && !isObject(value)) entryFail('ENTRY_NOT_AN_EVENT', 'the entry is not a JSON object', '记录不是 JSON 对象');
       if (isObject(value)) {
@@ -370,8 +445,18 @@ export async function verifyBundle(input, options = {}) {
         // 3c. the text version it names
         const tv = value.textVersion;
         if (tv !== undefined && tv !== null) {
-          if (!isObject(tv) || typeof tv.id !== 'string' || tv.id.length === 0 || typeof tv.contentHash !== 'string' || !HEX64.test(tv.contentHash.toLowerCase())) {
-            entryFail('ENTRY_TEXT_VERSION_MALFORMED', 'textVersion must be null or {id, contentHash (64 hex digits)}', 'textVersion 应为 null 或 {id, contentHash（64 位十六进制）}');
+          if (
+            !isObject(tv) ||
+            typeof tv.id !== 'string' ||
+            tv.id.length === 0 ||
+            typeof tv.contentHash !== 'string' ||
+            !HEX64.test(tv.contentHash.toLowerCase())
+          ) {
+            entryFail(
+              'ENTRY_TEXT_VERSION_MALFORMED',
+              'textVersion must be null or {id, contentHash (64 hex digits)}',
+              'textVersion 应为 null 或 {id, contentHash（64 位十六进制）}',
+            );
           } else {
             r.text_version_id = tv.id;
             const found = byId.get(tv.id);
@@ -406,11 +491,19 @@ export async function verifyBundle(input, options = {}) {
       // 3b. inclusion under the checkpoint
       if (body && index !== null && proof) {
         if (index >= body.size) {
-          entryFail('ENTRY_INDEX_OUT_OF_RANGE', `leaf index ${index} is not below the checkpoint tree size ${body.size}`, `叶子序号 ${index} 不小于检查点树大小 ${body.size}`);
+          entryFail(
+            'ENTRY_INDEX_OUT_OF_RANGE',
+            `leaf index ${index} is not below the checkpoint tree size ${body.size}`,
+            `叶子序号 ${index} 不小于检查点树大小 ${body.size}`,
+          );
         } else {
           const v = verifyInclusion(suite, leaf, index, body.size, proof, body.root);
           if (!v.ok && v.reason === 'shape') {
-            entryFail('ENTRY_PROOF_MALFORMED', `inclusion proof: ${v.detail}; the leaf index or the proof was altered`, `包含证明：哈希个数与叶子序号 ${index}、树大小 ${body.size} 不符（${proof.length} 个），叶子序号或证明已被篡改`);
+            entryFail(
+              'ENTRY_PROOF_MALFORMED',
+              `inclusion proof: ${v.detail}; the leaf index or the proof was altered`,
+              `包含证明：哈希个数与叶子序号 ${index}、树大小 ${body.size} 不符（${proof.length} 个），叶子序号或证明已被篡改`,
+            );
           } else if (!v.ok) {
             entryFail(
               'ENTRY_NOT_INCLUDED',
@@ -424,14 +517,31 @@ export async function verifyBundle(input, options = {}) {
     r.ok = failures.length === failedBefore;
     if (!body && r.ok) r.ok = false; // no checkpoint to prove it against
   }
-  if (entries.length === 0) warnings.push(problem('NO_ENTRIES', 'the bundle holds no entries: only the checkpoint was checked', '证据包不含任何记录，仅校验了检查点'));
+  if (entries.length === 0)
+    warnings.push(
+      problem('NO_ENTRIES', 'the bundle holds no entries: only the checkpoint was checked', '证据包不含任何记录，仅校验了检查点'),
+    );
 
   for (const s of snapResults) {
     if (s.id !== null && s.referenced_by.length === 0) {
-      warnings.push(problem('SNAPSHOT_UNREFERENCED', `snapshot ${s.id}: no entry in the bundle names it`, `页面快照 ${s.id}：证据包中没有记录引用它`, { snapshot: s.id }));
+      warnings.push(
+        problem('SNAPSHOT_UNREFERENCED', `snapshot ${s.id}: no entry in the bundle names it`, `页面快照 ${s.id}：证据包中没有记录引用它`, {
+          snapshot: s.id,
+        }),
+      );
     }
   }
 
   const ok = failures.length === 0 && cp.ok;
-  return { ok, exit_code: ok ? 0 : 1, origin, hash: suite, checkpoint: cp, entries: entryResults, snapshots: snapResults, failures, warnings };
+  return {
+    ok,
+    exit_code: ok ? 0 : 1,
+    origin,
+    hash: suite,
+    checkpoint: cp,
+    entries: entryResults,
+    snapshots: snapResults,
+    failures,
+    warnings,
+  };
 }

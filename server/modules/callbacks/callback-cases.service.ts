@@ -11,7 +11,15 @@ import { maskPhone, type PiiCipher } from '../../platform/pii.js';
 import type { SmsProvider } from '../../platform/providers.js';
 import { isNewTypeLine } from '../products/index.js';
 import { loadProductVersion, requireProductVersion } from '../products/index.js';
-import { callbackBasis, callbackRetentionEnd, caseTimes, ELECTRONIC_STATUSES, isCaseStatus, OPEN_CASE_STATUSES, requiredIdentityMethods } from './callback.js';
+import {
+  callbackBasis,
+  callbackRetentionEnd,
+  caseTimes,
+  ELECTRONIC_STATUSES,
+  isCaseStatus,
+  OPEN_CASE_STATUSES,
+  requiredIdentityMethods,
+} from './callback.js';
 import { callbackNoticeSms, refundOfferSms } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow } from './callback.repository.js';
@@ -24,7 +32,14 @@ const BATCH = 200;
  * Callback cases over their life: opened with the policy, the policyholder told by SMS, moved on by the deadlines,
  * closed when the policy is cancelled first; and the views of a case for its policyholder and for staff.
  */
-export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: Config; pii: PiiCipher; sms: SmsProvider; steps: CallbackSteps }) {
+export function createCallbackCaseService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  pii: PiiCipher;
+  sms: SmsProvider;
+  steps: CallbackSteps;
+}) {
   const { db, clock, config, pii, sms, steps } = deps;
   const optIn = config.callbackOptInProducts;
 
@@ -101,7 +116,12 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       if (!holder.phone_cipher) return false;
       const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
-      const body = callbackNoticeSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, deadlineDate: c.deadline_date, link });
+      const body = callbackNoticeSms({
+        insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME,
+        promotionalName: pv.definition.promotionalName,
+        deadlineDate: c.deadline_date,
+        link,
+      });
       await repo.setCaseMilestones(trx, c.id, { notified_at: now });
       await recordEvent(trx, {
         type: 'callback.notice_sent',
@@ -110,7 +130,15 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         payload: { template: 'callback_notice', link, provider: sms.name, deadlineDate: c.deadline_date },
         at: now,
       });
-      const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_notice', params: { link, deadlineDate: c.deadline_date }, body }, now);
+      const message = await sms.send(
+        {
+          phone: pii.decrypt('phone', holder.phone_cipher),
+          template: 'callback_notice',
+          params: { link, deadlineDate: c.deadline_date },
+          body,
+        },
+        now,
+      );
       await repo.setCaseMilestones(trx, c.id, { notice_message_id: message.providerMessageId });
       return true;
     });
@@ -138,36 +166,56 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       }
     };
     for (const { id } of await repo.casesPastFallback(db, now, BATCH)) {
-      const moved = await each(() => db.transaction().execute(async (trx) => {
-        const c = await repo.findCase(trx, id, { lock: true });
-        if (!c || !ELECTRONIC_STATUSES.includes(c.status) || c.fallback_at > now) return false;
-        const attempt = await repo.openElectronicAttempt(trx, c.id);
-        if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'expired', reason: 'not_completed_by_fallback_point', actor: deadlineActor, at: now });
-        await steps.moveToPhone(trx, c, c.started_at ? 'electronic_not_completed_in_time' : 'electronic_not_started_in_time', now, deadlineActor);
-        return true;
-      }));
+      const moved = await each(() =>
+        db.transaction().execute(async (trx) => {
+          const c = await repo.findCase(trx, id, { lock: true });
+          if (!c || !ELECTRONIC_STATUSES.includes(c.status) || c.fallback_at > now) return false;
+          const attempt = await repo.openElectronicAttempt(trx, c.id);
+          if (attempt)
+            await steps.endAttempt(trx, c, {
+              attemptId: attempt.id,
+              method: 'electronic',
+              outcome: 'expired',
+              reason: 'not_completed_by_fallback_point',
+              actor: deadlineActor,
+              at: now,
+            });
+          await steps.moveToPhone(
+            trx,
+            c,
+            c.started_at ? 'electronic_not_completed_in_time' : 'electronic_not_started_in_time',
+            now,
+            deadlineActor,
+          );
+          return true;
+        }),
+      );
       if (moved) toPhone++;
     }
     for (const { id } of await repo.casesPastDeadlineOnPhone(db, now, BATCH)) {
-      const moved = await each(() => db.transaction().execute(async (trx) => {
-        const c = await repo.findCase(trx, id, { lock: true });
-        if (!c || c.status !== 'phone_pending' || c.deadline_at > now) return false;
-        const task = await repo.findOpenTask(trx, c.id);
-        if (task) await repo.endTask(trx, task.id, 'failed', now, 'cooling_off_ended');
-        await steps.moveToLetter(trx, c, 'phone_not_completed_in_cooling_off', now, deadlineActor);
-        return true;
-      }));
+      const moved = await each(() =>
+        db.transaction().execute(async (trx) => {
+          const c = await repo.findCase(trx, id, { lock: true });
+          if (!c || c.status !== 'phone_pending' || c.deadline_at > now) return false;
+          const task = await repo.findOpenTask(trx, c.id);
+          if (task) await repo.endTask(trx, task.id, 'failed', now, 'cooling_off_ended');
+          await steps.moveToLetter(trx, c, 'phone_not_completed_in_cooling_off', now, deadlineActor);
+          return true;
+        }),
+      );
       if (moved) toLetter++;
     }
     for (const { id, case_id } of await repo.letterTasksPastDue(db, now, BATCH)) {
-      const failed = await each(() => db.transaction().execute(async (trx) => {
-        const c = await repo.findCase(trx, case_id, { lock: true });
-        const task = await repo.findTask(trx, id);
-        if (!c || !task || task.status !== 'open' || c.status !== 'letter_pending' || task.due_at > now) return false;
-        await repo.endTask(trx, task.id, 'failed', now, 'signed_receipt_not_returned_by_due_date');
-        await steps.failCase(trx, c, 'signed_receipt_not_returned_by_due_date', now, deadlineActor);
-        return true;
-      }));
+      const failed = await each(() =>
+        db.transaction().execute(async (trx) => {
+          const c = await repo.findCase(trx, case_id, { lock: true });
+          const task = await repo.findTask(trx, id);
+          if (!c || !task || task.status !== 'open' || c.status !== 'letter_pending' || task.due_at > now) return false;
+          await repo.endTask(trx, task.id, 'failed', now, 'signed_receipt_not_returned_by_due_date');
+          await steps.failCase(trx, c, 'signed_receipt_not_returned_by_due_date', now, deadlineActor);
+          return true;
+        }),
+      );
       if (failed) failedCases++;
     }
     return { toPhone, toLetter, failed: failedCases, errors };
@@ -192,7 +240,13 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
       const policy = await repo.policyOfCase(trx, offer.policy_id);
       const pv = await requireProductVersion(trx, c.product_version_id);
       const link = callbackLink(c.id);
-      const body = refundOfferSms({ insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME, promotionalName: pv.definition.promotionalName, policyNumber: policy.policy_number, amountFen: offer.amount_fen, link });
+      const body = refundOfferSms({
+        insurerName: pv.definition.insurer?.name ?? config.INSURER_NAME,
+        promotionalName: pv.definition.promotionalName,
+        policyNumber: policy.policy_number,
+        amountFen: offer.amount_fen,
+        link,
+      });
       await recordEvent(trx, {
         type: 'callback.refund_offer_notified',
         actor: deadlineActor,
@@ -200,7 +254,15 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         payload: { offerId: offer.id, template: 'callback_refund_offer', link, provider: sms.name },
         at: now,
       });
-      const message = await sms.send({ phone: pii.decrypt('phone', holder.phone_cipher), template: 'callback_refund_offer', params: { link, policyNumber: policy.policy_number, amountFen: String(offer.amount_fen) }, body }, now);
+      const message = await sms.send(
+        {
+          phone: pii.decrypt('phone', holder.phone_cipher),
+          template: 'callback_refund_offer',
+          params: { link, policyNumber: policy.policy_number, amountFen: String(offer.amount_fen) },
+          body,
+        },
+        now,
+      );
       return repo.insertOfferNotice(trx, { offer_id: offer.id, message_id: message.providerMessageId, sent_at: now });
     });
     return sent ? 'done' : 'skipped';
@@ -215,10 +277,21 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     if (!c || !OPEN_CASE_STATUSES.includes(c.status)) return;
     const actor: Actor = { type: 'system', id: 'policy-cancellation' };
     const attempt = await repo.openElectronicAttempt(trx, c.id);
-    if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'abandoned', reason: 'policy_cancelled', actor, at: cancelled.at });
+    if (attempt)
+      await steps.endAttempt(trx, c, {
+        attemptId: attempt.id,
+        method: 'electronic',
+        outcome: 'abandoned',
+        reason: 'policy_cancelled',
+        actor,
+        at: cancelled.at,
+      });
     const task = await repo.findOpenTask(trx, c.id);
     if (task) await repo.endTask(trx, task.id, 'closed', cancelled.at, 'policy_cancelled');
-    await steps.transition(trx, c, 'closed_policy_cancelled', { closed_at: cancelled.at, close_reason: `policy_cancelled_${cancelled.kind}` });
+    await steps.transition(trx, c, 'closed_policy_cancelled', {
+      closed_at: cancelled.at,
+      close_reason: `policy_cancelled_${cancelled.kind}`,
+    });
     await recordEvent(trx, {
       type: 'callback.closed_policy_cancelled',
       actor,
@@ -232,7 +305,11 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
   async function retentionOf(conn: DbOrTrx, c: CaseRow) {
     const policy = await repo.policyOfCase(conn, c.policy_id);
     const terminationDate = policy.cancelled_at ? shanghaiDate(policy.cancelled_at) : policy.end_date;
-    return { terminationDate, retentionEnd: callbackRetentionEnd(terminationDate, config.RETENTION_LONG_TERM_YEARS), projected: !policy.cancelled_at };
+    return {
+      terminationDate,
+      retentionEnd: callbackRetentionEnd(terminationDate, config.RETENTION_LONG_TERM_YEARS),
+      projected: !policy.cancelled_at,
+    };
   }
 
   /** The retention end of one policy's callback data, for the records officer and the retention report. */
@@ -278,7 +355,12 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         verified: !!attempt && !!c.identity_verified_at,
       },
       progress: { answered: answers.length, total: script.items.length },
-      refundOffers: offers.map((o) => ({ offerId: o.id, amountFen: o.amount_fen, offeredAt: o.offered_at.toISOString(), answer: o.answer ?? null })),
+      refundOffers: offers.map((o) => ({
+        offerId: o.id,
+        amountFen: o.amount_fen,
+        offeredAt: o.offered_at.toISOString(),
+        answer: o.answer ?? null,
+      })),
       openedAt: c.opened_at.toISOString(),
       succeededAt: c.succeeded_at?.toISOString() ?? null,
     };
@@ -304,7 +386,13 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const c = await repo.findCase(db, caseId);
     if (!c) throw new AppError('NOT_FOUND', 'No such callback');
     // The callback's whole record is a trace record: reading it is 调阅, logged before anything is shown (M§33).
-    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: c.id }, payload: { policyId: c.policy_id, record: 'callback' }, at: clock.now() });
+    await recordEvent(db, {
+      type: 'staff.trace_read',
+      actor: staff,
+      subject: { type: 'callback_case', id: c.id },
+      payload: { policyId: c.policy_id, record: 'callback' },
+      at: clock.now(),
+    });
     const [policy, record, holder, retention] = await Promise.all([
       repo.policyOfCase(db, c.policy_id),
       repo.loadCaseRecord(db, c.id),
@@ -343,7 +431,17 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         closedAt: iso(c.closed_at),
       },
       closeReason: c.close_reason,
-      tasks: tasks.map((t) => ({ id: t.id, kind: t.kind, reason: t.reason, status: t.status, openedAt: t.opened_at.toISOString(), dueAt: t.due_at.toISOString(), assignedTo: t.assigned_to, endedAt: iso(t.ended_at), endReason: t.end_reason })),
+      tasks: tasks.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        reason: t.reason,
+        status: t.status,
+        openedAt: t.opened_at.toISOString(),
+        dueAt: t.due_at.toISOString(),
+        assignedTo: t.assigned_to,
+        endedAt: iso(t.ended_at),
+        endReason: t.end_reason,
+      })),
       attempts: attempts.map((a) => ({
         id: a.id,
         taskId: a.task_id,
@@ -356,7 +454,14 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         closingTextVersionId: a.closing_text_version_id,
         endedAt: iso(a.ended_at),
       })),
-      identityChecks: checks.map((x) => ({ id: x.id, attemptId: x.attempt_id, method: x.method, result: x.result, reason: x.reason, checkedAt: x.checked_at.toISOString() })),
+      identityChecks: checks.map((x) => ({
+        id: x.id,
+        attemptId: x.attempt_id,
+        method: x.method,
+        result: x.result,
+        reason: x.reason,
+        checkedAt: x.checked_at.toISOString(),
+      })),
       answers: answers.map((a) => ({
         id: a.id,
         attemptId: a.attempt_id,
@@ -369,9 +474,28 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
         displayedAt: iso(a.displayed_at),
         answeredAt: a.answered_at.toISOString(),
       })),
-      problems: problems.map((p) => ({ id: p.id, kind: p.kind, itemCode: p.item_code, answerId: p.answer_id, status: p.status, assignedTo: p.assigned_to, resolution: p.resolution, closeReason: p.close_reason })),
-      media: media.map((m) => ({ id: m.id, kind: m.kind, sha256: m.sha256, mediaType: m.media_type, sizeBytes: m.size_bytes, uploadedBy: m.uploaded_by, uploadedAt: m.uploaded_at.toISOString() })),
-      finalRecord: finalRecord ? { outcome: finalRecord.outcome, reasons: finalRecord.reasons, recordedAt: finalRecord.recorded_at.toISOString() } : null,
+      problems: problems.map((p) => ({
+        id: p.id,
+        kind: p.kind,
+        itemCode: p.item_code,
+        answerId: p.answer_id,
+        status: p.status,
+        assignedTo: p.assigned_to,
+        resolution: p.resolution,
+        closeReason: p.close_reason,
+      })),
+      media: media.map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        sha256: m.sha256,
+        mediaType: m.media_type,
+        sizeBytes: m.size_bytes,
+        uploadedBy: m.uploaded_by,
+        uploadedAt: m.uploaded_at.toISOString(),
+      })),
+      finalRecord: finalRecord
+        ? { outcome: finalRecord.outcome, reasons: finalRecord.reasons, recordedAt: finalRecord.recorded_at.toISOString() }
+        : null,
       retention,
     };
   }
@@ -382,9 +506,29 @@ export function createCallbackCaseService(deps: { db: Db; clock: Clock; config: 
     const status = f.status || undefined;
     if (status !== undefined && !isCaseStatus(status)) return [];
     const rows = await repo.listCases(db, { status, limit: f.limit ?? 100 });
-    return rows.map((c) => ({ id: c.id, policyId: c.policy_id, productCode: c.product_code, status: c.status, method: c.method, deadlineDate: c.deadline_date, openedAt: c.opened_at.toISOString() }));
+    return rows.map((c) => ({
+      id: c.id,
+      policyId: c.policy_id,
+      productCode: c.product_code,
+      status: c.status,
+      method: c.method,
+      deadlineDate: c.deadline_date,
+      openedAt: c.opened_at.toISOString(),
+    }));
   }
 
-  return { openCaseForPolicy, sendNotice, sendOfferNotice, runCallbackDeadlines, closeForCancelledPolicy, callbackRetention, loadOwnedCase, listMyCallbacks, getMyCallback, staffView, listCases };
+  return {
+    openCaseForPolicy,
+    sendNotice,
+    sendOfferNotice,
+    runCallbackDeadlines,
+    closeForCancelledPolicy,
+    callbackRetention,
+    loadOwnedCase,
+    listMyCallbacks,
+    getMyCallback,
+    staffView,
+    listCases,
+  };
 }
 export type CallbackCaseService = ReturnType<typeof createCallbackCaseService>;

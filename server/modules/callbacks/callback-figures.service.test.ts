@@ -15,19 +15,44 @@ const scenario: Array<CaseSpec & { inPeriod: boolean }> = [
   { outcome: 'electronic', openedAt: new Date(APRIL - 1), completeAfterMs: H, inPeriod: false },
   { outcome: 'electronic', openedAt: new Date(APRIL), completeAfterMs: H, inPeriod: true },
   { outcome: 'phone', openedAt: new Date(APRIL + 30 * DAY), completeAfterMs: 30 * H, inPeriod: false },
-  ...[2, 3, 5, 8, 13].map((h, i) => ({ outcome: 'electronic' as const, openedAt: new Date(APRIL + (i + 1) * DAY), completeAfterMs: h * H, inPeriod: true, ...(h === 5 ? { answers: { product_purchased: 'no' as const } } : {}) })),
+  ...[2, 3, 5, 8, 13].map((h, i) => ({
+    outcome: 'electronic' as const,
+    openedAt: new Date(APRIL + (i + 1) * DAY),
+    completeAfterMs: h * H,
+    inPeriod: true,
+    ...(h === 5 ? { answers: { product_purchased: 'no' as const } } : {}),
+  })),
   { outcome: 'electronic', openedAt: new Date(APRIL + 6 * DAY), completeAfterMs: 16 * DAY, inPeriod: true },
   { outcome: 'phone', openedAt: new Date(APRIL + 7 * DAY), completeAfterMs: 30 * H, inPeriod: true },
-  { outcome: 'phone', openedAt: new Date(APRIL + 7 * DAY + H), completeAfterMs: 50 * H, inPeriod: true, answers: { signed_in_person: 'no' } },
+  {
+    outcome: 'phone',
+    openedAt: new Date(APRIL + 7 * DAY + H),
+    completeAfterMs: 50 * H,
+    inPeriod: true,
+    answers: { signed_in_person: 'no' },
+  },
   { outcome: 'letter', openedAt: new Date(APRIL + 8 * DAY), completeAfterMs: 20 * DAY, inPeriod: true },
   { outcome: 'failed', openedAt: new Date(APRIL + 9 * DAY), completeAfterMs: 40 * DAY, inPeriod: true },
   { outcome: 'failed', openedAt: new Date(APRIL + 9 * DAY + H), completeAfterMs: 41 * DAY, inPeriod: true },
   { outcome: 'open', openedAt: new Date(APRIL + 29 * DAY), inPeriod: true },
   { outcome: 'cancelled', openedAt: new Date(APRIL + 10 * DAY), completeAfterMs: 3 * DAY, inPeriod: true },
-  ...[4, 6, 10].map((h, i) => ({ productCode: 'UNIVERSAL_10Y' as const, outcome: 'electronic' as const, openedAt: new Date(APRIL + (11 + i) * DAY), completeAfterMs: h * H, inPeriod: true, ...(h === 6 ? { answers: { investment_risk: 'unsure' as const, policy_received: 'no' as const } } : {}) })),
+  ...[4, 6, 10].map((h, i) => ({
+    productCode: 'UNIVERSAL_10Y' as const,
+    outcome: 'electronic' as const,
+    openedAt: new Date(APRIL + (11 + i) * DAY),
+    completeAfterMs: h * H,
+    inPeriod: true,
+    ...(h === 6 ? { answers: { investment_risk: 'unsure' as const, policy_received: 'no' as const } } : {}),
+  })),
   { productCode: 'UNIVERSAL_10Y', outcome: 'visit', openedAt: new Date(APRIL + 15 * DAY), completeAfterMs: 25 * DAY, inPeriod: true },
   { productCode: 'UNIVERSAL_10Y', outcome: 'failed', openedAt: new Date(APRIL + 16 * DAY), completeAfterMs: 40 * DAY, inPeriod: true },
-  ...[7, 9].map((h, i) => ({ channel: 'broker', outcome: 'electronic' as const, openedAt: new Date(APRIL + (17 + i) * DAY), completeAfterMs: h * H, inPeriod: true })),
+  ...[7, 9].map((h, i) => ({
+    channel: 'broker',
+    outcome: 'electronic' as const,
+    openedAt: new Date(APRIL + (17 + i) * DAY),
+    completeAfterMs: h * H,
+    inPeriod: true,
+  })),
   { channel: 'broker', outcome: 'failed', openedAt: new Date(APRIL + 19 * DAY), completeAfterMs: 40 * DAY, inPeriod: true },
 ];
 
@@ -57,7 +82,11 @@ describe('callback figures', () => {
     ctx = await createJourneyContext({ env: { CALLBACK_SAMPLING_DEFAULT_RATE: '1' } });
     const f = createCallbackFactory(ctx);
     for (const spec of scenario) built.push({ spec, c: await f.makeCase(spec) });
-    const s = await ctx.db.selectFrom('staff_accounts').select('id').where('username', '=', 'demo.compliance_officer').executeTakeFirstOrThrow();
+    const s = await ctx.db
+      .selectFrom('staff_accounts')
+      .select('id')
+      .where('username', '=', 'demo.compliance_officer')
+      .executeTakeFirstOrThrow();
     compliance = { type: 'staff', id: s.id, roles: ['compliance_officer'] };
   }, 120_000);
   afterAll(async () => ctx?.close());
@@ -92,7 +121,16 @@ describe('callback figures', () => {
     };
     const total = stats(cohort);
     // The scenario is what it claims to be.
-    expect(total).toMatchObject({ opened: 22, concluded: 20, succeeded: 16, failed: 4, cancelled: 1, open: 1, withProblem: 3, problemCases: 4 });
+    expect(total).toMatchObject({
+      opened: 22,
+      concluded: 20,
+      succeeded: 16,
+      failed: 4,
+      cancelled: 1,
+      open: 1,
+      withProblem: 3,
+      problemCases: 4,
+    });
     expect(figures.period).toEqual({ from: '2026-04-01', to: '2026-05-01', basis: 'opened_at' });
     expect(figures.total).toEqual(total);
     expect(figures.total.successRate).toBe('0.8000');
@@ -100,15 +138,23 @@ describe('callback figures', () => {
 
     const products = [...new Set(cohort.map((b) => b.c.productCode))].sort();
     expect(figures.byProduct.map((p) => p.productCode)).toEqual(products);
-    for (const p of figures.byProduct) expect(p).toEqual({ productCode: p.productCode, ...stats(cohort.filter((b) => b.c.productCode === p.productCode)) });
+    for (const p of figures.byProduct)
+      expect(p).toEqual({ productCode: p.productCode, ...stats(cohort.filter((b) => b.c.productCode === p.productCode)) });
     expect(figures.byChannel.map((c) => c.channel)).toEqual(['broker', 'direct']);
-    for (const c of figures.byChannel) expect(c).toEqual({ channel: c.channel, ...stats(cohort.filter((b) => (b.spec.channel ?? 'direct') === c.channel)) });
+    for (const c of figures.byChannel)
+      expect(c).toEqual({ channel: c.channel, ...stats(cohort.filter((b) => (b.spec.channel ?? 'direct') === c.channel)) });
 
     const methods = ['electronic', 'letter', 'phone', 'visit'];
     expect(figures.byMethod).toEqual(
       methods.map((m) => {
         const s = cohort.filter((b) => b.spec.outcome === m).map((b) => b.spec.completeAfterMs! / 1000);
-        return { method: m, succeeded: s.length, rate: rate(s.length, total.concluded), medianSeconds: percentileCont(s, 0.5), p90Seconds: percentileCont(s, 0.9) };
+        return {
+          method: m,
+          succeeded: s.length,
+          rate: rate(s.length, total.concluded),
+          medianSeconds: percentileCont(s, 0.5),
+          p90Seconds: percentileCont(s, 0.9),
+        };
       }),
     );
     // The methods' rates add up to the success rate.
@@ -130,17 +176,30 @@ describe('callback figures', () => {
     const samples = await ctx.db
       .selectFrom('callback_samples')
       .select(['id', 'case_id'])
-      .where('case_id', 'in', built.filter((b) => b.spec.inPeriod && b.spec.outcome === 'electronic').map((b) => b.c.caseId))
+      .where(
+        'case_id',
+        'in',
+        built.filter((b) => b.spec.inPeriod && b.spec.outcome === 'electronic').map((b) => b.c.caseId),
+      )
       .orderBy('id')
       .execute();
     const review = async (sampleId: string, fail: boolean) => {
       const s = await sampling.getSample(compliance, sampleId);
       const items = s.checks.map((c) => ({
         code: c.code,
-        result: c.computed === 'not_applicable' ? ('not_applicable' as const) : c.computed === 'fail' || (fail && c.code === 'no_sales_interference') ? ('fail' as const) : ('pass' as const),
+        result:
+          c.computed === 'not_applicable'
+            ? ('not_applicable' as const)
+            : c.computed === 'fail' || (fail && c.code === 'no_sales_interference')
+              ? ('fail' as const)
+              : ('pass' as const),
         note: fail ? '同一设备多人作答' : undefined,
       }));
-      return sampling.reviewSample(compliance, sampleId, { previousReviewId: null, items, findings: fail || items.some((i) => i.result === 'fail') ? '存疑' : null });
+      return sampling.reviewSample(compliance, sampleId, {
+        previousReviewId: null,
+        items,
+        findings: fail || items.some((i) => i.result === 'fail') ? '存疑' : null,
+      });
     };
     await review(samples[0]!.id, false);
     await review(samples[1]!.id, true);
@@ -153,8 +212,19 @@ describe('callback figures', () => {
   });
 
   it('§2.7 figures are for compliance officers and auditors only', async () => {
-    const agent = await ctx.db.selectFrom('staff_accounts').select('id').where('username', '=', 'demo.callback_agent').executeTakeFirstOrThrow();
-    await expect(ctx.services.callbackFigures.figures({ type: 'staff', id: agent.id, roles: ['callback_agent'] }, { from: '2026-04-01', to: '2026-05-01' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(ctx.services.callbackFigures.figures({ type: 'staff', id: 'x', roles: ['auditor'] }, { from: '2026-04-01', to: '2026-04-01' })).rejects.toBeInstanceOf(AppError);
+    const agent = await ctx.db
+      .selectFrom('staff_accounts')
+      .select('id')
+      .where('username', '=', 'demo.callback_agent')
+      .executeTakeFirstOrThrow();
+    await expect(
+      ctx.services.callbackFigures.figures(
+        { type: 'staff', id: agent.id, roles: ['callback_agent'] },
+        { from: '2026-04-01', to: '2026-05-01' },
+      ),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      ctx.services.callbackFigures.figures({ type: 'staff', id: 'x', roles: ['auditor'] }, { from: '2026-04-01', to: '2026-04-01' }),
+    ).rejects.toBeInstanceOf(AppError);
   });
 });

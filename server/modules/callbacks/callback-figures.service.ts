@@ -148,9 +148,17 @@ export async function computeFigures(db: DbOrTrx, p: Period): Promise<CallbackFi
     period: { from: p.from, to: p.to, basis: 'opened_at' },
     total: counts(totalRow),
     // A row grouped by product (or channel) carries it: the case columns are NOT NULL.
-    byProduct: rows.flatMap((r) => (Number(r.g_product) === 0 && r.product_code !== null ? [{ productCode: r.product_code, ...counts(r) }] : [])),
+    byProduct: rows.flatMap((r) =>
+      Number(r.g_product) === 0 && r.product_code !== null ? [{ productCode: r.product_code, ...counts(r) }] : [],
+    ),
     byChannel: rows.flatMap((r) => (Number(r.g_channel) === 0 && r.channel !== null ? [{ channel: r.channel, ...counts(r) }] : [])),
-    byMethod: byMethod.map((m) => ({ method: m.method, succeeded: Number(m.succeeded), rate: m.rate, medianSeconds: num(m.median_s), p90Seconds: num(m.p90_s) })),
+    byMethod: byMethod.map((m) => ({
+      method: m.method,
+      succeeded: Number(m.succeeded),
+      rate: m.rate,
+      medianSeconds: num(m.median_s),
+      p90Seconds: num(m.p90_s),
+    })),
     withinCoolingOff: {
       succeeded: Number(totalRow.succeeded),
       withinDeadline: Number(totalRow.within_deadline),

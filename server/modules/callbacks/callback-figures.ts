@@ -36,8 +36,10 @@ export function periodOf(from: string, to: string): Period {
   if (problems.length) throw new AppError('VALIDATION_FAILED', 'The period needs two dates', problems);
   const fromAt = shanghaiMidnight(from);
   const toAt = shanghaiMidnight(to);
-  if (toAt.getTime() <= fromAt.getTime()) throw new AppError('VALIDATION_FAILED', 'The period ends before it starts', [{ path: 'to', message: 'after from' }]);
-  if (toAt.getTime() - fromAt.getTime() > MAX_PERIOD_DAYS * 86_400_000) throw new AppError('VALIDATION_FAILED', `A period is at most ${MAX_PERIOD_DAYS} days`, [{ path: 'to', message: 'period too long' }]);
+  if (toAt.getTime() <= fromAt.getTime())
+    throw new AppError('VALIDATION_FAILED', 'The period ends before it starts', [{ path: 'to', message: 'after from' }]);
+  if (toAt.getTime() - fromAt.getTime() > MAX_PERIOD_DAYS * 86_400_000)
+    throw new AppError('VALIDATION_FAILED', `A period is at most ${MAX_PERIOD_DAYS} days`, [{ path: 'to', message: 'period too long' }]);
   return { from, to, fromAt, toAt };
 }
 

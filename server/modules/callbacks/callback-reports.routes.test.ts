@@ -19,9 +19,23 @@ const DAY = 86_400_000;
 async function staffToken(ctx: JourneyContext, roles: StaffRole[]) {
   const now = ctx.clock.now();
   const id = newId('stf', now.getTime());
-  await ctx.db.insertInto('staff_accounts').values({ id, username: `u_${id.slice(-8).toLowerCase()}`, display_name: '测试', password_hash: 'x', totp_secret_cipher: 'x', roles, created_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_accounts')
+    .values({
+      id,
+      username: `u_${id.slice(-8).toLowerCase()}`,
+      display_name: '测试',
+      password_hash: 'x',
+      totp_secret_cipher: 'x',
+      roles,
+      created_at: now,
+    })
+    .execute();
   const { token, hash } = newSessionToken('staff');
-  await ctx.db.insertInto('staff_sessions').values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_sessions')
+    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
+    .execute();
   return { id, token };
 }
 
@@ -32,8 +46,17 @@ describe('the callback quality console', () => {
   const staffIds = {} as Record<keyof typeof tokens, string>;
 
   const call = async (method: 'GET' | 'POST', url: string, token: string | undefined, body?: unknown) => {
-    const res = await ctx.app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body !== undefined ? { payload: body as object } : {}) });
-    return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.rawPayload, headers: res.headers };
+    const res = await ctx.app.inject({
+      method,
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(body !== undefined ? { payload: body as object } : {}),
+    });
+    return {
+      status: res.statusCode,
+      body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.rawPayload,
+      headers: res.headers,
+    };
   };
 
   beforeAll(async () => {
@@ -45,7 +68,12 @@ describe('the callback quality console', () => {
       },
     });
     f = createCallbackFactory(ctx);
-    for (const [k, role] of [['compliance', 'compliance_officer'], ['auditor', 'auditor'], ['agent', 'callback_agent'], ['underwriter', 'underwriter']] as const) {
+    for (const [k, role] of [
+      ['compliance', 'compliance_officer'],
+      ['auditor', 'auditor'],
+      ['agent', 'callback_agent'],
+      ['underwriter', 'underwriter'],
+    ] as const) {
       const s = await staffToken(ctx, [role]);
       tokens[k] = s.token;
       staffIds[k] = s.id;
@@ -69,13 +97,30 @@ describe('the callback quality console', () => {
   });
 
   it('§2.7 sampling through the console: a rule, a draw, a review that fails, the rework done by an agent, the re-review', async () => {
-    const rule = await call('POST', '/v1/console/callback-sampling/rules', tokens.compliance, { channel: 'direct', productCode: 'UNIVERSAL_10Y', rate: '1', reason: '万能险全检' });
+    const rule = await call('POST', '/v1/console/callback-sampling/rules', tokens.compliance, {
+      channel: 'direct',
+      productCode: 'UNIVERSAL_10Y',
+      rate: '1',
+      reason: '万能险全检',
+    });
     expect(rule.status).toBe(201);
     expect((await call('POST', '/v1/console/callback-sampling/rules', tokens.compliance, { rate: '1.5', reason: 'x' })).status).toBe(400);
-    expect((await call('POST', '/v1/console/callback-sampling/rules', tokens.compliance, { rate: '0.1', reason: 'x', effectiveFrom: '2020-01-01T00:00:00Z' })).body.code).toBe('SAMPLING_RULE_RETROACTIVE');
+    expect(
+      (
+        await call('POST', '/v1/console/callback-sampling/rules', tokens.compliance, {
+          rate: '0.1',
+          reason: 'x',
+          effectiveFrom: '2020-01-01T00:00:00Z',
+        })
+      ).body.code,
+    ).toBe('SAMPLING_RULE_RETROACTIVE');
     expect((await call('POST', '/v1/console/callback-sampling/rules', tokens.auditor, { rate: '0.1', reason: 'x' })).status).toBe(403);
     // Completed after the rule took effect (the draw does not wait for the clock; staff sessions would time out).
-    const c = await f.makeCase({ productCode: 'UNIVERSAL_10Y', outcome: 'electronic', openedAt: new Date(ctx.clock.now().getTime() + DAY) });
+    const c = await f.makeCase({
+      productCode: 'UNIVERSAL_10Y',
+      outcome: 'electronic',
+      openedAt: new Date(ctx.clock.now().getTime() + DAY),
+    });
     expect((await call('POST', '/v1/console/callback-sampling/draws', tokens.agent)).status).toBe(403);
     const run = await call('POST', '/v1/console/callback-sampling/draws', tokens.compliance);
     expect(run.status).toBe(200);
@@ -86,17 +131,44 @@ describe('the callback quality console', () => {
     expect(item).toMatchObject({ status: 'awaiting_review', productCode: 'UNIVERSAL_10Y', rate: '1' });
     const sample = (await call('GET', `/v1/console/callback-samples/${item.sampleId}`, tokens.compliance)).body;
     expect(sample.checks.length).toBe(14);
-    const items = sample.checks.map((x: any) => ({ code: x.code, result: x.computed === 'not_applicable' ? 'not_applicable' : x.code === 'no_sales_interference' ? 'fail' : 'pass', note: x.code === 'no_sales_interference' ? '录屏显示他人代答' : undefined }));
-    expect((await call('POST', `/v1/console/callback-samples/${item.sampleId}/reviews`, tokens.compliance, { previousReviewId: null, items: items.slice(1), findings: '代答' })).body.code).toBe('SAMPLE_CHECKLIST_INCOMPLETE');
-    const reviewed = await call('POST', `/v1/console/callback-samples/${item.sampleId}/reviews`, tokens.compliance, { previousReviewId: null, items, findings: '疑似代答' });
+    const items = sample.checks.map((x: any) => ({
+      code: x.code,
+      result: x.computed === 'not_applicable' ? 'not_applicable' : x.code === 'no_sales_interference' ? 'fail' : 'pass',
+      note: x.code === 'no_sales_interference' ? '录屏显示他人代答' : undefined,
+    }));
+    expect(
+      (
+        await call('POST', `/v1/console/callback-samples/${item.sampleId}/reviews`, tokens.compliance, {
+          previousReviewId: null,
+          items: items.slice(1),
+          findings: '代答',
+        })
+      ).body.code,
+    ).toBe('SAMPLE_CHECKLIST_INCOMPLETE');
+    const reviewed = await call('POST', `/v1/console/callback-samples/${item.sampleId}/reviews`, tokens.compliance, {
+      previousReviewId: null,
+      items,
+      findings: '疑似代答',
+    });
     expect(reviewed.status).toBe(201);
     expect(reviewed.body.status).toBe('rework_open');
 
     const reworks = await call('GET', '/v1/console/callback-sample-reworks?open=true', tokens.agent);
     const rework = reworks.body.items.find((w: any) => w.sampleId === item.sampleId);
     expect(rework.failedItems).toEqual(['no_sales_interference']);
-    expect((await call('POST', `/v1/console/callback-sample-reworks/${rework.reworkId}/completion`, tokens.agent, { outcome: 'redone', note: 'x' })).status).toBe(400);
-    const done = await call('POST', `/v1/console/callback-sample-reworks/${rework.reworkId}/completion`, tokens.agent, { outcome: 'callback_redone', note: '已与投保人本人电话确认', referenceId: c.attemptIds[0] });
+    expect(
+      (
+        await call('POST', `/v1/console/callback-sample-reworks/${rework.reworkId}/completion`, tokens.agent, {
+          outcome: 'redone',
+          note: 'x',
+        })
+      ).status,
+    ).toBe(400);
+    const done = await call('POST', `/v1/console/callback-sample-reworks/${rework.reworkId}/completion`, tokens.agent, {
+      outcome: 'callback_redone',
+      note: '已与投保人本人电话确认',
+      referenceId: c.attemptIds[0],
+    });
     expect([done.status, done.body.status]).toEqual([201, 'awaiting_re_review']);
     const passed = await call('POST', `/v1/console/callback-samples/${item.sampleId}/reviews`, tokens.compliance, {
       previousReviewId: reviewed.body.reviews[0].reviewId,
@@ -121,26 +193,60 @@ describe('the callback quality console', () => {
     expect(content.regions).toEqual(['北京市', '上海市']);
     expect(content.insurer).toBe(ctx.config.INSURER_NAME);
 
-    const first = await ctx.db.selectFrom('callback_cases').select((eb) => eb.fn.min('opened_at').as('first')).executeTakeFirstOrThrow();
+    const first = await ctx.db
+      .selectFrom('callback_cases')
+      .select((eb) => eb.fn.min('opened_at').as('first'))
+      .executeTakeFirstOrThrow();
     const firstUse = shanghaiDate(new Date(first.first!));
     expect(content.implementation).toMatchObject({ firstUseDate: firstUse, source: 'first_case', reportDueDate: reportDueDate(firstUse) });
 
-    const channels = await ctx.db.selectFrom('callback_cases').select(['channel', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('channel').orderBy('channel').execute();
-    expect(content.channels).toEqual(channels.map((c) => ({ channel: c.channel, label: c.channel === 'direct' ? '自营网络平台' : c.channel, cases: Number(c.n), source: 'cases' })));
+    const channels = await ctx.db
+      .selectFrom('callback_cases')
+      .select(['channel', (eb) => eb.fn.countAll<string>().as('n')])
+      .groupBy('channel')
+      .orderBy('channel')
+      .execute();
+    expect(content.channels).toEqual(
+      channels.map((c) => ({
+        channel: c.channel,
+        label: c.channel === 'direct' ? '自营网络平台' : c.channel,
+        cases: Number(c.n),
+        source: 'cases',
+      })),
+    );
     // Products over one year are in; the one-year products on sale are not.
     expect(content.products.map((p: any) => p.productCode).sort()).toEqual(['TERM_LIFE_20Y', 'UNIVERSAL_10Y']);
     const term = content.products.find((p: any) => p.productCode === 'TERM_LIFE_20Y');
     expect(term).toMatchObject({ faceRequired: true, basis: 'term_over_one_year', termYears: [20] });
-    expect(term.cases).toBe(Number((await ctx.db.selectFrom('callback_cases').select((eb) => eb.fn.countAll<string>().as('n')).where('product_code', '=', 'TERM_LIFE_20Y').executeTakeFirstOrThrow()).n));
+    expect(term.cases).toBe(
+      Number(
+        (
+          await ctx.db
+            .selectFrom('callback_cases')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('product_code', '=', 'TERM_LIFE_20Y')
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    );
     expect(content.identityMethods.map((m: any) => m.method)).toEqual(['sms_code', 'id_number', 'face']);
-    expect(content.identityMethods.find((m: any) => m.method === 'face')).toMatchObject({ provider: ctx.platform.face.name, appliesTo: expect.stringContaining(term.name) });
+    expect(content.identityMethods.find((m: any) => m.method === 'face')).toMatchObject({
+      provider: ctx.platform.face.name,
+      appliesTo: expect.stringContaining(term.name),
+    });
     expect(content.identityMethods.find((m: any) => m.method === 'sms_code').provider).toBe(ctx.platform.sms.name);
     expect(content.managementRules.find((r: any) => r.area === 'flow').document).toBe('《电子化回访管理办法》');
     expect(content.sampling.defaultRate).toBe('0.2');
-    expect(content.sampling.rules).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'direct', productCode: 'UNIVERSAL_10Y', rate: '1' })]));
+    expect(content.sampling.rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ channel: 'direct', productCode: 'UNIVERSAL_10Y', rate: '1' })]),
+    );
     // The figures run from the first-use date to today, as the clock says.
     const untilToday = shanghaiMidnight(addDays(shanghaiDate(ctx.clock.now()), 1));
-    const openedSoFar = await ctx.db.selectFrom('callback_cases').select((eb) => eb.fn.countAll<string>().as('n')).where('opened_at', '<', untilToday).executeTakeFirstOrThrow();
+    const openedSoFar = await ctx.db
+      .selectFrom('callback_cases')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('opened_at', '<', untilToday)
+      .executeTakeFirstOrThrow();
     expect(content.figures.period).toEqual({ from: firstUse, to: addDays(shanghaiDate(ctx.clock.now()), 1), basis: 'opened_at' });
     expect(content.figures.total.opened).toBe(Number(openedSoFar.n));
     // What neither configuration nor the database holds is a gap, never invented.
@@ -162,17 +268,39 @@ describe('the callback quality console', () => {
     expect((await call('GET', `/v1/console/callback-reports/${reportId}/pdf`, tokens.agent)).status).toBe(403);
     expect((await call('GET', '/v1/console/callback-reports/cbrp_NONE', tokens.auditor)).status).toBe(404);
 
-    const event = await ctx.db.selectFrom('events').select(['type', 'payload']).where('subject_id', '=', reportId).executeTakeFirstOrThrow();
+    const event = await ctx.db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('subject_id', '=', reportId)
+      .executeTakeFirstOrThrow();
     expect(event).toMatchObject({ type: 'callback.first_use_report_generated', payload: { contentSha256, pdfSha256, gaps: 3 } });
-    await expect(ctx.db.updateTable('callback_reports').set({ pdf_sha256: '0'.repeat(64) }).where('id', '=', reportId).execute()).rejects.toThrow(/append-only/);
+    await expect(
+      ctx.db
+        .updateTable('callback_reports')
+        .set({ pdf_sha256: '0'.repeat(64) })
+        .where('id', '=', reportId)
+        .execute(),
+    ).rejects.toThrow(/append-only/);
     expect((await call('GET', '/v1/console/callback-reports', tokens.auditor)).body.items.map((r: any) => r.reportId)).toContain(reportId);
 
     if (!lacks('pdftotext', 'pdfsig')) {
       const dir = mkdtempSync(join(tmpdir(), 'wb-report-'));
       try {
         writeFileSync(join(dir, 'r.pdf'), bytes);
-        const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-raw', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
-        for (const s of ['关于首次开展人身保险电子化回访工作的报告', '北京市、上海市', '《电子化回访管理办法》', '客户身份真实性识别手段', term.name, '报送前须补充的事项', reportDueDate(firstUse)]) expect(text).toContain(s.replace(/\s+/g, ''));
+        const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-raw', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' }).replace(
+          /\s+/g,
+          '',
+        );
+        for (const s of [
+          '关于首次开展人身保险电子化回访工作的报告',
+          '北京市、上海市',
+          '《电子化回访管理办法》',
+          '客户身份真实性识别手段',
+          term.name,
+          '报送前须补充的事项',
+          reportDueDate(firstUse),
+        ])
+          expect(text).toContain(s.replace(/\s+/g, ''));
         // Signed as the insurer signs its e-policies (PAdES): the report sent is provably the insurer's, unchanged.
         const sig = spawnSync('pdfsig', [join(dir, 'r.pdf')], { encoding: 'utf8' }).stdout;
         expect(sig).toContain('Signature is Valid.');
@@ -187,7 +315,11 @@ describe('the callback quality console', () => {
     const other = await createJourneyContext({ env: { CALLBACK_FIRST_USE_DATE: '2026-06-01' } });
     try {
       const { token } = await staffToken(other, ['auditor']);
-      const res = await other.app.inject({ method: 'GET', url: '/v1/console/callback-reports/first-use/preview', headers: { authorization: `Bearer ${token}` } });
+      const res = await other.app.inject({
+        method: 'GET',
+        url: '/v1/console/callback-reports/first-use/preview',
+        headers: { authorization: `Bearer ${token}` },
+      });
       const body = res.json();
       expect(body.content.implementation).toMatchObject({ firstUseDate: '2026-06-01', source: 'config', reportDueDate: '2026-06-15' });
       expect(body.content.channels).toEqual([{ channel: 'direct', label: '自营网络平台', cases: 0, source: 'config' }]);

@@ -81,7 +81,13 @@ export function createCallbackSteps(deps: { config: Config }) {
     return {
       opening: { code: OPENING_CODE, position: 0, ...opening, textVersionId: openingTv.id, contentHash: openingTv.contentHash },
       items,
-      closing: { code: CLOSING_CODE, position: items.length + 1, ...CLOSING_TEXT, textVersionId: closingTv.id, contentHash: closingTv.contentHash },
+      closing: {
+        code: CLOSING_CODE,
+        position: items.length + 1,
+        ...CLOSING_TEXT,
+        textVersionId: closingTv.id,
+        contentHash: closingTv.contentHash,
+      },
     };
   }
 
@@ -95,7 +101,11 @@ export function createCallbackSteps(deps: { config: Config }) {
     if (c) await caseScript(db, c, at);
   }
 
-  async function showText(trx: Trx, c: CaseRow, s: { attemptId?: string; taskId?: string; text: ScriptText; shownTo: 'policyholder' | 'agent'; actor: Actor; at: Date }) {
+  async function showText(
+    trx: Trx,
+    c: CaseRow,
+    s: { attemptId?: string; taskId?: string; text: ScriptText; shownTo: 'policyholder' | 'agent'; actor: Actor; at: Date },
+  ) {
     await repo.insertDisplay(trx, {
       id: newId('cbd', s.at.getTime()),
       case_id: c.id,
@@ -118,7 +128,8 @@ export function createCallbackSteps(deps: { config: Config }) {
 
   async function transition(trx: Trx, c: CaseRow, to: CaseStatus, milestones: Parameters<typeof repo.transitionCase>[4]) {
     assertCaseTransition(c.status, to);
-    if (!(await repo.transitionCase(trx, c.id, c.status, to, milestones))) throw new AppError('CONFLICT', 'The callback was changed by another request');
+    if (!(await repo.transitionCase(trx, c.id, c.status, to, milestones)))
+      throw new AppError('CONFLICT', 'The callback was changed by another request');
     Object.assign(c, milestones, { status: to });
   }
 
@@ -140,7 +151,19 @@ export function createCallbackSteps(deps: { config: Config }) {
   async function openTask(trx: Trx, c: CaseRow, kind: 'phone' | 'letter_visit', reason: string, at: Date, actor: Actor) {
     const taskId = newId('cbt', at.getTime());
     const dueAt = kind === 'phone' ? c.deadline_at : new Date(c.deadline_at.getTime() + config.CALLBACK_LETTER_DAYS * 86_400_000);
-    await repo.insertTask(trx, { id: taskId, case_id: c.id, kind, reason, status: 'open', opened_at: at, due_at: dueAt, assigned_to: null, assigned_at: null, ended_at: null, end_reason: null });
+    await repo.insertTask(trx, {
+      id: taskId,
+      case_id: c.id,
+      kind,
+      reason,
+      status: 'open',
+      opened_at: at,
+      due_at: dueAt,
+      assigned_to: null,
+      assigned_at: null,
+      ended_at: null,
+      end_reason: null,
+    });
     await recordEvent(trx, {
       type: 'callback.task_opened',
       actor,
@@ -155,7 +178,16 @@ export function createCallbackSteps(deps: { config: Config }) {
   async function endAttempt(
     trx: Trx,
     c: CaseRow,
-    a: { attemptId: string; method: CallbackMethod; outcome: string; reason?: string | null; mediaId?: string | null; closingTextVersionId?: string | null; actor: Actor; at: Date },
+    a: {
+      attemptId: string;
+      method: CallbackMethod;
+      outcome: string;
+      reason?: string | null;
+      mediaId?: string | null;
+      closingTextVersionId?: string | null;
+      actor: Actor;
+      at: Date;
+    },
   ) {
     const inserted = await repo.insertAttemptOutcome(trx, {
       attempt_id: a.attemptId,
@@ -173,7 +205,13 @@ export function createCallbackSteps(deps: { config: Config }) {
       type: 'callback.attempt_ended',
       actor: a.actor,
       subject: { type: 'callback_case', id: c.id },
-      payload: { attemptId: a.attemptId, method: a.method, outcome: a.outcome, reason: a.reason ?? undefined, mediaId: a.mediaId ?? undefined },
+      payload: {
+        attemptId: a.attemptId,
+        method: a.method,
+        outcome: a.outcome,
+        reason: a.reason ?? undefined,
+        mediaId: a.mediaId ?? undefined,
+      },
       textVersionId: a.closingTextVersionId ?? null,
       at: a.at,
     });
@@ -198,7 +236,15 @@ export function createCallbackSteps(deps: { config: Config }) {
   async function recordAnswer(
     trx: Trx,
     c: CaseRow,
-    a: { attemptId: string; item: ScriptText; answer: AnswerValue; method: CallbackMethod; displayedAt: Date | null; actor: Actor; at: Date },
+    a: {
+      attemptId: string;
+      item: ScriptText;
+      answer: AnswerValue;
+      method: CallbackMethod;
+      displayedAt: Date | null;
+      actor: Actor;
+      at: Date;
+    },
   ) {
     const answerId = newId('cbr', a.at.getTime());
     await repo.insertAnswer(trx, {
@@ -219,7 +265,15 @@ export function createCallbackSteps(deps: { config: Config }) {
       type: 'callback.item_answered',
       actor: a.actor,
       subject: { type: 'callback_case', id: c.id },
-      payload: { answerId, attemptId: a.attemptId, itemCode: a.item.code, position: a.item.position, answer: a.answer, method: a.method, displayedAt: a.displayedAt?.toISOString() },
+      payload: {
+        answerId,
+        attemptId: a.attemptId,
+        itemCode: a.item.code,
+        position: a.item.position,
+        answer: a.answer,
+        method: a.method,
+        displayedAt: a.displayedAt?.toISOString(),
+      },
       textVersionId: a.item.textVersionId,
       at: a.at,
     });
@@ -275,15 +329,40 @@ export function createCallbackSteps(deps: { config: Config }) {
     const reasons = {
       summary,
       notifiedAt: c.notified_at?.toISOString() ?? null,
-      tasks: tasks.map((t) => ({ taskId: t.id, kind: t.kind, openedFor: t.reason, status: t.status, endReason: t.end_reason, openedAt: t.opened_at.toISOString(), endedAt: t.ended_at?.toISOString() ?? null })),
-      attempts: attempts.map((x) => ({ attemptId: x.id, method: x.method, startedAt: x.started_at.toISOString(), outcome: x.outcome ?? 'not_ended', reason: x.reason, endedAt: x.ended_at?.toISOString() ?? null })),
+      tasks: tasks.map((t) => ({
+        taskId: t.id,
+        kind: t.kind,
+        openedFor: t.reason,
+        status: t.status,
+        endReason: t.end_reason,
+        openedAt: t.opened_at.toISOString(),
+        endedAt: t.ended_at?.toISOString() ?? null,
+      })),
+      attempts: attempts.map((x) => ({
+        attemptId: x.id,
+        method: x.method,
+        startedAt: x.started_at.toISOString(),
+        outcome: x.outcome ?? 'not_ended',
+        reason: x.reason,
+        endedAt: x.ended_at?.toISOString() ?? null,
+      })),
     };
-    await repo.insertFinalRecord(trx, { case_id: c.id, outcome: 'failed', reasons: JSON.stringify(reasons), recorded_at: at, recorded_by: actor.type === 'anonymous' ? 'anonymous' : actor.id });
+    await repo.insertFinalRecord(trx, {
+      case_id: c.id,
+      outcome: 'failed',
+      reasons: JSON.stringify(reasons),
+      recorded_at: at,
+      recorded_by: actor.type === 'anonymous' ? 'anonymous' : actor.id,
+    });
     await recordEvent(trx, {
       type: 'callback.failed',
       actor,
       subject: { type: 'callback_case', id: c.id },
-      payload: { policyId: c.policy_id, summary, attempts: reasons.attempts.map((x) => ({ method: x.method, outcome: x.outcome, reason: x.reason ?? undefined })) },
+      payload: {
+        policyId: c.policy_id,
+        summary,
+        attempts: reasons.attempts.map((x) => ({ method: x.method, outcome: x.outcome, reason: x.reason ?? undefined })),
+      },
       at,
     });
   }

@@ -7,7 +7,14 @@ import { AppError, must } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId } from '../../platform/ids.js';
 import type { PiiCipher } from '../../platform/pii.js';
-import { CONNECTED_PHONE_OUTCOMES, OPEN_CASE_STATUSES, type AnswerValue, type CaseStatus, type LetterOutcome, type PhoneOutcome } from './callback.js';
+import {
+  CONNECTED_PHONE_OUTCOMES,
+  OPEN_CASE_STATUSES,
+  type AnswerValue,
+  type CaseStatus,
+  type LetterOutcome,
+  type PhoneOutcome,
+} from './callback.js';
 import { ANSWER_OPTIONS } from './callback-texts.js';
 import * as repo from './callback.repository.js';
 import type { CaseRow, TaskRow } from './callback.repository.js';
@@ -36,7 +43,12 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
 
   async function listTasks(actor: Actor, f: { kind?: 'phone' | 'letter_visit'; status?: string; mine?: boolean; limit?: number }) {
     const staff = requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
-    const rows = await repo.listTasks(db, { kind: f.kind, status: f.status ?? 'open', assignedTo: f.mine ? staff.id : undefined, limit: f.limit ?? 100 });
+    const rows = await repo.listTasks(db, {
+      kind: f.kind,
+      status: f.status ?? 'open',
+      assignedTo: f.mine ? staff.id : undefined,
+      limit: f.limit ?? 100,
+    });
     return rows.map((t) => ({
       id: t.id,
       caseId: t.case_id,
@@ -67,9 +79,18 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
       if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
       const to = input.staffId ?? staff.id;
       const agent = await repo.findAgent(trx, to);
-      if (!agent || agent.disabled_at || !agent.roles.includes('callback_agent')) throw new AppError('VALIDATION_FAILED', 'Tasks go to active callback agents only', [{ path: 'staffId', message: 'not a callback agent' }]);
+      if (!agent || agent.disabled_at || !agent.roles.includes('callback_agent'))
+        throw new AppError('VALIDATION_FAILED', 'Tasks go to active callback agents only', [
+          { path: 'staffId', message: 'not a callback agent' },
+        ]);
       await repo.assignTask(trx, t.id, to, now);
-      await recordEvent(trx, { type: 'callback.task_assigned', actor, subject: { type: 'callback_case', id: t.case_id }, payload: { taskId: t.id, staffId: to }, at: now });
+      await recordEvent(trx, {
+        type: 'callback.task_assigned',
+        actor,
+        subject: { type: 'callback_case', id: t.case_id },
+        payload: { taskId: t.id, staffId: to },
+        at: now,
+      });
       return { taskId: t.id, assignedTo: to };
     });
   }
@@ -81,7 +102,14 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
   }
 
   function scriptView(t: TaskRow, c: CaseRow, s: CaseScript) {
-    const text = (x: ScriptText) => ({ itemCode: x.code, position: x.position, title: x.title, content: x.content, textVersionId: x.textVersionId, contentHash: x.contentHash });
+    const text = (x: ScriptText) => ({
+      itemCode: x.code,
+      position: x.position,
+      title: x.title,
+      content: x.content,
+      textVersionId: x.textVersionId,
+      contentHash: x.contentHash,
+    });
     return {
       taskId: t.id,
       caseId: c.id,
@@ -104,9 +132,11 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
       const c = must(await repo.findCase(trx, t.case_id, { lock: true }), `callback case ${t.case_id}`);
       if (t.status !== 'open') throw new AppError('INVALID_STATE', `The task is ${t.status}`);
       const s = await steps.caseScript(trx, c, now);
-      for (const text of [s.opening, ...s.items, s.closing]) await steps.showText(trx, c, { taskId: t.id, text, shownTo: 'agent', actor, at: now });
+      for (const text of [s.opening, ...s.items, s.closing])
+        await steps.showText(trx, c, { taskId: t.id, text, shownTo: 'agent', actor, at: now });
       const view = scriptView(t, c, s);
-      if (t.kind === 'phone') view.phoneAttemptsLeft = Math.max(0, config.CALLBACK_PHONE_MAX_ATTEMPTS - (await repo.countEndedAttemptsOfTask(trx, t.id)));
+      if (t.kind === 'phone')
+        view.phoneAttemptsLeft = Math.max(0, config.CALLBACK_PHONE_MAX_ATTEMPTS - (await repo.countEndedAttemptsOfTask(trx, t.id)));
       return view;
     });
   }
@@ -126,7 +156,11 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
       payload: { taskId: t.id, fields: ['name', 'phone'], purpose: t.kind === 'phone' ? 'phone_callback' : 'letter_or_visit_callback' },
       at: now,
     });
-    return { taskId: t.id, name: pii.decrypt('name', holder.name_cipher), phone: holder.phone_cipher ? pii.decrypt('phone', holder.phone_cipher) : null };
+    return {
+      taskId: t.id,
+      name: pii.decrypt('name', holder.name_cipher),
+      phone: holder.phone_cipher ? pii.decrypt('phone', holder.phone_cipher) : null,
+    };
   }
 
   /**
@@ -134,11 +168,16 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
    * content uploaded twice is one blob), and the event seals the hash in the ledger, so the file can be checked
    * against the ledger years later.
    */
-  async function storeMedia(actor: Actor, caseId: string, input: { kind: 'call_recording' | 'signed_receipt'; mediaType: string; content: Buffer }) {
+  async function storeMedia(
+    actor: Actor,
+    caseId: string,
+    input: { kind: 'call_recording' | 'signed_receipt'; mediaType: string; content: Buffer },
+  ) {
     const staff = requireRole(actor, 'callback_agent');
     const [essence = ''] = input.mediaType.split(';');
     const mediaType = essence.trim().toLowerCase();
-    if (!MEDIA_TYPES[input.kind].includes(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `A ${input.kind} is one of ${MEDIA_TYPES[input.kind].join(', ')}`);
+    if (!MEDIA_TYPES[input.kind].includes(mediaType))
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `A ${input.kind} is one of ${MEDIA_TYPES[input.kind].join(', ')}`);
     if (input.content.length === 0) throw new AppError('VALIDATION_FAILED', 'The file is empty', [{ path: 'body', message: 'empty' }]);
     if (input.content.length > config.CALLBACK_MEDIA_MAX_BYTES) throw new AppError('PAYLOAD_TOO_LARGE');
     const sha256 = sha256Hex(input.content);
@@ -146,7 +185,13 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     return db.transaction().execute(async (trx) => {
       const c = await repo.findCase(trx, caseId, { lock: true });
       if (!c) throw new AppError('NOT_FOUND', 'No such callback');
-      await repo.storeBlob(trx, { sha256, media_type: mediaType, size_bytes: input.content.length, content: input.content, stored_at: now });
+      await repo.storeBlob(trx, {
+        sha256,
+        media_type: mediaType,
+        size_bytes: input.content.length,
+        content: input.content,
+        stored_at: now,
+      });
       const mediaId = newId('cbm', now.getTime());
       await repo.insertMedia(trx, { id: mediaId, case_id: c.id, kind: input.kind, sha256, uploaded_by: staff.id, uploaded_at: now });
       await recordEvent(trx, {
@@ -168,14 +213,25 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     const staff = requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
     const m = await repo.mediaContentOfCase(db, caseId, mediaId);
     if (!m) throw new AppError('NOT_FOUND', 'No such recording or scan of this callback');
-    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'callback_case', id: caseId }, payload: { record: 'callback_media', mediaId: m.id, sha256: m.sha256 }, at: clock.now() });
+    await recordEvent(db, {
+      type: 'staff.trace_read',
+      actor: staff,
+      subject: { type: 'callback_case', id: caseId },
+      payload: { record: 'callback_media', mediaId: m.id, sha256: m.sha256 },
+      at: clock.now(),
+    });
     return { mediaType: m.media_type, sha256: m.sha256, content: m.content, kind: m.kind };
   }
 
   async function requireMedia(trx: Trx, c: CaseRow, mediaId: string | undefined, kind: 'call_recording' | 'signed_receipt') {
-    if (!mediaId) throw new AppError('CALLBACK_EVIDENCE_REQUIRED', kind === 'call_recording' ? 'Upload the call recording first' : 'Upload the scan of the signed receipt first');
+    if (!mediaId)
+      throw new AppError(
+        'CALLBACK_EVIDENCE_REQUIRED',
+        kind === 'call_recording' ? 'Upload the call recording first' : 'Upload the scan of the signed receipt first',
+      );
     const m = await repo.findMedia(trx, mediaId);
-    if (!m || m.case_id !== c.id || m.kind !== kind) throw new AppError('CALLBACK_EVIDENCE_REQUIRED', `${mediaId} is not a ${kind} of this callback`);
+    if (!m || m.case_id !== c.id || m.kind !== kind)
+      throw new AppError('CALLBACK_EVIDENCE_REQUIRED', `${mediaId} is not a ${kind} of this callback`);
     return m.id;
   }
 
@@ -185,17 +241,33 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     const out: Array<{ item: ScriptText; answer: AnswerValue; displayedAt: Date }> = [];
     for (const [i, a] of answers.entries()) {
       const item = s.items.find((x) => x.code === a.itemCode);
-      if (!item) throw new AppError('VALIDATION_FAILED', `No item ${a.itemCode} in this callback`, [{ path: `answers.${i}.itemCode`, message: 'unknown' }]);
-      if (seen.has(item.code)) throw new AppError('VALIDATION_FAILED', `${a.itemCode} is answered twice`, [{ path: `answers.${i}.itemCode`, message: 'duplicate' }]);
+      if (!item)
+        throw new AppError('VALIDATION_FAILED', `No item ${a.itemCode} in this callback`, [
+          { path: `answers.${i}.itemCode`, message: 'unknown' },
+        ]);
+      if (seen.has(item.code))
+        throw new AppError('VALIDATION_FAILED', `${a.itemCode} is answered twice`, [
+          { path: `answers.${i}.itemCode`, message: 'duplicate' },
+        ]);
       seen.add(item.code);
-      const display = a.textVersionId === item.textVersionId ? await repo.findDisplay(trx, { taskId: t.id, itemCode: item.code, textVersionId: item.textVersionId }) : undefined;
+      const display =
+        a.textVersionId === item.textVersionId
+          ? await repo.findDisplay(trx, { taskId: t.id, itemCode: item.code, textVersionId: item.textVersionId })
+          : undefined;
       if (!display) throw new AppError('CALLBACK_ITEM_NOT_SHOWN', `Show the script before recording ${item.code}`);
       out.push({ item, answer: a.answer, displayedAt: display.displayed_at });
     }
     return out.sort((x, y) => x.item.position - y.item.position);
   }
 
-  async function checkClosing(trx: Trx, t: TaskRow, s: CaseScript, complete: boolean, answered: number, closingTextVersionId: string | undefined) {
+  async function checkClosing(
+    trx: Trx,
+    t: TaskRow,
+    s: CaseScript,
+    complete: boolean,
+    answered: number,
+    closingTextVersionId: string | undefined,
+  ) {
     if (!complete) return undefined;
     if (answered !== s.items.length) throw new AppError('CALLBACK_ITEMS_INCOMPLETE', `${s.items.length - answered} items have no answer`);
     const shown =
@@ -241,13 +313,38 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     const answers = await checkAnswers(trx, task, s, a.input.answers);
     const closing = await checkClosing(trx, task, s, a.succeeded, answers.length, a.input.closingTextVersionId);
     const attemptId = newId('cba', now.getTime());
-    await repo.insertAttempt(trx, { id: attemptId, case_id: c.id, task_id: task.id, method: a.method, started_at: now, started_by_type: actor.type, started_by_id: actor.type === 'staff' ? actor.id : null });
+    await repo.insertAttempt(trx, {
+      id: attemptId,
+      case_id: c.id,
+      task_id: task.id,
+      method: a.method,
+      started_at: now,
+      started_by_type: actor.type,
+      started_by_id: actor.type === 'staff' ? actor.id : null,
+    });
     let problems = 0;
     for (const x of answers) {
-      const r = await steps.recordAnswer(trx, c, { attemptId, item: x.item, answer: x.answer, method: a.method, displayedAt: x.displayedAt, actor, at: now });
+      const r = await steps.recordAnswer(trx, c, {
+        attemptId,
+        item: x.item,
+        answer: x.answer,
+        method: a.method,
+        displayedAt: x.displayedAt,
+        actor,
+        at: now,
+      });
       if (r.problemId) problems++;
     }
-    await steps.endAttempt(trx, c, { attemptId, method: a.method, outcome: a.outcome, reason: a.input.reason, mediaId: a.mediaId, closingTextVersionId: closing, actor, at: now });
+    await steps.endAttempt(trx, c, {
+      attemptId,
+      method: a.method,
+      outcome: a.outcome,
+      reason: a.input.reason,
+      mediaId: a.mediaId,
+      closingTextVersionId: closing,
+      actor,
+      at: now,
+    });
     if (a.succeeded) {
       await repo.endTask(trx, task.id, 'succeeded', now, a.outcome);
       await steps.succeed(trx, c, a.method, now, actor);
@@ -274,10 +371,15 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const { c, task } = await lockOpenTask(trx, taskId, 'phone', 'phone_pending');
-      if (now.getTime() >= c.deadline_at.getTime()) throw new AppError('CALLBACK_DEADLINE_PASSED', 'The 犹豫期 has ended: the callback moves to a letter or visit');
+      if (now.getTime() >= c.deadline_at.getTime())
+        throw new AppError('CALLBACK_DEADLINE_PASSED', 'The 犹豫期 has ended: the callback moves to a letter or visit');
       const connected = CONNECTED_PHONE_OUTCOMES.includes(input.outcome);
-      if (!connected && input.answers.length) throw new AppError('VALIDATION_FAILED', 'A call that did not connect has no answers', [{ path: 'answers', message: 'must be empty' }]);
-      if (input.outcome === 'refused' && input.answers.length) throw new AppError('VALIDATION_FAILED', 'A refused call has no answers', [{ path: 'answers', message: 'must be empty' }]);
+      if (!connected && input.answers.length)
+        throw new AppError('VALIDATION_FAILED', 'A call that did not connect has no answers', [
+          { path: 'answers', message: 'must be empty' },
+        ]);
+      if (input.outcome === 'refused' && input.answers.length)
+        throw new AppError('VALIDATION_FAILED', 'A refused call has no answers', [{ path: 'answers', message: 'must be empty' }]);
       const mediaId = connected ? await requireMedia(trx, c, input.recordingId, 'call_recording') : null;
       return endAgentAttempt(trx, actor, c, task, now, {
         method: 'phone',
@@ -300,16 +402,25 @@ export function createCallbackTaskService(deps: { db: Db; clock: Clock; config: 
   async function recordLetterAttempt(
     actor: Actor,
     taskId: string,
-    input: { method: 'letter' | 'visit'; outcome: LetterOutcome; receiptId?: string; answers: AgentAnswerInput[]; closingTextVersionId?: string; reason?: string },
+    input: {
+      method: 'letter' | 'visit';
+      outcome: LetterOutcome;
+      receiptId?: string;
+      answers: AgentAnswerInput[];
+      closingTextVersionId?: string;
+      reason?: string;
+    },
   ) {
     requireRole(actor, 'callback_agent');
     await warm(taskId);
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const { c, task } = await lockOpenTask(trx, taskId, 'letter_visit', 'letter_pending');
-      if (now.getTime() >= task.due_at.getTime()) throw new AppError('CALLBACK_DEADLINE_PASSED', 'The letter or visit is past its due date');
+      if (now.getTime() >= task.due_at.getTime())
+        throw new AppError('CALLBACK_DEADLINE_PASSED', 'The letter or visit is past its due date');
       const signed = input.outcome === 'receipt_signed';
-      if (!signed && input.answers.length) throw new AppError('VALIDATION_FAILED', 'Only a signed receipt carries answers', [{ path: 'answers', message: 'must be empty' }]);
+      if (!signed && input.answers.length)
+        throw new AppError('VALIDATION_FAILED', 'Only a signed receipt carries answers', [{ path: 'answers', message: 'must be empty' }]);
       const mediaId = signed ? await requireMedia(trx, c, input.receiptId, 'signed_receipt') : null;
       return endAgentAttempt(trx, actor, c, task, now, {
         method: input.method,

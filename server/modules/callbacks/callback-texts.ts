@@ -80,7 +80,8 @@ export function callbackItems(f: CallbackTextFacts): CallbackItemText[] {
       code: 'surrender_loss',
       group: 'standard',
       title: '退保损失',
-      content: '犹豫期过后解除合同（退保）的，本公司退还保单的现金价值，退还金额可能少于您已交纳的保险费。请问您是否了解退保可能带来的损失？',
+      content:
+        '犹豫期过后解除合同（退保）的，本公司退还保单的现金价值，退还金额可能少于您已交纳的保险费。请问您是否了解退保可能带来的损失？',
     },
     {
       code: 'cooling_off_rights',
@@ -149,7 +150,13 @@ export function callbackNoticeSms(p: { insurerName: string; promotionalName: str
 }
 
 /** The SMS that tells the policyholder of a mis-selling refund offer: what is offered, where to answer, no pressure either way. */
-export function refundOfferSms(p: { insurerName: string; promotionalName: string; policyNumber: string; amountFen: number; link: string }): string {
+export function refundOfferSms(p: {
+  insurerName: string;
+  promotionalName: string;
+  policyNumber: string;
+  amountFen: number;
+  link: string;
+}): string {
   return `【网保】经回访核实，您投保的《${p.promotionalName}》（保单号${p.policyNumber}）销售过程存在不当之处。您可选择解除合同并全额退还已交保险费${formatYuanInSentence(p.amountFen)}，也可继续持有保单。请登录${p.link}查看并作出选择。${p.insurerName}`;
 }
 

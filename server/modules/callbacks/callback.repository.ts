@@ -44,7 +44,13 @@ export function listCases(db: DbOrTrx, f: { status?: CaseStatus; limit: number }
  * Moves a case from one status to another, writing the milestones given; the condition on the old status makes a
  * concurrent change lose instead of both winning. Returns whether this change won.
  */
-export async function transitionCase(db: DbOrTrx, id: string, from: CaseStatus, to: CaseStatus, milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {}): Promise<boolean> {
+export async function transitionCase(
+  db: DbOrTrx,
+  id: string,
+  from: CaseStatus,
+  to: CaseStatus,
+  milestones: Partial<Omit<CaseRow, 'id' | 'status'>> = {},
+): Promise<boolean> {
   const r = await db
     .updateTable('callback_cases')
     .set({ ...milestones, status: to })
@@ -54,7 +60,11 @@ export async function transitionCase(db: DbOrTrx, id: string, from: CaseStatus, 
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function setCaseMilestones(db: DbOrTrx, id: string, milestones: Partial<Pick<CaseRow, 'notified_at' | 'notice_message_id' | 'identity_verified_at' | 'started_at'>>): Promise<void> {
+export async function setCaseMilestones(
+  db: DbOrTrx,
+  id: string,
+  milestones: Partial<Pick<CaseRow, 'notified_at' | 'notice_message_id' | 'identity_verified_at' | 'started_at'>>,
+): Promise<void> {
   await db.updateTable('callback_cases').set(milestones).where('id', '=', id).execute();
 }
 
@@ -65,15 +75,24 @@ export function offersAwaitingNotice(db: DbOrTrx, limit: number, onlyOfferId?: s
     .innerJoin('callback_problems as p', 'p.id', 'o.problem_id')
     .select(['o.id', 'o.policy_id', 'o.amount_fen', 'p.case_id'])
     .where('p.status', '=', 'awaiting_customer')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_refund_offer_notices as n').select('n.offer_id').whereRef('n.offer_id', '=', 'o.id'))))
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_refund_offer_answers as a').select('a.offer_id').whereRef('a.offer_id', '=', 'o.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('callback_refund_offer_notices as n').select('n.offer_id').whereRef('n.offer_id', '=', 'o.id'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('callback_refund_offer_answers as a').select('a.offer_id').whereRef('a.offer_id', '=', 'o.id'))),
+    )
     .orderBy('o.offered_at')
     .limit(limit)
     .execute();
 }
 
 export async function insertOfferNotice(db: DbOrTrx, row: NewRow<'callback_refund_offer_notices'>): Promise<boolean> {
-  const r = await db.insertInto('callback_refund_offer_notices').values(row).onConflict((oc) => oc.column('offer_id').doNothing()).returning('offer_id').executeTakeFirst();
+  const r = await db
+    .insertInto('callback_refund_offer_notices')
+    .values(row)
+    .onConflict((oc) => oc.column('offer_id').doNothing())
+    .returning('offer_id')
+    .executeTakeFirst();
   return !!r;
 }
 
@@ -89,7 +108,14 @@ export function casesPastFallback(db: DbOrTrx, now: Date, limit: number) {
 }
 
 export function casesPastDeadlineOnPhone(db: DbOrTrx, now: Date, limit: number) {
-  return db.selectFrom('callback_cases').select('id').where('status', '=', 'phone_pending').where('deadline_at', '<=', now).orderBy('deadline_at').limit(limit).execute();
+  return db
+    .selectFrom('callback_cases')
+    .select('id')
+    .where('status', '=', 'phone_pending')
+    .where('deadline_at', '<=', now)
+    .orderBy('deadline_at')
+    .limit(limit)
+    .execute();
 }
 
 export function letterTasksPastDue(db: DbOrTrx, now: Date, limit: number) {
@@ -149,12 +175,20 @@ export async function listTasks(db: DbOrTrx, f: { kind?: string; status?: string
 
 /** Adds each row's policy number, read through the policies module. */
 async function withPolicyNumbers<T extends { policy_id: string }>(db: DbOrTrx, rows: T[]): Promise<Array<T & { policy_number: string }>> {
-  const numbers = await policyNumbersOf(db, rows.map((r) => r.policy_id));
+  const numbers = await policyNumbersOf(
+    db,
+    rows.map((r) => r.policy_id),
+  );
   return rows.map((r) => ({ ...r, policy_number: must(numbers.get(r.policy_id), `the policy number of ${r.policy_id}`) }));
 }
 
 export async function endTask(db: DbOrTrx, id: string, to: 'succeeded' | 'failed' | 'closed', at: Date, reason: string): Promise<boolean> {
-  const r = await db.updateTable('callback_tasks').set({ status: to, ended_at: at, end_reason: reason }).where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+  const r = await db
+    .updateTable('callback_tasks')
+    .set({ status: to, ended_at: at, end_reason: reason })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -168,8 +202,20 @@ export async function leastBusyAgent(db: DbOrTrx, of: 'tasks' | 'problems'): Pro
   if (!agents.length) return undefined;
   const busy =
     of === 'tasks'
-      ? await db.selectFrom('callback_tasks').select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')]).where('assigned_to', 'in', agents).where('status', '=', 'open').groupBy('assigned_to').execute()
-      : await db.selectFrom('callback_problems').select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')]).where('assigned_to', 'in', agents).where('status', '<>', 'closed').groupBy('assigned_to').execute();
+      ? await db
+          .selectFrom('callback_tasks')
+          .select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('assigned_to', 'in', agents)
+          .where('status', '=', 'open')
+          .groupBy('assigned_to')
+          .execute()
+      : await db
+          .selectFrom('callback_problems')
+          .select(['assigned_to', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('assigned_to', 'in', agents)
+          .where('status', '<>', 'closed')
+          .groupBy('assigned_to')
+          .execute();
   const open = new Map(busy.map((b) => [b.assigned_to, Number(b.n)]));
   // `agents` is in id order, so the first with the fewest wins the tie as before.
   let best: string | undefined;
@@ -188,7 +234,12 @@ export async function insertAttempt(db: DbOrTrx, row: NewRow<'callback_attempts'
 }
 
 export async function insertAttemptOutcome(db: DbOrTrx, row: NewRow<'callback_attempt_outcomes'>): Promise<boolean> {
-  const r = await db.insertInto('callback_attempt_outcomes').values(row).onConflict((oc) => oc.column('attempt_id').doNothing()).returning('attempt_id').executeTakeFirst();
+  const r = await db
+    .insertInto('callback_attempt_outcomes')
+    .values(row)
+    .onConflict((oc) => oc.column('attempt_id').doNothing())
+    .returning('attempt_id')
+    .executeTakeFirst();
   return !!r;
 }
 
@@ -206,7 +257,14 @@ export function openElectronicAttempt(db: DbOrTrx, caseId: string) {
 
 /** The newest electronic attempt of a case, ended or not: there is at most one. */
 export function latestElectronicAttempt(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_attempts').selectAll().where('case_id', '=', caseId).where('method', '=', 'electronic').orderBy('started_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  return db
+    .selectFrom('callback_attempts')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where('method', '=', 'electronic')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
 }
 
 export function attemptsOfCase(db: DbOrTrx, caseId: string) {
@@ -254,7 +312,13 @@ export async function insertIdentityCheck(db: DbOrTrx, row: NewRow<'callback_ide
 }
 
 export function identityChecksOfAttempt(db: DbOrTrx, attemptId: string) {
-  return db.selectFrom('callback_identity_checks').selectAll().where('attempt_id', '=', attemptId).orderBy('checked_at').orderBy('id').execute();
+  return db
+    .selectFrom('callback_identity_checks')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .orderBy('checked_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function identityChecksOfCase(db: DbOrTrx, caseId: string) {
@@ -303,13 +367,21 @@ export function answersOfCase(db: DbOrTrx, caseId: string) {
 }
 
 export function displaysOfCase(db: DbOrTrx, caseId: string) {
-  return db.selectFrom('callback_item_displays').select(['attempt_id', 'task_id', 'item_code', 'text_version_id', 'displayed_at']).where('case_id', '=', caseId).execute();
+  return db
+    .selectFrom('callback_item_displays')
+    .select(['attempt_id', 'task_id', 'item_code', 'text_version_id', 'displayed_at'])
+    .where('case_id', '=', caseId)
+    .execute();
 }
 
 // media
 
 export async function storeBlob(db: DbOrTrx, row: NewRow<'callback_media_blobs'>): Promise<void> {
-  await db.insertInto('callback_media_blobs').values(row).onConflict((oc) => oc.column('sha256').doNothing()).execute();
+  await db
+    .insertInto('callback_media_blobs')
+    .values(row)
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
 }
 
 export async function insertMedia(db: DbOrTrx, row: NewRow<'callback_media'>): Promise<void> {
@@ -321,7 +393,13 @@ export function mediaContentOfCase(db: DbOrTrx, caseId: string, mediaId: string)
   return db
     .selectFrom('callback_media')
     .innerJoin('callback_media_blobs', 'callback_media_blobs.sha256', 'callback_media.sha256')
-    .select(['callback_media.id', 'callback_media.kind', 'callback_media.sha256', 'callback_media_blobs.media_type', 'callback_media_blobs.content'])
+    .select([
+      'callback_media.id',
+      'callback_media.kind',
+      'callback_media.sha256',
+      'callback_media_blobs.media_type',
+      'callback_media_blobs.content',
+    ])
     .where('callback_media.case_id', '=', caseId)
     .where('callback_media.id', '=', mediaId)
     .executeTakeFirst();
@@ -335,7 +413,15 @@ export function mediaOfCase(db: DbOrTrx, caseId: string) {
   return db
     .selectFrom('callback_media')
     .innerJoin('callback_media_blobs', 'callback_media_blobs.sha256', 'callback_media.sha256')
-    .select(['callback_media.id', 'callback_media.kind', 'callback_media.sha256', 'callback_media_blobs.media_type', 'callback_media_blobs.size_bytes', 'callback_media.uploaded_by', 'callback_media.uploaded_at'])
+    .select([
+      'callback_media.id',
+      'callback_media.kind',
+      'callback_media.sha256',
+      'callback_media_blobs.media_type',
+      'callback_media_blobs.size_bytes',
+      'callback_media.uploaded_by',
+      'callback_media.uploaded_at',
+    ])
     .where('callback_media.case_id', '=', caseId)
     .orderBy('callback_media.uploaded_at')
     .orderBy('callback_media.id')
@@ -385,13 +471,28 @@ export async function assignProblem(db: DbOrTrx, id: string, staffId: string, at
   await db.updateTable('callback_problems').set({ assigned_to: staffId, assigned_at: at }).where('id', '=', id).execute();
 }
 
-export async function updateProblem(db: DbOrTrx, id: string, from: string, set: Partial<Pick<ProblemRow, 'status' | 'resolution' | 'resolved_at' | 'resolved_by' | 'closed_at' | 'close_reason'>>): Promise<boolean> {
-  const r = await db.updateTable('callback_problems').set(set).where('id', '=', id).where('status', '=', from as 'open').executeTakeFirst();
+export async function updateProblem(
+  db: DbOrTrx,
+  id: string,
+  from: string,
+  set: Partial<Pick<ProblemRow, 'status' | 'resolution' | 'resolved_at' | 'resolved_by' | 'closed_at' | 'close_reason'>>,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('callback_problems')
+    .set(set)
+    .where('id', '=', id)
+    .where('status', '=', from as 'open')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 export function awaitingProblemsOfPolicy(db: DbOrTrx, policyId: string) {
-  return db.selectFrom('callback_problems').selectAll().where('policy_id', '=', policyId).where('status', '=', 'awaiting_customer').execute();
+  return db
+    .selectFrom('callback_problems')
+    .selectAll()
+    .where('policy_id', '=', policyId)
+    .where('status', '=', 'awaiting_customer')
+    .execute();
 }
 
 export async function insertNote(db: DbOrTrx, row: NewRow<'callback_problem_notes'>): Promise<void> {
@@ -399,7 +500,13 @@ export async function insertNote(db: DbOrTrx, row: NewRow<'callback_problem_note
 }
 
 export function notesOfProblem(db: DbOrTrx, problemId: string) {
-  return db.selectFrom('callback_problem_notes').selectAll().where('problem_id', '=', problemId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('callback_problem_notes')
+    .selectAll()
+    .where('problem_id', '=', problemId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function insertFlag(db: DbOrTrx, row: NewRow<'callback_misselling_flags'>): Promise<void> {
@@ -449,7 +556,12 @@ export const findOffer = (db: DbOrTrx, id: string) => offerWithAnswer(db, 'id', 
 export const findOfferOfProblem = (db: DbOrTrx, problemId: string) => offerWithAnswer(db, 'problem_id', problemId);
 
 export async function insertOfferAnswer(db: DbOrTrx, row: NewRow<'callback_refund_offer_answers'>): Promise<boolean> {
-  const r = await db.insertInto('callback_refund_offer_answers').values(row).onConflict((oc) => oc.column('offer_id').doNothing()).returning('offer_id').executeTakeFirst();
+  const r = await db
+    .insertInto('callback_refund_offer_answers')
+    .values(row)
+    .onConflict((oc) => oc.column('offer_id').doNothing())
+    .returning('offer_id')
+    .executeTakeFirst();
   return !!r;
 }
 
@@ -487,7 +599,10 @@ export async function paidPremiumOf(db: DbOrTrx, applicationId: string): Promise
 }
 
 /** The callback records of one policy's sale, as the records module traces them: its cases, their problems and samples. */
-export async function callbackRefsOfPolicy(db: DbOrTrx, policyId: string): Promise<{ caseIds: string[]; problemIds: string[]; sampleIds: string[] }> {
+export async function callbackRefsOfPolicy(
+  db: DbOrTrx,
+  policyId: string,
+): Promise<{ caseIds: string[]; problemIds: string[]; sampleIds: string[] }> {
   const caseIds = (await db.selectFrom('callback_cases').select('id').where('policy_id', '=', policyId).execute()).map((c) => c.id);
   if (!caseIds.length) return { caseIds, problemIds: [], sampleIds: [] };
   const [problems, samples] = await Promise.all([

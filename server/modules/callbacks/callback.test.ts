@@ -56,13 +56,17 @@ describe('case transitions', () => {
     expect(canTransition('letter_pending', 'failed')).toBe(true);
     expect(canTransition('phone_pending', 'failed')).toBe(false);
     expect(canTransition('awaiting_electronic', 'succeeded')).toBe(false);
-    for (const s of ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending'] as const) expect(canTransition(s, 'closed_policy_cancelled')).toBe(true);
-    for (const s of ['succeeded', 'failed', 'closed_policy_cancelled'] as const) for (const to of caseStatuses) expect(canTransition(s, to)).toBe(false);
+    for (const s of ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending'] as const)
+      expect(canTransition(s, 'closed_policy_cancelled')).toBe(true);
+    for (const s of ['succeeded', 'failed', 'closed_policy_cancelled'] as const)
+      for (const to of caseStatuses) expect(canTransition(s, to)).toBe(false);
   });
 
   it('answers CALLBACK_CLOSED for a closed case and INVALID_STATE for a wrong step of an open one', () => {
     expect(() => assertCaseTransition('succeeded', 'phone_pending')).toThrow(expect.objectContaining({ code: 'CALLBACK_CLOSED' }));
-    expect(() => assertCaseTransition('phone_pending', 'electronic_in_progress')).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    expect(() => assertCaseTransition('phone_pending', 'electronic_in_progress')).toThrow(
+      expect.objectContaining({ code: 'INVALID_STATE' }),
+    );
   });
 });
 
@@ -102,15 +106,23 @@ describe('callbackItems', () => {
 
   it('§2.7 adds uncertain benefits, fee deductions and investment risk for 投连 / 万能 / 分红 products only', () => {
     const universal = callbackItems(facts('UNIVERSAL_10Y'));
-    expect(universal.filter((i) => i.group === 'new_type').map((i) => i.code)).toEqual(['benefit_uncertainty', 'fee_deductions', 'investment_risk']);
+    expect(universal.filter((i) => i.group === 'new_type').map((i) => i.code)).toEqual([
+      'benefit_uncertainty',
+      'fee_deductions',
+      'investment_risk',
+    ]);
     expect(universal.find((i) => i.code === 'fee_deductions')!.content).toContain('初始费用');
     for (const line of ['unit_linked', 'participating'] as const)
-      expect(callbackItems({ ...facts('UNIVERSAL_10Y'), definition: { ...product('UNIVERSAL_10Y'), line } }).some((i) => i.group === 'new_type')).toBe(true);
+      expect(
+        callbackItems({ ...facts('UNIVERSAL_10Y'), definition: { ...product('UNIVERSAL_10Y'), line } }).some((i) => i.group === 'new_type'),
+      ).toBe(true);
     expect(callbackItems(facts('TERM_LIFE_20Y')).some((i) => i.group === 'new_type')).toBe(false);
   });
 
   it('§2.7 asks about the insured’s signature too when the insured is someone else', () => {
-    expect(callbackItems(facts('TERM_LIFE_20Y', { insuredIsOther: true })).find((i) => i.code === 'signed_in_person')!.content).toContain('被保险人签名由被保险人本人签署');
+    expect(callbackItems(facts('TERM_LIFE_20Y', { insuredIsOther: true })).find((i) => i.code === 'signed_in_person')!.content).toContain(
+      '被保险人签名由被保险人本人签署',
+    );
     expect(callbackItems(facts('TERM_LIFE_20Y')).find((i) => i.code === 'signed_in_person')!.content).not.toContain('被保险人本人签署');
   });
 
@@ -120,7 +132,13 @@ describe('callbackItems', () => {
       ['no', '否'],
       ['unsure', '不确定'],
     ]);
-    for (const [code, insuredIsOther] of ['TERM_LIFE_20Y', 'UNIVERSAL_10Y', 'ACCIDENT_1Y', 'MEDICAL_1Y'].flatMap((c) => [[c, true], [c, false]] as const)) {
+    for (const [code, insuredIsOther] of ['TERM_LIFE_20Y', 'UNIVERSAL_10Y', 'ACCIDENT_1Y', 'MEDICAL_1Y'].flatMap(
+      (c) =>
+        [
+          [c, true],
+          [c, false],
+        ] as const,
+    )) {
       for (const item of callbackItems(facts(code, { paymentMode: 'annual', insuredIsOther }))) {
         expect(item.content, item.code).toMatch(/请问您是否[^。]*？$/);
         for (const phrase of LEADING_PHRASES) expect(item.content, `${item.code}: ${phrase}`).not.toContain(phrase);
@@ -137,7 +155,12 @@ describe('callbackItems', () => {
 
 describe('notice and script', () => {
   it('§2.7 the SMS links to the platform’s own page and names the deadline; the call opens by saying it is recorded', () => {
-    const sms = callbackNoticeSms({ insurerName: '网保示范人寿保险股份有限公司', promotionalName: '网保安心定期寿险', deadlineDate: '2026-03-17', link: 'https://wangbao.example/h5/callbacks/cbc_1' });
+    const sms = callbackNoticeSms({
+      insurerName: '网保示范人寿保险股份有限公司',
+      promotionalName: '网保安心定期寿险',
+      deadlineDate: '2026-03-17',
+      link: 'https://wangbao.example/h5/callbacks/cbc_1',
+    });
     expect(sms).toContain('https://wangbao.example/h5/callbacks/cbc_1');
     expect(sms).toContain('2026-03-17');
     expect(sms).toContain('电话回访');

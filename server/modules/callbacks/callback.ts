@@ -34,7 +34,12 @@ const transitions: Record<CaseStatus, readonly CaseStatus[]> = {
   closed_policy_cancelled: [],
 };
 
-export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['awaiting_electronic', 'electronic_in_progress', 'phone_pending', 'letter_pending'];
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = [
+  'awaiting_electronic',
+  'electronic_in_progress',
+  'phone_pending',
+  'letter_pending',
+];
 export const ELECTRONIC_STATUSES: readonly CaseStatus[] = ['awaiting_electronic', 'electronic_in_progress'];
 
 export function canTransition(from: CaseStatus, to: CaseStatus): boolean {

@@ -43,11 +43,16 @@ export function createElectronicCallbackService(deps: {
   function assertElectronicOpen(c: CaseRow, now: Date) {
     if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
     if (!ELECTRONIC_STATUSES.includes(c.status)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
-    if (now.getTime() >= c.fallback_at.getTime()) throw new AppError('CALLBACK_DEADLINE_PASSED', `The electronic callback was open until ${c.fallback_at.toISOString()}`);
+    if (now.getTime() >= c.fallback_at.getTime())
+      throw new AppError('CALLBACK_DEADLINE_PASSED', `The electronic callback was open until ${c.fallback_at.toISOString()}`);
   }
 
   /** Runs `fn` on the caller's own case, locked, with its electronic attempt open. */
-  async function withAttempt<T>(actor: Actor, caseId: string, fn: (trx: Trx, c: CaseRow, attempt: Attempt, now: Date) => Promise<T>): Promise<T> {
+  async function withAttempt<T>(
+    actor: Actor,
+    caseId: string,
+    fn: (trx: Trx, c: CaseRow, attempt: Attempt, now: Date) => Promise<T>,
+  ): Promise<T> {
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const c = await cases.loadOwnedCase(actor, caseId, trx, true);
@@ -66,9 +71,23 @@ export function createElectronicCallbackService(deps: {
       assertElectronicOpen(c, now);
       if (await repo.openElectronicAttempt(trx, c.id)) return;
       const attemptId = newId('cba', now.getTime());
-      await repo.insertAttempt(trx, { id: attemptId, case_id: c.id, task_id: null, method: 'electronic', started_at: now, started_by_type: actor.type, started_by_id: actor.type === 'consumer' ? actor.id : null });
+      await repo.insertAttempt(trx, {
+        id: attemptId,
+        case_id: c.id,
+        task_id: null,
+        method: 'electronic',
+        started_at: now,
+        started_by_type: actor.type,
+        started_by_id: actor.type === 'consumer' ? actor.id : null,
+      });
       await steps.transition(trx, c, 'electronic_in_progress', { started_at: now });
-      await recordEvent(trx, { type: 'callback.started', actor, subject: { type: 'callback_case', id: c.id }, payload: { attemptId, policyId: c.policy_id }, at: now });
+      await recordEvent(trx, {
+        type: 'callback.started',
+        actor,
+        subject: { type: 'callback_case', id: c.id },
+        payload: { attemptId, policyId: c.policy_id },
+        at: now,
+      });
     });
     return cases.getMyCallback(actor, caseId);
   }
@@ -98,14 +117,28 @@ export function createElectronicCallbackService(deps: {
       type: 'callback.identity_checked',
       actor: check.actor,
       subject: { type: 'callback_case', id: c.id },
-      payload: { checkId: id, attemptId: attempt.id, method: check.method, result: check.passed ? 'passed' : 'failed', reason: check.reason, ...check.evidence },
+      payload: {
+        checkId: id,
+        attemptId: attempt.id,
+        method: check.method,
+        result: check.passed ? 'passed' : 'failed',
+        reason: check.reason,
+        ...check.evidence,
+      },
       at: check.at,
     });
     const checks = await repo.identityChecksOfAttempt(trx, attempt.id);
     if (!check.passed) {
       const failures = checks.filter((x) => x.result === 'failed' && COUNTED_FAILURES.has(x.reason ?? '')).length;
       if (failures >= config.CALLBACK_IDENTITY_MAX_FAILURES) {
-        await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'failed', reason: 'identity_not_verified', actor: check.actor, at: check.at });
+        await steps.endAttempt(trx, c, {
+          attemptId: attempt.id,
+          method: 'electronic',
+          outcome: 'failed',
+          reason: 'identity_not_verified',
+          actor: check.actor,
+          at: check.at,
+        });
         await steps.moveToPhone(trx, c, 'electronic_failed_identity', check.at, check.actor);
         return { verified: false, electronicFailed: true };
       }
@@ -116,7 +149,13 @@ export function createElectronicCallbackService(deps: {
     if (verified && !c.identity_verified_at) {
       await repo.setCaseMilestones(trx, c.id, { identity_verified_at: check.at });
       c.identity_verified_at = check.at;
-      await recordEvent(trx, { type: 'callback.identity_verified', actor: check.actor, subject: { type: 'callback_case', id: c.id }, payload: { attemptId: attempt.id, methods: [...passed].sort() }, at: check.at });
+      await recordEvent(trx, {
+        type: 'callback.identity_verified',
+        actor: check.actor,
+        subject: { type: 'callback_case', id: c.id },
+        payload: { attemptId: attempt.id, methods: [...passed].sort() },
+        at: check.at,
+      });
     }
     return { verified, electronicFailed: false };
   }
@@ -126,7 +165,12 @@ export function createElectronicCallbackService(deps: {
     const { c, attempt } = await withAttempt(actor, caseId, async (_trx, c, attempt) => ({ c, attempt }));
     const holder = await repo.policyholderOf(db, c.application_id);
     if (!holder.phone_cipher) throw new AppError('VALIDATION_FAILED', 'The policyholder has no phone number on the policy');
-    const sent = await otp.sendCode(actor, { purpose: OTP_PURPOSE_CALLBACK, subjectRef: attempt.id, phone: pii.decrypt('phone', holder.phone_cipher), scope: { type: 'application', id: c.application_id } });
+    const sent = await otp.sendCode(actor, {
+      purpose: OTP_PURPOSE_CALLBACK,
+      subjectRef: attempt.id,
+      phone: pii.decrypt('phone', holder.phone_cipher),
+      scope: { type: 'application', id: c.application_id },
+    });
     return { challengeId: sent.challengeId, expiresAt: sent.expiresAt, maskedPhone: sent.maskedPhone };
   }
 
@@ -146,11 +190,28 @@ export function createElectronicCallbackService(deps: {
       if (!isAppError(e) || !['OTP_INVALID', 'OTP_EXPIRED', 'OTP_TOO_MANY_ATTEMPTS'].includes(e.code)) throw e;
       error = e;
     }
-    const reason = !error ? undefined : error.code === 'OTP_EXPIRED' ? 'expired' : error.code === 'OTP_TOO_MANY_ATTEMPTS' ? 'too_many_attempts' : 'wrong_code';
+    const reason = !error
+      ? undefined
+      : error.code === 'OTP_EXPIRED'
+        ? 'expired'
+        : error.code === 'OTP_TOO_MANY_ATTEMPTS'
+          ? 'too_many_attempts'
+          : 'wrong_code';
     const outcome = await withAttempt(actor, caseId, async (trx, c, current, now) => {
       if (current.id !== attempt.id) throw new AppError('CONFLICT');
-      const r = await recordCheck(trx, c, current, { method: 'sms_code', passed: !error, reason, evidence: challengeId ? { challengeId } : {}, actor, at: now });
-      return { error: r.electronicFailed ? new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you') : error };
+      const r = await recordCheck(trx, c, current, {
+        method: 'sms_code',
+        passed: !error,
+        reason,
+        evidence: challengeId ? { challengeId } : {},
+        actor,
+        at: now,
+      });
+      return {
+        error: r.electronicFailed
+          ? new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you')
+          : error,
+      };
     });
     return afterCheck(caseId, actor, outcome);
   }
@@ -158,12 +219,21 @@ export function createElectronicCallbackService(deps: {
   /** ID comparison: the number the policyholder enters against the policyholder's on the policy, by blind index. */
   async function verifyIdNumber(actor: Actor, caseId: string, idNumber: string) {
     const parsed = parseIdNumber(idNumber);
-    if (!parsed.ok) throw new AppError('ID_NUMBER_INVALID', parsed.reason, [{ path: 'idNumber', code: 'checksum', message: parsed.reason }]);
+    if (!parsed.ok)
+      throw new AppError('ID_NUMBER_INVALID', parsed.reason, [{ path: 'idNumber', code: 'checksum', message: parsed.reason }]);
     const outcome = await withAttempt(actor, caseId, async (trx, c, attempt, now) => {
       const holder = await repo.policyholderOf(trx, c.application_id);
       const passed = holder.id_number_index === pii.blindIndex('id_number', idNumber);
-      const r = await recordCheck(trx, c, attempt, { method: 'id_number', passed, reason: passed ? undefined : 'id_mismatch', evidence: { standard: 'GB 11643-1999' }, actor, at: now });
-      if (r.electronicFailed) return { error: new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you') };
+      const r = await recordCheck(trx, c, attempt, {
+        method: 'id_number',
+        passed,
+        reason: passed ? undefined : 'id_mismatch',
+        evidence: { standard: 'GB 11643-1999' },
+        actor,
+        at: now,
+      });
+      if (r.electronicFailed)
+        return { error: new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you') };
       return { error: passed ? undefined : new AppError('CALLBACK_IDENTITY_MISMATCH') };
     });
     return afterCheck(caseId, actor, outcome);
@@ -172,14 +242,29 @@ export function createElectronicCallbackService(deps: {
   /** Face comparison through the provider, for products that enable it. The capture is never stored. */
   async function verifyFace(actor: Actor, caseId: string, imageBase64: string) {
     const { c } = await withAttempt(actor, caseId, async (_trx, c, attempt) => ({ c, attempt }));
-    if (!c.face_required) throw new AppError('VALIDATION_FAILED', 'Face comparison is not used for this callback', [{ path: 'imageBase64', message: 'not used' }]);
+    if (!c.face_required)
+      throw new AppError('VALIDATION_FAILED', 'Face comparison is not used for this callback', [
+        { path: 'imageBase64', message: 'not used' },
+      ]);
     const holder = await repo.policyholderOf(db, c.application_id);
-    const result = await face.compare({ idNumber: pii.decrypt('id_number', holder.id_number_cipher), name: pii.decrypt('name', holder.name_cipher), imageBase64 });
+    const result = await face.compare({
+      idNumber: pii.decrypt('id_number', holder.id_number_cipher),
+      name: pii.decrypt('name', holder.name_cipher),
+      imageBase64,
+    });
     const outcome = await withAttempt(actor, caseId, async (trx, locked, attempt, now) => {
       // Scores in basis points: ledger entries hold integers only.
       const evidence = { provider: face.name, providerRef: result.providerRef, scoreBp: Math.round(result.score * 10_000) };
-      const r = await recordCheck(trx, locked, attempt, { method: 'face', passed: result.passed, reason: result.passed ? undefined : 'face_mismatch', evidence, actor, at: now });
-      if (r.electronicFailed) return { error: new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you') };
+      const r = await recordCheck(trx, locked, attempt, {
+        method: 'face',
+        passed: result.passed,
+        reason: result.passed ? undefined : 'face_mismatch',
+        evidence,
+        actor,
+        at: now,
+      });
+      if (r.electronicFailed)
+        return { error: new AppError('CALLBACK_NOT_ELECTRONIC', 'Identity could not be verified: a callback agent will call you') };
       return { error: result.passed ? undefined : new AppError('FACE_MISMATCH') };
     });
     return afterCheck(caseId, actor, outcome);
@@ -230,15 +315,33 @@ export function createElectronicCallbackService(deps: {
       assertIdentity(c);
       const script = await steps.caseScript(trx, c, now);
       const item = script.items.find((i) => i.code === input.itemCode);
-      if (!item) throw new AppError('VALIDATION_FAILED', `No item ${input.itemCode} in this callback`, [{ path: 'itemCode', message: 'unknown' }]);
+      if (!item)
+        throw new AppError('VALIDATION_FAILED', `No item ${input.itemCode} in this callback`, [{ path: 'itemCode', message: 'unknown' }]);
       const answered = new Set((await repo.answersOfAttempt(trx, attempt.id)).map((a) => a.item_code));
       if (answered.has(item.code)) throw new AppError('CALLBACK_ANSWER_FINAL');
       const next = script.items.find((i) => !answered.has(i.code));
       if (next?.code !== item.code) throw new AppError('CALLBACK_ITEM_OUT_OF_ORDER', `The next item is ${next?.code}`);
-      const display = input.textVersionId === item.textVersionId ? await repo.findDisplay(trx, { attemptId: attempt.id, itemCode: item.code, textVersionId: item.textVersionId }) : undefined;
+      const display =
+        input.textVersionId === item.textVersionId
+          ? await repo.findDisplay(trx, { attemptId: attempt.id, itemCode: item.code, textVersionId: item.textVersionId })
+          : undefined;
       if (!display) throw new AppError('CALLBACK_ITEM_NOT_SHOWN');
-      const r = await steps.recordAnswer(trx, c, { attemptId: attempt.id, item, answer: input.answer, method: 'electronic', displayedAt: display.displayed_at, actor, at: now });
-      return { answerId: r.answerId, itemCode: item.code, answer: input.answer, problemOpened: !!r.problemId, remaining: script.items.length - answered.size - 1 };
+      const r = await steps.recordAnswer(trx, c, {
+        attemptId: attempt.id,
+        item,
+        answer: input.answer,
+        method: 'electronic',
+        displayedAt: display.displayed_at,
+        actor,
+        at: now,
+      });
+      return {
+        answerId: r.answerId,
+        itemCode: item.code,
+        answer: input.answer,
+        problemOpened: !!r.problemId,
+        remaining: script.items.length - answered.size - 1,
+      };
     });
   }
 
@@ -252,10 +355,21 @@ export function createElectronicCallbackService(deps: {
       if (script.items.some((i) => !answered.has(i.code))) throw new AppError('CALLBACK_ITEMS_INCOMPLETE');
       const display =
         input.textVersionId === script.closing.textVersionId
-          ? await repo.findDisplay(trx, { attemptId: attempt.id, itemCode: script.closing.code, textVersionId: script.closing.textVersionId })
+          ? await repo.findDisplay(trx, {
+              attemptId: attempt.id,
+              itemCode: script.closing.code,
+              textVersionId: script.closing.textVersionId,
+            })
           : undefined;
       if (!display) throw new AppError('CALLBACK_ITEM_NOT_SHOWN');
-      await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'completed', closingTextVersionId: script.closing.textVersionId, actor, at: now });
+      await steps.endAttempt(trx, c, {
+        attemptId: attempt.id,
+        method: 'electronic',
+        outcome: 'completed',
+        closingTextVersionId: script.closing.textVersionId,
+        actor,
+        at: now,
+      });
       await steps.succeed(trx, c, 'electronic', now, actor);
     });
     return cases.getMyCallback(actor, caseId);
@@ -274,7 +388,15 @@ export function createElectronicCallbackService(deps: {
       if (!ELECTRONIC_STATUSES.includes(c.status)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
       const attempt = await repo.openElectronicAttempt(trx, c.id);
       const answered = attempt ? (await repo.answersOfAttempt(trx, attempt.id)).length : 0;
-      if (attempt) await steps.endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', outcome: 'stopped', reason: 'policyholder_requested_phone', actor, at: now });
+      if (attempt)
+        await steps.endAttempt(trx, c, {
+          attemptId: attempt.id,
+          method: 'electronic',
+          outcome: 'stopped',
+          reason: 'policyholder_requested_phone',
+          actor,
+          at: now,
+        });
       await recordEvent(trx, {
         type: 'callback.phone_requested',
         actor,
@@ -287,6 +409,16 @@ export function createElectronicCallbackService(deps: {
     return cases.getMyCallback(actor, caseId);
   }
 
-  return { startCallback, sendIdentityCode, verifyIdentityCode, verifyIdNumber, verifyFace, currentItem, answerItem, confirmClosing, requestPhoneCallback };
+  return {
+    startCallback,
+    sendIdentityCode,
+    verifyIdentityCode,
+    verifyIdNumber,
+    verifyFace,
+    currentItem,
+    answerItem,
+    confirmClosing,
+    requestPhoneCallback,
+  };
 }
 export type ElectronicCallbackService = ReturnType<typeof createElectronicCallbackService>;

@@ -32,11 +32,17 @@ export type ManagementArea = (typeof managementAreas)[number]['area'];
 /** Parses `area=title;area=title` (CALLBACK_MANAGEMENT_RULES). An unknown area is a configuration error. */
 export function parseManagementRules(setting: string): Partial<Record<ManagementArea, string>> {
   const out: Partial<Record<ManagementArea, string>> = {};
-  for (const part of setting.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of setting
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const area = (eq > 0 ? part.slice(0, eq) : '').trim();
     const title = part.slice(eq + 1).trim();
-    if (!managementAreas.some((a) => a.area === area) || !title) throw new Error(`CALLBACK_MANAGEMENT_RULES: "${part}" is not area=title with area one of ${managementAreas.map((a) => a.area).join(', ')}`);
+    if (!managementAreas.some((a) => a.area === area) || !title)
+      throw new Error(
+        `CALLBACK_MANAGEMENT_RULES: "${part}" is not area=title with area one of ${managementAreas.map((a) => a.area).join(', ')}`,
+      );
     out[area as ManagementArea] = title;
   }
   return out;
@@ -44,11 +50,22 @@ export function parseManagementRules(setting: string): Partial<Record<Management
 
 /** Comma-separated settings as a list, without blanks or repeats. */
 export function listSetting(setting: string): string[] {
-  return [...new Set(setting.split(/[,，、]/).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      setting
+        .split(/[,，、]/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The working day on which the report is due: the 10th working day after the day of first use, by the calendar given. */
-export function reportDueDate(firstUse: CalendarDate, calendar: WorkingCalendar = workingCalendar(), workingDays = REPORT_DAYS): CalendarDate {
+export function reportDueDate(
+  firstUse: CalendarDate,
+  calendar: WorkingCalendar = workingCalendar(),
+  workingDays = REPORT_DAYS,
+): CalendarDate {
   return calendar.addWorkingDays(firstUse, workingDays);
 }
 
@@ -62,7 +79,12 @@ export const CHANNEL_LABELS: Record<string, string> = {
 
 export const IDENTITY_LABELS: Record<string, string> = { sms_code: '短信验证码', id_number: '身份证信息比对', face: '人脸识别' };
 
-export const METHOD_LABELS = { electronic: '电子化回访', phone: '电话回访（全程录音）', letter: '信函回访（取得签名回执）', visit: '上门回访（取得签名回执）' } as const;
+export const METHOD_LABELS = {
+  electronic: '电子化回访',
+  phone: '电话回访（全程录音）',
+  letter: '信函回访（取得签名回执）',
+  visit: '上门回访（取得签名回执）',
+} as const;
 const labelOfMethod: Readonly<Record<string, string>> = METHOD_LABELS;
 
 export interface FirstUseReportContent {
@@ -97,7 +119,17 @@ export interface FirstUseReportContent {
     parameters: Array<{ name: string; value: string }>;
   };
   channels: Array<{ channel: string; label: string; cases: number; source: 'cases' | 'config' }>;
-  products: Array<{ productCode: string; name: string; line: string; newType: boolean; termYears: number[]; basis: 'term_over_one_year' | 'product_opt_in'; faceRequired: boolean; items: number; cases: number }>;
+  products: Array<{
+    productCode: string;
+    name: string;
+    line: string;
+    newType: boolean;
+    termYears: number[];
+    basis: 'term_over_one_year' | 'product_opt_in';
+    faceRequired: boolean;
+    items: number;
+    cases: number;
+  }>;
   regions: string[];
   identityMethods: Array<{ method: string; label: string; appliesTo: string; provider: string }>;
   sampling: {
@@ -112,7 +144,10 @@ export interface FirstUseReportContent {
 /** A sampling rate (up to 6 places) as an exact percentage: '0.05' → '5.00%', '0.123456' → '12.3456%'. */
 export function ratePercent(rate: string): string {
   const m = parseRate(rate);
-  const frac = (m % 10_000n).toString().padStart(4, '0').replace(/0{1,2}$/, '');
+  const frac = (m % 10_000n)
+    .toString()
+    .padStart(4, '0')
+    .replace(/0{1,2}$/, '');
   return `${m / 10_000n}.${frac.length < 2 ? frac.padEnd(2, '0') : frac}%`;
 }
 const rateText = (rate: string | null) => (rate === null ? '不单独设定，按上级规则' : ratePercent(rate));
@@ -131,7 +166,12 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
           rows: [
             { label: '报送单位', value: c.insurer },
             { label: '报送对象', value: c.addressee },
-            { label: '电子化回访实施日', value: impl.firstUseDate ? `${impl.firstUseDate}（${impl.source === 'config' ? '按配置的实施日' : '首笔回访任务生成日'}）` : '尚未确定' },
+            {
+              label: '电子化回访实施日',
+              value: impl.firstUseDate
+                ? `${impl.firstUseDate}（${impl.source === 'config' ? '按配置的实施日' : '首笔回访任务生成日'}）`
+                : '尚未确定',
+            },
             { label: '报告报送期限', value: impl.reportDueDate ? `${impl.reportDueDate}（${impl.dueDateBasis}）` : '—' },
             { label: '报告生成时间', value: c.generatedAt },
           ],
@@ -166,7 +206,10 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
             { label: '第三方平台', value: '不使用第三方平台开展电子化回访' },
             { label: '数据存储', value: c.system.storage },
             { label: '防篡改措施', value: c.system.appendOnly },
-            { label: '可回溯账本', value: `${c.system.ledger.origin}；摘要算法 ${c.system.ledger.hash}；检查点签名 ${c.system.ledger.checkpointSignature}` },
+            {
+              label: '可回溯账本',
+              value: `${c.system.ledger.origin}；摘要算法 ${c.system.ledger.hash}；检查点签名 ${c.system.ledger.checkpointSignature}`,
+            },
             { label: '个人信息加密', value: c.system.personalDataCipher },
             { label: '保管期限', value: c.system.retention },
           ],
@@ -257,7 +300,10 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
           ],
           rows: c.identityMethods.map((m) => [m.label, m.appliesTo, m.provider]),
         },
-        { kind: 'paragraph', text: '每次电子化回访须由投保人本人通过上表中至少两种手段验证身份后方可开始逐项确认；验证凭据仅保存服务商流水号与比对分值，不保存验证码、证件号码明文或人脸图像。' },
+        {
+          kind: 'paragraph',
+          text: '每次电子化回访须由投保人本人通过上表中至少两种手段验证身份后方可开始逐项确认；验证凭据仅保存服务商流水号与比对分值，不保存验证码、证件号码明文或人脸图像。',
+        },
       ],
     },
     {
@@ -273,7 +319,12 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
             { header: '生效时间', weight: 3 },
           ],
           rows: c.sampling.rules.length
-            ? c.sampling.rules.map((r) => [r.channel ? (CHANNEL_LABELS[r.channel] ?? r.channel) : '全部渠道', r.productCode ?? '全部产品', rateText(r.rate), r.effectiveFrom])
+            ? c.sampling.rules.map((r) => [
+                r.channel ? (CHANNEL_LABELS[r.channel] ?? r.channel) : '全部渠道',
+                r.productCode ?? '全部产品',
+                rateText(r.rate),
+                r.effectiveFrom,
+              ])
             : [['全部渠道', '全部产品', ratePercent(c.sampling.defaultRate), '默认']],
         },
         {
@@ -314,12 +365,18 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
             { header: '成功件数', weight: 2, align: 'right' },
             { header: '占已办结', weight: 2, align: 'right' },
           ],
-          rows: f.byMethod.length ? f.byMethod.map((m) => [labelOfMethod[m.method] ?? m.method, String(m.succeeded), percent(m.rate)]) : [['—', '0', '—']],
+          rows: f.byMethod.length
+            ? f.byMethod.map((m) => [labelOfMethod[m.method] ?? m.method, String(m.succeeded), percent(m.rate)])
+            : [['—', '0', '—']],
         },
       ],
     });
   }
-  if (c.gaps.length) sections.push({ heading: '报送前须补充的事项', blocks: [{ kind: 'highlight', title: '以下内容系统中尚无记录，须补充后方可报送', items: c.gaps }] });
+  if (c.gaps.length)
+    sections.push({
+      heading: '报送前须补充的事项',
+      blocks: [{ kind: 'highlight', title: '以下内容系统中尚无记录，须补充后方可报送', items: c.gaps }],
+    });
   return {
     issuer: c.insurer,
     title: c.title,
@@ -332,4 +389,3 @@ export function firstUseReportModel(c: FirstUseReportContent, opts: { contentSha
     footer: `本报告由${c.system.name}依据系统配置及业务数据生成，内容摘要 SHA-256 ${opts.contentSha256}。${c.gaps.length ? '存在待补充事项，尚不可报送。' : ''}`,
   };
 }
-

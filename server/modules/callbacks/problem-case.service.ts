@@ -57,7 +57,12 @@ export function createProblemCaseService(deps: {
   async function getProblem(actor: Actor, problemId: string) {
     requireRole(actor, 'callback_agent', 'compliance_officer', 'auditor');
     const p = await loadProblem(db, problemId);
-    const [answers, notes, flag, offer] = await Promise.all([repo.answersOfCase(db, p.case_id), repo.notesOfProblem(db, p.id), repo.flagOfProblem(db, p.id), repo.findOfferOfProblem(db, p.id)]);
+    const [answers, notes, flag, offer] = await Promise.all([
+      repo.answersOfCase(db, p.case_id),
+      repo.notesOfProblem(db, p.id),
+      repo.flagOfProblem(db, p.id),
+      repo.findOfferOfProblem(db, p.id),
+    ]);
     const answer = must(
       answers.find((a) => a.id === p.answer_id),
       `answer ${p.answer_id} of problem ${p.id}`,
@@ -69,7 +74,13 @@ export function createProblemCaseService(deps: {
       policyId: p.policy_id,
       kind: p.kind,
       itemCode: p.item_code,
-      answer: { id: answer.id, answer: answer.answer, method: answer.method, textVersionId: answer.text_version_id, answeredAt: answer.answered_at.toISOString() },
+      answer: {
+        id: answer.id,
+        answer: answer.answer,
+        method: answer.method,
+        textVersionId: answer.text_version_id,
+        answeredAt: answer.answered_at.toISOString(),
+      },
       status: p.status,
       openedAt: p.opened_at.toISOString(),
       assignedTo: p.assigned_to,
@@ -78,9 +89,27 @@ export function createProblemCaseService(deps: {
       resolvedBy: p.resolved_by,
       closedAt: iso(p.closed_at),
       closeReason: p.close_reason,
-      notes: notes.map((n) => ({ id: n.id, kind: n.kind, body: pii.decrypt('answer', n.body_cipher), mediaId: n.media_id, correctsNoteId: n.corrects_note_id, authorId: n.author_id, createdAt: n.created_at.toISOString() })),
-      misselling: flag ? { flagId: flag.id, applicationId: flag.application_id, responsibleStaffRef: flag.responsible_staff_ref, flaggedBy: flag.flagged_by, flaggedAt: flag.flagged_at.toISOString() } : null,
-      refundOffer: offer ? { offerId: offer.id, amountFen: offer.amount_fen, offeredAt: offer.offered_at.toISOString(), answer: offer.answer ?? null } : null,
+      notes: notes.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        body: pii.decrypt('answer', n.body_cipher),
+        mediaId: n.media_id,
+        correctsNoteId: n.corrects_note_id,
+        authorId: n.author_id,
+        createdAt: n.created_at.toISOString(),
+      })),
+      misselling: flag
+        ? {
+            flagId: flag.id,
+            applicationId: flag.application_id,
+            responsibleStaffRef: flag.responsible_staff_ref,
+            flaggedBy: flag.flagged_by,
+            flaggedAt: flag.flagged_at.toISOString(),
+          }
+        : null,
+      refundOffer: offer
+        ? { offerId: offer.id, amountFen: offer.amount_fen, offeredAt: offer.offered_at.toISOString(), answer: offer.answer ?? null }
+        : null,
     };
   }
 
@@ -92,14 +121,34 @@ export function createProblemCaseService(deps: {
       if (p.status === 'closed') throw new AppError('INVALID_STATE', 'The problem case is closed');
       const to = input.staffId ?? staff.id;
       const agent = await repo.findAgent(trx, to);
-      if (!agent || agent.disabled_at || !agent.roles.includes('callback_agent')) throw new AppError('VALIDATION_FAILED', 'Problem cases go to active callback agents only', [{ path: 'staffId', message: 'not a callback agent' }]);
+      if (!agent || agent.disabled_at || !agent.roles.includes('callback_agent'))
+        throw new AppError('VALIDATION_FAILED', 'Problem cases go to active callback agents only', [
+          { path: 'staffId', message: 'not a callback agent' },
+        ]);
       await repo.assignProblem(trx, p.id, to, now);
-      await recordEvent(trx, { type: 'callback.problem_assigned', actor, subject: { type: 'callback_problem', id: p.id }, payload: { problemId: p.id, staffId: to }, at: now });
+      await recordEvent(trx, {
+        type: 'callback.problem_assigned',
+        actor,
+        subject: { type: 'callback_problem', id: p.id },
+        payload: { problemId: p.id, staffId: to },
+        at: now,
+      });
       return { problemId: p.id, assignedTo: to };
     });
   }
 
-  async function writeNote(trx: Trx, actor: Extract<Actor, { type: 'staff' }>, p: ProblemRow, n: { kind: 'investigation' | 'phone_explanation' | 'resolution' | 'correction'; body: string; mediaId?: string | null; correctsNoteId?: string; at: Date }) {
+  async function writeNote(
+    trx: Trx,
+    actor: Extract<Actor, { type: 'staff' }>,
+    p: ProblemRow,
+    n: {
+      kind: 'investigation' | 'phone_explanation' | 'resolution' | 'correction';
+      body: string;
+      mediaId?: string | null;
+      correctsNoteId?: string;
+      at: Date;
+    },
+  ) {
     const noteId = newId('cbn', n.at.getTime());
     await repo.insertNote(trx, {
       id: noteId,
@@ -130,22 +179,46 @@ export function createProblemCaseService(deps: {
       const p = await loadProblem(trx, problemId, true);
       if (input.correctsNoteId) {
         const notes = await repo.notesOfProblem(trx, p.id);
-        if (!notes.some((n) => n.id === input.correctsNoteId)) throw new AppError('VALIDATION_FAILED', 'A correction names a note of this problem case', [{ path: 'correctsNoteId', message: 'unknown note' }]);
+        if (!notes.some((n) => n.id === input.correctsNoteId))
+          throw new AppError('VALIDATION_FAILED', 'A correction names a note of this problem case', [
+            { path: 'correctsNoteId', message: 'unknown note' },
+          ]);
       }
-      const noteId = await writeNote(trx, staff, p, { kind: input.correctsNoteId ? 'correction' : 'investigation', body: input.body, correctsNoteId: input.correctsNoteId, at: now });
+      const noteId = await writeNote(trx, staff, p, {
+        kind: input.correctsNoteId ? 'correction' : 'investigation',
+        body: input.body,
+        correctsNoteId: input.correctsNoteId,
+        at: now,
+      });
       return { noteId };
     });
   }
 
   async function requireRecording(trx: Trx, caseId: string, mediaId: string | undefined) {
     const m = mediaId ? await repo.findMedia(trx, mediaId) : undefined;
-    if (!m || m.case_id !== caseId || m.kind !== 'call_recording') throw new AppError('CALLBACK_EVIDENCE_REQUIRED', 'The recording of the call is required');
+    if (!m || m.case_id !== caseId || m.kind !== 'call_recording')
+      throw new AppError('CALLBACK_EVIDENCE_REQUIRED', 'The recording of the call is required');
     return m.id;
   }
 
-  async function close(trx: Trx, actor: Actor, p: ProblemRow, from: string, reason: string, at: Date, extra: Parameters<typeof repo.updateProblem>[3] = {}) {
-    if (!(await repo.updateProblem(trx, p.id, from, { ...extra, status: 'closed', closed_at: at, close_reason: reason }))) throw new AppError('CONFLICT');
-    await recordEvent(trx, { type: 'callback.problem_closed', actor, subject: { type: 'callback_problem', id: p.id }, payload: { problemId: p.id, caseId: p.case_id, reason }, at });
+  async function close(
+    trx: Trx,
+    actor: Actor,
+    p: ProblemRow,
+    from: string,
+    reason: string,
+    at: Date,
+    extra: Parameters<typeof repo.updateProblem>[3] = {},
+  ) {
+    if (!(await repo.updateProblem(trx, p.id, from, { ...extra, status: 'closed', closed_at: at, close_reason: reason })))
+      throw new AppError('CONFLICT');
+    await recordEvent(trx, {
+      type: 'callback.problem_closed',
+      actor,
+      subject: { type: 'callback_problem', id: p.id },
+      payload: { problemId: p.id, caseId: p.case_id, reason },
+      at,
+    });
   }
 
   /**
@@ -163,7 +236,13 @@ export function createProblemCaseService(deps: {
       if (input.resolution === 'explained_confirmed') {
         const mediaId = await requireRecording(trx, p.case_id, input.recordingId);
         await writeNote(trx, staff, p, { kind: 'phone_explanation', body: input.note, mediaId, at: now });
-        await recordEvent(trx, { type: 'callback.problem_resolved', actor, subject: { type: 'callback_problem', id: p.id }, payload: { problemId: p.id, resolution: input.resolution, mediaId }, at: now });
+        await recordEvent(trx, {
+          type: 'callback.problem_resolved',
+          actor,
+          subject: { type: 'callback_problem', id: p.id },
+          payload: { problemId: p.id, resolution: input.resolution, mediaId },
+          at: now,
+        });
         await close(trx, actor, p, 'open', 'explained_and_confirmed_by_phone', now, resolved);
         return;
       }
@@ -180,12 +259,25 @@ export function createProblemCaseService(deps: {
         flagged_by: staff.id,
         flagged_at: now,
       });
-      await recordEvent(trx, { type: 'callback.problem_resolved', actor, subject: { type: 'callback_problem', id: p.id }, payload: { problemId: p.id, resolution: input.resolution }, at: now });
+      await recordEvent(trx, {
+        type: 'callback.problem_resolved',
+        actor,
+        subject: { type: 'callback_problem', id: p.id },
+        payload: { problemId: p.id, resolution: input.resolution },
+        at: now,
+      });
       await recordEvent(trx, {
         type: 'callback.misselling_flagged',
         actor,
         subject: { type: 'application', id: c.application_id },
-        payload: { flagId, problemId: p.id, caseId: c.id, policyId: c.policy_id, channel: c.channel, responsibleStaffRef: input.responsibleStaffRef },
+        payload: {
+          flagId,
+          problemId: p.id,
+          caseId: c.id,
+          policyId: c.policy_id,
+          channel: c.channel,
+          responsibleStaffRef: input.responsibleStaffRef,
+        },
         at: now,
       });
       const policy = await repo.policyOfCase(trx, c.policy_id);
@@ -195,8 +287,21 @@ export function createProblemCaseService(deps: {
       }
       const amountFen = await repo.paidPremiumOf(trx, c.application_id);
       const offerId = newId('cbo', now.getTime());
-      await repo.insertOffer(trx, { id: offerId, problem_id: p.id, policy_id: c.policy_id, amount_fen: amountFen, offered_by: staff.id, offered_at: now });
-      await recordEvent(trx, { type: 'callback.refund_offered', actor, subject: { type: 'callback_problem', id: p.id }, payload: { offerId, policyId: c.policy_id, amountFen }, at: now });
+      await repo.insertOffer(trx, {
+        id: offerId,
+        problem_id: p.id,
+        policy_id: c.policy_id,
+        amount_fen: amountFen,
+        offered_by: staff.id,
+        offered_at: now,
+      });
+      await recordEvent(trx, {
+        type: 'callback.refund_offered',
+        actor,
+        subject: { type: 'callback_problem', id: p.id },
+        payload: { offerId, policyId: c.policy_id, amountFen },
+        at: now,
+      });
       if (!(await repo.updateProblem(trx, p.id, 'open', { ...resolved, status: 'awaiting_customer' }))) throw new AppError('CONFLICT');
     });
     return getProblem(actor, problemId);
@@ -215,7 +320,8 @@ export function createProblemCaseService(deps: {
     const p = await loadProblem(trx, offer.problem_id, true);
     if (p.status !== 'awaiting_customer') throw new AppError('INVALID_STATE', `The problem case is ${p.status}`);
     let cancellationId: string | null = null;
-    if (a.answer === 'accepted') cancellationId = (await cancelForMisselling(trx, actor, { policyId: offer.policy_id, offerId: offer.id, at: a.at })).cancellationId;
+    if (a.answer === 'accepted')
+      cancellationId = (await cancelForMisselling(trx, actor, { policyId: offer.policy_id, offerId: offer.id, at: a.at })).cancellationId;
     if (
       !(await repo.insertOfferAnswer(trx, {
         offer_id: offer.id,
@@ -233,13 +339,20 @@ export function createProblemCaseService(deps: {
       type: 'callback.refund_offer_answered',
       actor,
       subject: { type: 'callback_problem', id: p.id },
-      payload: { offerId: offer.id, answer: a.answer, via: a.via, mediaId: a.mediaId ?? undefined, cancellationId: cancellationId ?? undefined },
+      payload: {
+        offerId: offer.id,
+        answer: a.answer,
+        via: a.via,
+        mediaId: a.mediaId ?? undefined,
+        cancellationId: cancellationId ?? undefined,
+      },
       at: a.at,
     });
     await close(trx, actor, p, 'awaiting_customer', a.answer === 'accepted' ? 'cancelled_with_full_refund' : 'full_refund_declined', a.at);
     if (a.answer === 'accepted') {
       // The policy is gone: any other offer on it can no longer be taken up.
-      for (const other of await repo.awaitingProblemsOfPolicy(trx, offer.policy_id)) await close(trx, actor, other, 'awaiting_customer', 'policy_cancelled_by_another_offer', a.at);
+      for (const other of await repo.awaitingProblemsOfPolicy(trx, offer.policy_id))
+        await close(trx, actor, other, 'awaiting_customer', 'policy_cancelled_by_another_offer', a.at);
     }
   }
 

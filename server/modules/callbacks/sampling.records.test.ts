@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buyWithCallback, call, completeElectronic, createCallbackContext, openTask, scriptedAnswers, staffToken, upload } from '../../../test/callback.helpers.js';
+import {
+  buyWithCallback,
+  call,
+  completeElectronic,
+  createCallbackContext,
+  openTask,
+  scriptedAnswers,
+  staffToken,
+  upload,
+} from '../../../test/callback.helpers.js';
 import type { JourneyContext } from '../../../test/helpers/journey-context.js';
 import type { Actor } from '../../platform/actor.js';
 
@@ -49,7 +58,13 @@ describe('the sampling checklist over callbacks done through the API', () => {
   it('§2.7 a new-type electronic callback with a “no” and a “not sure” has its problem cases on record', async () => {
     const b = await buyWithCallback(ctx, 'UNIVERSAL_10Y');
     await completeElectronic(ctx, b, { fee_deductions: 'unsure', policy_received: 'no' });
-    expect(await checksOf(b.caseId!)).toMatchObject({ all_items_answered: 'pass', problems_recorded: 'pass', two_methods_passed: 'pass', face_where_required: 'not_applicable', texts_neutral_versioned: 'pass' });
+    expect(await checksOf(b.caseId!)).toMatchObject({
+      all_items_answered: 'pass',
+      problems_recorded: 'pass',
+      two_methods_passed: 'pass',
+      face_where_required: 'not_applicable',
+      texts_neutral_versioned: 'pass',
+    });
   });
 
   it('§2.7 a recorded phone callback after the policyholder stopped passes every computed check and leaves the recording to be heard', async () => {
@@ -60,7 +75,16 @@ describe('the sampling checklist over callbacks done through the API', () => {
     await call(ctx, { method: 'POST', url: `/v1/console/callback-tasks/${task.id}/assignment`, token: agent.token, body: {} });
     const s = await scriptedAnswers(ctx, agent.token, task.id);
     const media = await upload(ctx, agent.token, b.caseId!, 'call_recording', Buffer.from('ID3 the call'));
-    await call(ctx, { method: 'POST', url: `/v1/console/callback-tasks/${task.id}/phone-attempts`, token: agent.token, body: { outcome: 'completed', recordingId: media.mediaId, answers: s.answers, closingTextVersionId: s.closingTextVersionId } }, 201);
+    await call(
+      ctx,
+      {
+        method: 'POST',
+        url: `/v1/console/callback-tasks/${task.id}/phone-attempts`,
+        token: agent.token,
+        body: { outcome: 'completed', recordingId: media.mediaId, answers: s.answers, closingTextVersionId: s.closingTextVersionId },
+      },
+      201,
+    );
     const checks = await checksOf(b.caseId!);
     expect(checks).toMatchObject({
       all_items_answered: 'pass',

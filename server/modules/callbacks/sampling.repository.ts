@@ -33,7 +33,9 @@ export function completedCasesNotDrawn(db: DbOrTrx, limit: number) {
     .selectFrom('callback_cases as c')
     .select(['c.id', 'c.status', 'c.channel', 'c.product_code', 'c.succeeded_at', 'c.failed_at'])
     .where('c.status', 'in', ['succeeded', 'failed'])
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_sampling_draws as d').select('d.case_id').whereRef('d.case_id', '=', 'c.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('callback_sampling_draws as d').select('d.case_id').whereRef('d.case_id', '=', 'c.id'))),
+    )
     .orderBy(sql`coalesce(c.succeeded_at, c.failed_at)`)
     .orderBy('c.id')
     .limit(limit)
@@ -48,8 +50,24 @@ export function drawsCompletedBetween(db: DbOrTrx, from: Date, to: Date) {
   return db
     .selectFrom('callback_sampling_draws as d')
     .innerJoin('callback_cases as c', 'c.id', 'd.case_id')
-    .select(['d.case_id', 'd.outcome', 'd.completed_at', 'd.rule_id', 'd.rate', 'd.draw_hex', 'd.key_id', 'd.selected', 'c.channel', 'c.product_code', 'c.status', 'c.succeeded_at', 'c.failed_at'])
-    .select((eb) => eb.exists(eb.selectFrom('callback_samples as s').select('s.id').whereRef('s.case_id', '=', 'd.case_id')).as('has_sample'))
+    .select([
+      'd.case_id',
+      'd.outcome',
+      'd.completed_at',
+      'd.rule_id',
+      'd.rate',
+      'd.draw_hex',
+      'd.key_id',
+      'd.selected',
+      'c.channel',
+      'c.product_code',
+      'c.status',
+      'c.succeeded_at',
+      'c.failed_at',
+    ])
+    .select((eb) =>
+      eb.exists(eb.selectFrom('callback_samples as s').select('s.id').whereRef('s.case_id', '=', 'd.case_id')).as('has_sample'),
+    )
     .where('d.completed_at', '>=', from)
     .where('d.completed_at', '<', to)
     .orderBy('d.completed_at')
@@ -63,7 +81,9 @@ export async function countUndrawnCompletedBetween(db: DbOrTrx, from: Date, to: 
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('c.status', 'in', ['succeeded', 'failed'])
     .where(sql<boolean>`coalesce(c.succeeded_at, c.failed_at) >= ${from} and coalesce(c.succeeded_at, c.failed_at) < ${to}`)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_sampling_draws as d').select('d.case_id').whereRef('d.case_id', '=', 'c.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('callback_sampling_draws as d').select('d.case_id').whereRef('d.case_id', '=', 'c.id'))),
+    )
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
@@ -87,10 +107,32 @@ export function listSamples(db: DbOrTrx, f: { from?: Date; to?: Date; limit: num
     .innerJoin('callback_cases as c', 'c.id', 's.case_id')
     .innerJoin('callback_sampling_draws as d', 'd.case_id', 's.case_id')
     .leftJoinLateral(
-      (eb) => eb.selectFrom('callback_sample_reviews as r').select(['r.id as review_id', 'r.outcome', 'r.closes_sample', 'r.reviewed_at']).whereRef('r.sample_id', '=', 's.id').orderBy('r.seq', 'desc').limit(1).as('lr'),
+      (eb) =>
+        eb
+          .selectFrom('callback_sample_reviews as r')
+          .select(['r.id as review_id', 'r.outcome', 'r.closes_sample', 'r.reviewed_at'])
+          .whereRef('r.sample_id', '=', 's.id')
+          .orderBy('r.seq', 'desc')
+          .limit(1)
+          .as('lr'),
       (join) => join.onTrue(),
     )
-    .select(['s.id', 's.case_id', 's.created_at', 'c.policy_id', 'c.channel', 'c.product_code', 'c.status as case_status', 'c.method', 'd.completed_at', 'd.rate', 'lr.review_id', 'lr.outcome', 'lr.closes_sample', 'lr.reviewed_at'])
+    .select([
+      's.id',
+      's.case_id',
+      's.created_at',
+      'c.policy_id',
+      'c.channel',
+      'c.product_code',
+      'c.status as case_status',
+      'c.method',
+      'd.completed_at',
+      'd.rate',
+      'lr.review_id',
+      'lr.outcome',
+      'lr.closes_sample',
+      'lr.reviewed_at',
+    ])
     .select((eb) =>
       eb
         .exists(
@@ -98,7 +140,9 @@ export function listSamples(db: DbOrTrx, f: { from?: Date; to?: Date; limit: num
             .selectFrom('callback_sample_reworks as w')
             .select('w.id')
             .whereRef('w.sample_id', '=', 's.id')
-            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('callback_sample_rework_completions as k').select('k.rework_id').whereRef('k.rework_id', '=', 'w.id')))),
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom('callback_sample_rework_completions as k').select('k.rework_id').whereRef('k.rework_id', '=', 'w.id'))),
+            ),
         )
         .as('rework_open'),
     );
@@ -109,7 +153,11 @@ export function listSamples(db: DbOrTrx, f: { from?: Date; to?: Date; limit: num
 
 // reviews
 
-export async function insertReview(db: DbOrTrx, row: NewRow<'callback_sample_reviews'>, items: NewRow<'callback_sample_review_items'>[]): Promise<void> {
+export async function insertReview(
+  db: DbOrTrx,
+  row: NewRow<'callback_sample_reviews'>,
+  items: NewRow<'callback_sample_review_items'>[],
+): Promise<void> {
   await db.insertInto('callback_sample_reviews').values(row).execute();
   await db.insertInto('callback_sample_review_items').values(items).execute();
 }
@@ -135,7 +183,12 @@ export async function insertRework(db: DbOrTrx, row: NewRow<'callback_sample_rew
 }
 
 export async function insertReworkCompletion(db: DbOrTrx, row: NewRow<'callback_sample_rework_completions'>): Promise<boolean> {
-  const r = await db.insertInto('callback_sample_rework_completions').values(row).onConflict((oc) => oc.column('rework_id').doNothing()).returning('rework_id').executeTakeFirst();
+  const r = await db
+    .insertInto('callback_sample_rework_completions')
+    .values(row)
+    .onConflict((oc) => oc.column('rework_id').doNothing())
+    .returning('rework_id')
+    .executeTakeFirst();
   return !!r;
 }
 
@@ -166,7 +219,18 @@ export function listReworks(db: DbOrTrx, f: { open?: boolean; limit: number }) {
     .selectFrom('callback_sample_reworks as w')
     .leftJoin('callback_sample_rework_completions as k', 'k.rework_id', 'w.id')
     .innerJoin('callback_cases as c', 'c.id', 'w.case_id')
-    .select(['w.id', 'w.sample_id', 'w.case_id', 'w.failed_items', 'w.opened_at', 'w.due_at', 'c.policy_id', 'c.product_code', 'k.outcome', 'k.completed_at']);
+    .select([
+      'w.id',
+      'w.sample_id',
+      'w.case_id',
+      'w.failed_items',
+      'w.opened_at',
+      'w.due_at',
+      'c.policy_id',
+      'c.product_code',
+      'k.outcome',
+      'k.completed_at',
+    ]);
   if (f.open === true) q = q.where('k.rework_id', 'is', null);
   if (f.open === false) q = q.where('k.rework_id', 'is not', null);
   return q.orderBy('w.due_at').orderBy('w.id').limit(f.limit).execute();

@@ -65,7 +65,12 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
     const p = await findPolicy(conn, policyId);
     const app = p && (await findApplication(conn, p.application_id));
     if (!p || !app) throw new Error(`Callback names a missing policy ${policyId}`);
-    return { policy_number: p.policy_number, term_years: p.term_years, payment_mode: p.payment_mode, insured_relationship: app.insured_relationship };
+    return {
+      policy_number: p.policy_number,
+      term_years: p.term_years,
+      payment_mode: p.payment_mode,
+      insured_relationship: app.insured_relationship,
+    };
   }
 
   /** Everything the checklist reads about one callback. */
@@ -82,8 +87,14 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       insuredIsOther: terms.insured_relationship !== 'self',
       coolingOffCostFen: config.COOLING_OFF_COST_FEN,
     }).map((i) => i.code);
-    const { attempts, answers, displays, identityChecks, problems, tasks, media, finalRecord } = await callbackRepo.loadCaseRecord(conn, caseId);
-    const actorIds = [...attempts.filter((a) => a.started_by_type === 'staff').map((a) => a.started_by_id), ...answers.filter((a) => a.recorded_by_type === 'staff').map((a) => a.recorded_by_id)];
+    const { attempts, answers, displays, identityChecks, problems, tasks, media, finalRecord } = await callbackRepo.loadCaseRecord(
+      conn,
+      caseId,
+    );
+    const actorIds = [
+      ...attempts.filter((a) => a.started_by_type === 'staff').map((a) => a.started_by_id),
+      ...answers.filter((a) => a.recorded_by_type === 'staff').map((a) => a.recorded_by_id),
+    ];
     const staffIds = await existingStaffIds(conn, [...new Set(actorIds.filter((x): x is string => !!x))]);
     return {
       case: {
@@ -122,7 +133,13 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         recordedById: a.recorded_by_id,
         answeredAt: a.answered_at,
       })),
-      displays: displays.map((d) => ({ attemptId: d.attempt_id, taskId: d.task_id, itemCode: d.item_code, textVersionId: d.text_version_id, displayedAt: d.displayed_at })),
+      displays: displays.map((d) => ({
+        attemptId: d.attempt_id,
+        taskId: d.task_id,
+        itemCode: d.item_code,
+        textVersionId: d.text_version_id,
+        displayedAt: d.displayed_at,
+      })),
       identityChecks: identityChecks.map((i) => ({ attemptId: i.attempt_id, method: i.method, result: i.result, checkedAt: i.checked_at })),
       problemAnswerIds: problems.map((p) => p.answer_id),
       tasks: tasks.map((t) => ({ id: t.id, status: t.status })),
@@ -139,21 +156,41 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
    * time — never earlier, so no callback already completed can be drawn again at another rate. A null rate hands the
    * key back to the broader rules.
    */
-  async function setRule(actor: Actor, input: { channel?: string | null; productCode?: string | null; rate: string | null; effectiveFrom?: Date; reason: string }) {
+  async function setRule(
+    actor: Actor,
+    input: { channel?: string | null; productCode?: string | null; rate: string | null; effectiveFrom?: Date; reason: string },
+  ) {
     const staff = requireRole(actor, 'compliance_officer');
     const now = clock.now();
     const effectiveFrom = input.effectiveFrom ?? now;
-    if (effectiveFrom.getTime() < now.getTime()) throw new AppError('SAMPLING_RULE_RETROACTIVE', `${effectiveFrom.toISOString()} is before now (${now.toISOString()})`);
+    if (effectiveFrom.getTime() < now.getTime())
+      throw new AppError('SAMPLING_RULE_RETROACTIVE', `${effectiveFrom.toISOString()} is before now (${now.toISOString()})`);
     const rate = input.rate === null ? null : formatRate(parseRate(input.rate));
-    if (!input.reason.trim()) throw new AppError('VALIDATION_FAILED', 'A rate change needs its reason', [{ path: 'reason', message: 'required' }]);
+    if (!input.reason.trim())
+      throw new AppError('VALIDATION_FAILED', 'A rate change needs its reason', [{ path: 'reason', message: 'required' }]);
     const id = newId('cbsr', now.getTime());
     await db.transaction().execute(async (trx) => {
-      await repo.insertRule(trx, { id, channel: input.channel ?? null, product_code: input.productCode ?? null, rate, effective_from: effectiveFrom, reason: input.reason.trim(), set_by: staff.id, set_at: now });
+      await repo.insertRule(trx, {
+        id,
+        channel: input.channel ?? null,
+        product_code: input.productCode ?? null,
+        rate,
+        effective_from: effectiveFrom,
+        reason: input.reason.trim(),
+        set_by: staff.id,
+        set_at: now,
+      });
       await recordEvent(trx, {
         type: 'callback.sampling_rule_set',
         actor: staff,
         subject: { type: 'callback_sampling_rule', id },
-        payload: { channel: input.channel ?? null, productCode: input.productCode ?? null, rate, effectiveFrom: effectiveFrom.toISOString(), reason: input.reason.trim() },
+        payload: {
+          channel: input.channel ?? null,
+          productCode: input.productCode ?? null,
+          rate,
+          effectiveFrom: effectiveFrom.toISOString(),
+          reason: input.reason.trim(),
+        },
         at: now,
       });
     });
@@ -210,11 +247,30 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
           const completedAt = must(c.status === 'succeeded' ? c.succeeded_at : c.failed_at, `the completion time of case ${c.id}`);
           const applied = applicableRate(rules, { channel: c.channel, productCode: c.product_code, at: completedAt }, defaultRate);
           const drawHex = samplingDraw(key, c.id);
-          decisions.push({ caseId: c.id, drawHex, rate: applied.rate, selected: isSelected(drawHex, applied.rate), completedAt, ruleId: applied.ruleId, outcome: c.status as 'succeeded' | 'failed' });
+          decisions.push({
+            caseId: c.id,
+            drawHex,
+            rate: applied.rate,
+            selected: isSelected(drawHex, applied.rate),
+            completedAt,
+            ruleId: applied.ruleId,
+            outcome: c.status as 'succeeded' | 'failed',
+          });
         }
         await repo.insertDraws(
           trx,
-          decisions.map((d) => ({ case_id: d.caseId, outcome: d.outcome, completed_at: d.completedAt, rule_id: d.ruleId, rate: d.rate, draw_hex: d.drawHex, key_id: keyId, selected: d.selected, run_id: runId, drawn_at: now })),
+          decisions.map((d) => ({
+            case_id: d.caseId,
+            outcome: d.outcome,
+            completed_at: d.completedAt,
+            rule_id: d.ruleId,
+            rate: d.rate,
+            draw_hex: d.drawHex,
+            key_id: keyId,
+            selected: d.selected,
+            run_id: runId,
+            drawn_at: now,
+          })),
         );
         let picked = 0;
         for (const d of decisions.filter((x) => x.selected)) {
@@ -280,13 +336,30 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         mismatches.push({ caseId: r.case_id, problem: `drawn under key ${r.key_id}, the platform's key is ${keyId}` });
         continue;
       }
-      if (samplingDraw(key, r.case_id) !== r.draw_hex) mismatches.push({ caseId: r.case_id, problem: 'the recorded draw is not the keyed hash of the case id' });
-      if (isSelected(r.draw_hex, r.rate) !== r.selected) mismatches.push({ caseId: r.case_id, problem: 'the recorded decision does not follow from the draw and the rate' });
-      if (r.selected !== r.has_sample) mismatches.push({ caseId: r.case_id, problem: r.selected ? 'selected but no sample exists' : 'a sample exists but the case was not selected' });
-      if (!completedAt || completedAt.getTime() !== r.completed_at.getTime()) mismatches.push({ caseId: r.case_id, problem: 'the completion time differs from the callback' });
+      if (samplingDraw(key, r.case_id) !== r.draw_hex)
+        mismatches.push({ caseId: r.case_id, problem: 'the recorded draw is not the keyed hash of the case id' });
+      if (isSelected(r.draw_hex, r.rate) !== r.selected)
+        mismatches.push({ caseId: r.case_id, problem: 'the recorded decision does not follow from the draw and the rate' });
+      if (r.selected !== r.has_sample)
+        mismatches.push({
+          caseId: r.case_id,
+          problem: r.selected ? 'selected but no sample exists' : 'a sample exists but the case was not selected',
+        });
+      if (!completedAt || completedAt.getTime() !== r.completed_at.getTime())
+        mismatches.push({ caseId: r.case_id, problem: 'the completion time differs from the callback' });
       const applied = applicableRate(rules, { channel: r.channel, productCode: r.product_code, at: r.completed_at }, defaultRate);
-      if (applied.ruleId !== r.rule_id) mismatches.push({ caseId: r.case_id, problem: `drawn under rule ${r.rule_id ?? 'default'}, the rules give ${applied.ruleId ?? 'default'}` });
-      else if (parseRate(applied.rate) !== parseRate(r.rate)) mismatches.push({ caseId: r.case_id, problem: r.rule_id ? `rate ${formatRate(r.rate)} differs from rule ${r.rule_id}` : `drawn at the default ${formatRate(r.rate)}; the default is now ${defaultRate}` });
+      if (applied.ruleId !== r.rule_id)
+        mismatches.push({
+          caseId: r.case_id,
+          problem: `drawn under rule ${r.rule_id ?? 'default'}, the rules give ${applied.ruleId ?? 'default'}`,
+        });
+      else if (parseRate(applied.rate) !== parseRate(r.rate))
+        mismatches.push({
+          caseId: r.case_id,
+          problem: r.rule_id
+            ? `rate ${formatRate(r.rate)} differs from rule ${r.rule_id}`
+            : `drawn at the default ${formatRate(r.rate)}; the default is now ${defaultRate}`,
+        });
     }
     return {
       from: period.from,
@@ -334,7 +407,11 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
     const s = await repo.findSample(conn, sampleId);
     if (!s) throw new AppError('NOT_FOUND', 'No such sample');
     const c = must(await callbackRepo.findCase(conn, s.case_id), `callback case ${s.case_id}`);
-    const draw = (await conn.selectFrom('callback_sampling_draws').selectAll().where('case_id', '=', s.case_id).executeTakeFirstOrThrow()) as repo.DrawRow;
+    const draw = (await conn
+      .selectFrom('callback_sampling_draws')
+      .selectAll()
+      .where('case_id', '=', s.case_id)
+      .executeTakeFirstOrThrow()) as repo.DrawRow;
     const terms = await policyTermsOf(conn, c.policy_id);
     const reviews = await repo.reviewsOfSample(conn, sampleId);
     const items = await repo.reviewItemsOfSample(conn, sampleId);
@@ -353,7 +430,14 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       method: c.method,
       completedAt: draw.completed_at,
       drawnAt: s.created_at,
-      draw: { drawHex: draw.draw_hex, fraction: drawFraction(draw.draw_hex), rate: formatRate(draw.rate), ruleId: draw.rule_id, keyId: draw.key_id, runId: draw.run_id },
+      draw: {
+        drawHex: draw.draw_hex,
+        fraction: drawFraction(draw.draw_hex),
+        rate: formatRate(draw.rate),
+        ruleId: draw.rule_id,
+        keyId: draw.key_id,
+        runId: draw.run_id,
+      },
       status: sampleStatus(latest ? { outcome: latest.outcome, closesSample: latest.closes_sample } : null, open),
       nextReviewKind: reviewKind(latest ? { outcome: latest.outcome, closesSample: latest.closes_sample } : null, open),
       checksAtDraw: s.checks as ComputedCheck[],
@@ -370,7 +454,12 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         reviewedAt: r.reviewed_at,
         items: items
           .filter((i) => i.review_id === r.id)
-          .map((i) => ({ code: i.item_code, computed: i.computed, result: i.result, note: i.note_cipher ? pii.decrypt('answer', i.note_cipher) : null })),
+          .map((i) => ({
+            code: i.item_code,
+            computed: i.computed,
+            result: i.result,
+            note: i.note_cipher ? pii.decrypt('answer', i.note_cipher) : null,
+          })),
       })),
       reworks: reworks.map((w) => ({
         reworkId: w.id,
@@ -380,8 +469,14 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
         dueAt: w.due_at,
         completion:
           w.completed_at && w.outcome && w.completed_by
-          ? { outcome: w.outcome, note: w.note_cipher ? pii.decrypt('answer', w.note_cipher) : null, referenceId: w.reference_id, completedBy: w.completed_by, completedAt: w.completed_at }
-          : null,
+            ? {
+                outcome: w.outcome,
+                note: w.note_cipher ? pii.decrypt('answer', w.note_cipher) : null,
+                referenceId: w.reference_id,
+                completedBy: w.completed_by,
+                completedAt: w.completed_at,
+              }
+            : null,
       })),
     };
   }
@@ -392,7 +487,11 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
    * win. A failed review sends the callback back for rework; a passing correction withdraws the rework the review it
    * corrects had opened. After rework, a failed re-review may close the sample as failed instead.
    */
-  async function reviewSample(actor: Actor, sampleId: string, input: { previousReviewId: string | null; items: SubmittedItem[]; findings?: string | null; closeSample?: boolean }) {
+  async function reviewSample(
+    actor: Actor,
+    sampleId: string,
+    input: { previousReviewId: string | null; items: SubmittedItem[]; findings?: string | null; closeSample?: boolean },
+  ) {
     const staff = requireRole(actor, 'compliance_officer');
     await db.transaction().execute(async (trx) => {
       const now = clock.now();
@@ -400,7 +499,8 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       if (!s) throw new AppError('NOT_FOUND', 'No such sample');
       const reviews = await repo.reviewsOfSample(trx, sampleId);
       const latest = reviews.at(-1);
-      if ((input.previousReviewId ?? null) !== (latest?.id ?? null)) throw new AppError('SAMPLE_REVIEW_STALE', `The latest review is ${latest?.id ?? 'none'}`);
+      if ((input.previousReviewId ?? null) !== (latest?.id ?? null))
+        throw new AppError('SAMPLE_REVIEW_STALE', `The latest review is ${latest?.id ?? 'none'}`);
       const reworks = await repo.reworksOfSample(trx, sampleId);
       const open = reworks.find((w) => !w.completed_at);
       const kind = reviewKind(latest ? { outcome: latest.outcome, closesSample: latest.closes_sample } : null, !!open);
@@ -408,7 +508,9 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       const v = validateReview(checks, input.items, input.findings);
       const closes = !!input.closeSample;
       if (closes && !(v.outcome === 'failed' && kind === 're_review'))
-        throw new AppError('VALIDATION_FAILED', 'Only a failed re-review after rework can close a sample', [{ path: 'closeSample', message: `this is a ${kind} that ${v.outcome}` }]);
+        throw new AppError('VALIDATION_FAILED', 'Only a failed re-review after rework can close a sample', [
+          { path: 'closeSample', message: `this is a ${kind} that ${v.outcome}` },
+        ]);
       const reviewId = newId('cbsv', now.getTime());
       const findings = input.findings?.trim() || null;
       await repo.insertReview(
@@ -425,7 +527,13 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
           reviewer_id: staff.id,
           reviewed_at: now,
         },
-        v.items.map((i) => ({ review_id: reviewId, item_code: i.code, computed: i.computed, result: i.result, note_cipher: i.note ? pii.encrypt('answer', i.note) : null })),
+        v.items.map((i) => ({
+          review_id: reviewId,
+          item_code: i.code,
+          computed: i.computed,
+          result: i.result,
+          note_cipher: i.note ? pii.encrypt('answer', i.note) : null,
+        })),
       );
       await recordEvent(trx, {
         type: 'callback.sample_reviewed',
@@ -445,7 +553,14 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       });
 
       const withdraw = async (reworkId: string) => {
-        await repo.insertReworkCompletion(trx, { rework_id: reworkId, outcome: 'withdrawn_by_review', note_cipher: null, reference_id: reviewId, completed_by: staff.id, completed_at: now });
+        await repo.insertReworkCompletion(trx, {
+          rework_id: reworkId,
+          outcome: 'withdrawn_by_review',
+          note_cipher: null,
+          reference_id: reviewId,
+          completed_by: staff.id,
+          completed_at: now,
+        });
         await recordEvent(trx, {
           type: 'callback.sample_rework_completed',
           actor: staff,
@@ -459,7 +574,15 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       if (v.outcome === 'failed' && !closes && !keepOpen) {
         const reworkId = newId('cbsw', now.getTime());
         const dueAt = new Date(now.getTime() + config.CALLBACK_SAMPLING_REWORK_DAYS * 86_400_000);
-        await repo.insertRework(trx, { id: reworkId, sample_id: sampleId, review_id: reviewId, case_id: s.case_id, failed_items: v.failedItems, opened_at: now, due_at: dueAt });
+        await repo.insertRework(trx, {
+          id: reworkId,
+          sample_id: sampleId,
+          review_id: reviewId,
+          case_id: s.case_id,
+          failed_items: v.failedItems,
+          opened_at: now,
+          due_at: dueAt,
+        });
         await recordEvent(trx, {
           type: 'callback.sample_rework_opened',
           actor: staff,
@@ -494,7 +617,11 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
    * recording, problem case or task of the same callback it produced, if any. Done once; the sample then awaits
    * its re-review.
    */
-  async function completeRework(actor: Actor, reworkId: string, input: { outcome: ReworkOutcome; note: string; referenceId?: string | null }) {
+  async function completeRework(
+    actor: Actor,
+    reworkId: string,
+    input: { outcome: ReworkOutcome; note: string; referenceId?: string | null },
+  ) {
     const staff = requireRole(actor, 'callback_agent');
     if (!input.note.trim()) throw new AppError('VALIDATION_FAILED', 'Say what was done', [{ path: 'note', message: 'required' }]);
     const sampleId = await db.transaction().execute(async (trx) => {
@@ -504,7 +631,8 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
       await repo.findSample(trx, w.sample_id, { lock: true });
       const fresh = await repo.findRework(trx, reworkId);
       if (fresh?.completed_at) throw new AppError('INVALID_STATE', 'The rework is already completed');
-      if (input.referenceId && !(await repo.belongsToCase(trx, w.case_id, input.referenceId))) throw new AppError('SAMPLE_REWORK_REFERENCE_INVALID', `${input.referenceId} is not part of callback ${w.case_id}`);
+      if (input.referenceId && !(await repo.belongsToCase(trx, w.case_id, input.referenceId)))
+        throw new AppError('SAMPLE_REWORK_REFERENCE_INVALID', `${input.referenceId} is not part of callback ${w.case_id}`);
       const inserted = await repo.insertReworkCompletion(trx, {
         rework_id: reworkId,
         outcome: input.outcome,
@@ -526,6 +654,18 @@ export function createSamplingService(deps: { db: Db; clock: Clock; config: Conf
     return sampleView(db, sampleId);
   }
 
-  return { setRule, listRules, drawSamples, verifyDraws, listSamples, getSample, reviewSample, listReworks, completeRework, loadRecords, keyId };
+  return {
+    setRule,
+    listRules,
+    drawSamples,
+    verifyDraws,
+    listSamples,
+    getSample,
+    reviewSample,
+    listReworks,
+    completeRework,
+    loadRecords,
+    keyId,
+  };
 }
 export type SamplingService = ReturnType<typeof createSamplingService>;

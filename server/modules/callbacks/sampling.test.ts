@@ -44,7 +44,14 @@ describe('sampling rates', () => {
     for (const bad of ['1.5', '-0.1', '0.1234567', 'abc', '', '2']) expect(appErrorOf(() => parseRate(bad)).code).toBe('VALIDATION_FAILED');
   });
 
-  const rule = (id: string, channel: string | null, productCode: string | null, rate: string | null, from: string): SamplingRule => ({ id, channel, productCode, rate, effectiveFrom: t(from), setAt: t(from) });
+  const rule = (id: string, channel: string | null, productCode: string | null, rate: string | null, from: string): SamplingRule => ({
+    id,
+    channel,
+    productCode,
+    rate,
+    effectiveFrom: t(from),
+    setAt: t(from),
+  });
   const rules = [
     rule('any', null, null, '0.02', '2026-01-01T00:00:00Z'),
     rule('direct', 'direct', null, '0.1', '2026-01-01T00:00:00Z'),
@@ -56,9 +63,15 @@ describe('sampling rates', () => {
 
   it('§2.7 applies the most specific rule in effect when the callback completed: channel and product, product, channel, then all', () => {
     const at = t('2026-02-01T00:00:00Z');
-    expect(applicableRate(rules, { channel: 'direct', productCode: 'TERM_LIFE_20Y', at }, '0.05')).toEqual({ ruleId: 'direct-term', rate: '0.5' });
+    expect(applicableRate(rules, { channel: 'direct', productCode: 'TERM_LIFE_20Y', at }, '0.05')).toEqual({
+      ruleId: 'direct-term',
+      rate: '0.5',
+    });
     expect(applicableRate(rules, { channel: 'broker', productCode: 'TERM_LIFE_20Y', at }, '0.05')).toEqual({ ruleId: 'term', rate: '0.3' });
-    expect(applicableRate(rules, { channel: 'direct', productCode: 'UNIVERSAL_10Y', at }, '0.05')).toEqual({ ruleId: 'direct', rate: '0.1' });
+    expect(applicableRate(rules, { channel: 'direct', productCode: 'UNIVERSAL_10Y', at }, '0.05')).toEqual({
+      ruleId: 'direct',
+      rate: '0.1',
+    });
     expect(applicableRate(rules, { channel: 'broker', productCode: 'UNIVERSAL_10Y', at }, '0.05')).toEqual({ ruleId: 'any', rate: '0.02' });
     expect(applicableRate([], { channel: 'broker', productCode: 'UNIVERSAL_10Y', at }, '0.050')).toEqual({ ruleId: null, rate: '0.05' });
   });
@@ -108,7 +121,12 @@ describe('the draw', () => {
   });
 
   it('§2.7 digests every decision of a run: any change to one changes the digest, the order does not', () => {
-    const ds = ['a', 'b', 'c'].map((id) => ({ caseId: id, drawHex: samplingDraw(key, id), rate: '0.5', selected: isSelected(samplingDraw(key, id), '0.5') }));
+    const ds = ['a', 'b', 'c'].map((id) => ({
+      caseId: id,
+      drawHex: samplingDraw(key, id),
+      rate: '0.5',
+      selected: isSelected(samplingDraw(key, id), '0.5'),
+    }));
     const d = drawsDigest(ds);
     expect(drawsDigest([...ds].reverse())).toBe(d);
     expect(drawsDigest([{ ...ds[0]!, selected: !ds[0]!.selected }, ds[1]!, ds[2]!])).not.toBe(d);
@@ -122,10 +140,44 @@ function electronicRecords(): CaseRecords {
   const at = (m: number) => new Date(Date.parse('2026-03-03T02:00:00Z') + m * 60_000);
   const codes = ['identity_policyholder', 'product_purchased', 'signed_in_person', 'policy_received'];
   return {
-    case: { id: 'cbc_1', status: 'succeeded', method: 'electronic', consumerId: 'csm_1', faceRequired: true, deadlineAt: t('2026-03-20T16:00:00Z'), succeededAt: at(30), failedAt: null },
+    case: {
+      id: 'cbc_1',
+      status: 'succeeded',
+      method: 'electronic',
+      consumerId: 'csm_1',
+      faceRequired: true,
+      deadlineAt: t('2026-03-20T16:00:00Z'),
+      succeededAt: at(30),
+      failedAt: null,
+    },
     expectedItemCodes: codes,
-    attempts: [{ id: 'cba_1', taskId: null, method: 'electronic', startedAt: at(0), startedByType: 'consumer', startedById: 'csm_1', outcome: 'completed', mediaKind: null, closingTextVersionId: 'txt_close', closingConfirmedAt: at(30), endedAt: at(30) }],
-    answers: codes.map((c, i) => ({ id: `cbr_${i}`, attemptId: 'cba_1', itemCode: c, answer: 'yes', textVersionId: `txt_${c}`, textKind: 'callback_item', textContent: `请问您是否……${c}？`, recordedByType: 'consumer', recordedById: 'csm_1', answeredAt: at(11 + i) })),
+    attempts: [
+      {
+        id: 'cba_1',
+        taskId: null,
+        method: 'electronic',
+        startedAt: at(0),
+        startedByType: 'consumer',
+        startedById: 'csm_1',
+        outcome: 'completed',
+        mediaKind: null,
+        closingTextVersionId: 'txt_close',
+        closingConfirmedAt: at(30),
+        endedAt: at(30),
+      },
+    ],
+    answers: codes.map((c, i) => ({
+      id: `cbr_${i}`,
+      attemptId: 'cba_1',
+      itemCode: c,
+      answer: 'yes',
+      textVersionId: `txt_${c}`,
+      textKind: 'callback_item',
+      textContent: `请问您是否……${c}？`,
+      recordedByType: 'consumer',
+      recordedById: 'csm_1',
+      answeredAt: at(11 + i),
+    })),
     displays: codes.map((c, i) => ({ attemptId: 'cba_1', taskId: null, itemCode: c, textVersionId: `txt_${c}`, displayedAt: at(10 + i) })),
     identityChecks: [
       { attemptId: 'cba_1', method: 'sms_code', result: 'passed', checkedAt: at(1) },
@@ -246,10 +298,28 @@ describe('the checklist computed from the records', () => {
     r.case.faceRequired = false;
     r.staffIds = ['stf_agent'];
     r.tasks = [{ id: 'cbt_1', status: 'succeeded' }];
-    r.attempts = [{ ...r.attempts[0]!, id: 'cba_2', taskId: 'cbt_1', method: 'phone', startedByType: 'staff', startedById: 'stf_agent', mediaKind: 'call_recording' }];
+    r.attempts = [
+      {
+        ...r.attempts[0]!,
+        id: 'cba_2',
+        taskId: 'cbt_1',
+        method: 'phone',
+        startedByType: 'staff',
+        startedById: 'stf_agent',
+        mediaKind: 'call_recording',
+      },
+    ];
     r.answers = r.answers.map((a) => ({ ...a, attemptId: 'cba_2', recordedByType: 'staff', recordedById: 'stf_agent' }));
     r.displays = r.displays.map((d) => ({ ...d, attemptId: null, taskId: 'cbt_1' }));
-    expect(resultOf(r)).toMatchObject({ all_items_answered: 'pass', closing_confirmed: 'pass', evidence_stored: 'pass', texts_neutral_versioned: 'pass', own_platform: 'pass', recording_follows_script: 'manual', two_methods_passed: 'not_applicable' });
+    expect(resultOf(r)).toMatchObject({
+      all_items_answered: 'pass',
+      closing_confirmed: 'pass',
+      evidence_stored: 'pass',
+      texts_neutral_versioned: 'pass',
+      own_platform: 'pass',
+      recording_follows_script: 'manual',
+      two_methods_passed: 'not_applicable',
+    });
     r.attempts[0]!.mediaKind = null;
     expect(resultOf(r).evidence_stored).toBe('fail');
     r.media = [{ id: 'cbm_9', kind: 'call_recording', uploadedAt: t('2026-03-10T00:00:00Z') }];
@@ -264,12 +334,46 @@ describe('the checklist computed from the records', () => {
     r.staffIds = ['stf_agent'];
     r.attempts = [
       { ...r.attempts[0]!, outcome: 'stopped', closingTextVersionId: null },
-      { id: 'cba_p', taskId: 'cbt_p', method: 'phone', startedAt: t('2026-03-16T02:00:00Z'), startedByType: 'staff', startedById: 'stf_agent', outcome: 'no_answer', mediaKind: null, closingTextVersionId: null, closingConfirmedAt: null, endedAt: t('2026-03-16T02:01:00Z') },
-      { id: 'cba_l', taskId: 'cbt_l', method: 'letter', startedAt: t('2026-03-22T02:00:00Z'), startedByType: 'staff', startedById: 'stf_agent', outcome: 'not_returned', mediaKind: null, closingTextVersionId: null, closingConfirmedAt: null, endedAt: t('2026-04-10T00:00:00Z') },
+      {
+        id: 'cba_p',
+        taskId: 'cbt_p',
+        method: 'phone',
+        startedAt: t('2026-03-16T02:00:00Z'),
+        startedByType: 'staff',
+        startedById: 'stf_agent',
+        outcome: 'no_answer',
+        mediaKind: null,
+        closingTextVersionId: null,
+        closingConfirmedAt: null,
+        endedAt: t('2026-03-16T02:01:00Z'),
+      },
+      {
+        id: 'cba_l',
+        taskId: 'cbt_l',
+        method: 'letter',
+        startedAt: t('2026-03-22T02:00:00Z'),
+        startedByType: 'staff',
+        startedById: 'stf_agent',
+        outcome: 'not_returned',
+        mediaKind: null,
+        closingTextVersionId: null,
+        closingConfirmedAt: null,
+        endedAt: t('2026-04-10T00:00:00Z'),
+      },
     ];
-    r.tasks = [{ id: 'cbt_p', status: 'failed' }, { id: 'cbt_l', status: 'failed' }];
+    r.tasks = [
+      { id: 'cbt_p', status: 'failed' },
+      { id: 'cbt_l', status: 'failed' },
+    ];
     r.finalRecord = { reasons: { summary: 'all failed' } };
-    expect(resultOf(r)).toMatchObject({ all_items_answered: 'not_applicable', closing_confirmed: 'not_applicable', final_record_complete: 'pass', within_cooling_off: 'pass', evidence_stored: 'not_applicable', two_methods_passed: 'not_applicable' });
+    expect(resultOf(r)).toMatchObject({
+      all_items_answered: 'not_applicable',
+      closing_confirmed: 'not_applicable',
+      final_record_complete: 'pass',
+      within_cooling_off: 'pass',
+      evidence_stored: 'not_applicable',
+      two_methods_passed: 'not_applicable',
+    });
     r.attempts[1]!.outcome = 'refused';
     expect(resultOf(r).evidence_stored).toBe('fail');
     r.attempts[1]!.startedAt = new Date(r.case.deadlineAt.getTime() + 1);
@@ -285,14 +389,17 @@ describe('the checklist computed from the records', () => {
 
 describe('reviews', () => {
   const checks = computeChecks(electronicRecords());
-  const allPass = () => checks.map((c) => ({ code: c.code, result: c.computed === 'not_applicable' ? ('not_applicable' as const) : ('pass' as const) }));
+  const allPass = () =>
+    checks.map((c) => ({ code: c.code, result: c.computed === 'not_applicable' ? ('not_applicable' as const) : ('pass' as const) }));
 
   it('§2.7 a review gives every checklist item one result; a pass on all is a passed sample', () => {
     expect(validateReview(checks, allPass(), null)).toMatchObject({ outcome: 'passed', failedItems: [] });
     const missing = appErrorOf(() => validateReview(checks, allPass().slice(1), null));
     expect(missing.code).toBe('SAMPLE_CHECKLIST_INCOMPLETE');
     expect(missing.items?.[0]?.message).toContain('all_items_answered');
-    expect(appErrorOf(() => validateReview(checks, [...allPass(), { code: 'made_up', result: 'pass' }], null)).code).toBe('SAMPLE_CHECKLIST_INCOMPLETE');
+    expect(appErrorOf(() => validateReview(checks, [...allPass(), { code: 'made_up', result: 'pass' }], null)).code).toBe(
+      'SAMPLE_CHECKLIST_INCOMPLETE',
+    );
     expect(appErrorOf(() => validateReview(checks, [...allPass(), allPass()[0]!], null)).code).toBe('SAMPLE_CHECKLIST_INCOMPLETE');
   });
 
@@ -300,7 +407,10 @@ describe('reviews', () => {
     const r = electronicRecords();
     r.attempts[0]!.closingTextVersionId = null;
     const failing = computeChecks(r);
-    const submitted = failing.map((c) => ({ code: c.code, result: c.computed === 'not_applicable' ? ('not_applicable' as const) : ('pass' as const) }));
+    const submitted = failing.map((c) => ({
+      code: c.code,
+      result: c.computed === 'not_applicable' ? ('not_applicable' as const) : ('pass' as const),
+    }));
     const e = appErrorOf(() => validateReview(failing, submitted, 'fine'));
     expect(e.code).toBe('SAMPLE_CHECK_CONTRADICTS_RECORD');
     expect(e.items?.map((i) => i.path)).toEqual(['closing_confirmed']);

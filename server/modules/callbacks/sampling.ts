@@ -21,10 +21,14 @@ export const RATE_SCALE = 1_000_000n;
 
 export function parseRate(rate: string): bigint {
   const m = /^(\d+)(?:\.(\d{1,6})0*)?$/.exec(rate.trim());
-  if (!m) throw new AppError('VALIDATION_FAILED', `Not a rate: ${rate}`, [{ path: 'rate', message: 'a decimal from 0 to 1 with at most 6 places' }]);
+  if (!m)
+    throw new AppError('VALIDATION_FAILED', `Not a rate: ${rate}`, [
+      { path: 'rate', message: 'a decimal from 0 to 1 with at most 6 places' },
+    ]);
   const [, whole = '', fraction = ''] = m;
   const millionths = BigInt(whole) * RATE_SCALE + BigInt(fraction.padEnd(6, '0'));
-  if (millionths > RATE_SCALE) throw new AppError('VALIDATION_FAILED', `A rate is at most 1: ${rate}`, [{ path: 'rate', message: 'at most 1' }]);
+  if (millionths > RATE_SCALE)
+    throw new AppError('VALIDATION_FAILED', `A rate is at most 1: ${rate}`, [{ path: 'rate', message: 'at most 1' }]);
   return millionths;
 }
 
@@ -58,7 +62,11 @@ export interface AppliedRate {
  * took effect last. A rule with no rate hands the key back to the broader rules. Rules only take effect from the
  * time they are set or later, so the answer for a past time never changes.
  */
-export function applicableRate(rules: readonly SamplingRule[], c: { channel: string; productCode: string; at: Date }, defaultRate: string): AppliedRate {
+export function applicableRate(
+  rules: readonly SamplingRule[],
+  c: { channel: string; productCode: string; at: Date },
+  defaultRate: string,
+): AppliedRate {
   const levels: Array<(r: SamplingRule) => boolean> = [
     (r) => r.channel === c.channel && r.productCode === c.productCode,
     (r) => r.channel === null && r.productCode === c.productCode,
@@ -77,7 +85,11 @@ export function applicableRate(rules: readonly SamplingRule[], c: { channel: str
 }
 
 function compareRules(a: SamplingRule, b: SamplingRule): number {
-  return a.effectiveFrom.getTime() - b.effectiveFrom.getTime() || a.setAt.getTime() - b.setAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return (
+    a.effectiveFrom.getTime() - b.effectiveFrom.getTime() ||
+    a.setAt.getTime() - b.setAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -119,7 +131,9 @@ export interface DrawDecision {
 
 /** One digest over every decision of a run, sealed in the ledger: a draw later removed or altered no longer matches. */
 export function drawsDigest(draws: readonly DrawDecision[]): string {
-  const lines = [...draws].sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0)).map((d) => `${d.caseId} ${d.drawHex} ${formatRate(d.rate)} ${d.selected ? 1 : 0}\n`);
+  const lines = [...draws]
+    .sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0))
+    .map((d) => `${d.caseId} ${d.drawHex} ${formatRate(d.rate)} ${d.selected ? 1 : 0}\n`);
   const h = createHash('sha256');
   for (const l of lines) h.update(l);
   return h.digest('hex');
@@ -134,20 +148,90 @@ export type ComputedResult = 'pass' | 'fail' | 'not_applicable' | 'manual';
 export type ReviewResult = 'pass' | 'fail' | 'not_applicable';
 
 export const checklist = [
-  { code: 'all_items_answered', group: 'completeness', title: '回访事项逐项确认完整', description: 'Every item of the callback was answered in the attempt that succeeded.' },
-  { code: 'closing_confirmed', group: 'completeness', title: '回访确认已完成', description: 'The callback that succeeded ended with the closing confirmation, with its text version.' },
-  { code: 'evidence_stored', group: 'completeness', title: '录音或签名回执已留存', description: 'A phone callback has its call recording; a letter or visit the receipt signed by the policyholder.' },
-  { code: 'final_record_complete', group: 'completeness', title: '失败记录完整', description: 'A failed callback has its final record, every attempt its outcome, every task its end.' },
-  { code: 'texts_neutral_versioned', group: 'compliance', title: '回访用语中性且留存版本', description: 'Each answer names the text version asked, shown before it was answered, with no leading prompt.' },
-  { code: 'own_platform', group: 'compliance', title: '通过本公司自有平台开展', description: "Done by the policyholder or the insurer's own staff on the insurer's platform, never a third party." },
-  { code: 'within_cooling_off', group: 'compliance', title: '犹豫期内完成', description: 'Electronic and phone callbacks done within the 犹豫期; a failed one was tried by phone within it.' },
-  { code: 'problems_recorded', group: 'compliance', title: '问题件已准确记录', description: 'Every "no" or "not sure" answer raised a problem case naming it.' },
-  { code: 'two_methods_passed', group: 'identity', title: '至少两种身份验证方式通过', description: 'At least two identity methods passed in the electronic callback that succeeded.' },
-  { code: 'face_where_required', group: 'identity', title: '要求人脸识别的已通过人脸识别', description: 'Face comparison passed where the product requires it.' },
-  { code: 'identity_before_items', group: 'identity', title: '先验证身份后回访', description: 'The policyholder proved identity before the first item was shown.' },
-  { code: 'recording_follows_script', group: 'compliance', title: '电话录音与话术一致', description: 'The agent read the script as shown, neutrally, and recorded each answer as given (listen to the recording).' },
-  { code: 'receipt_signed_by_policyholder', group: 'identity', title: '回执由投保人本人签名', description: "The signed receipt bears the policyholder's own signature (inspect the scan)." },
-  { code: 'no_sales_interference', group: 'compliance', title: '无销售人员干预', description: 'Nothing suggests the sales staff answered for or steered the policyholder.' },
+  {
+    code: 'all_items_answered',
+    group: 'completeness',
+    title: '回访事项逐项确认完整',
+    description: 'Every item of the callback was answered in the attempt that succeeded.',
+  },
+  {
+    code: 'closing_confirmed',
+    group: 'completeness',
+    title: '回访确认已完成',
+    description: 'The callback that succeeded ended with the closing confirmation, with its text version.',
+  },
+  {
+    code: 'evidence_stored',
+    group: 'completeness',
+    title: '录音或签名回执已留存',
+    description: 'A phone callback has its call recording; a letter or visit the receipt signed by the policyholder.',
+  },
+  {
+    code: 'final_record_complete',
+    group: 'completeness',
+    title: '失败记录完整',
+    description: 'A failed callback has its final record, every attempt its outcome, every task its end.',
+  },
+  {
+    code: 'texts_neutral_versioned',
+    group: 'compliance',
+    title: '回访用语中性且留存版本',
+    description: 'Each answer names the text version asked, shown before it was answered, with no leading prompt.',
+  },
+  {
+    code: 'own_platform',
+    group: 'compliance',
+    title: '通过本公司自有平台开展',
+    description: "Done by the policyholder or the insurer's own staff on the insurer's platform, never a third party.",
+  },
+  {
+    code: 'within_cooling_off',
+    group: 'compliance',
+    title: '犹豫期内完成',
+    description: 'Electronic and phone callbacks done within the 犹豫期; a failed one was tried by phone within it.',
+  },
+  {
+    code: 'problems_recorded',
+    group: 'compliance',
+    title: '问题件已准确记录',
+    description: 'Every "no" or "not sure" answer raised a problem case naming it.',
+  },
+  {
+    code: 'two_methods_passed',
+    group: 'identity',
+    title: '至少两种身份验证方式通过',
+    description: 'At least two identity methods passed in the electronic callback that succeeded.',
+  },
+  {
+    code: 'face_where_required',
+    group: 'identity',
+    title: '要求人脸识别的已通过人脸识别',
+    description: 'Face comparison passed where the product requires it.',
+  },
+  {
+    code: 'identity_before_items',
+    group: 'identity',
+    title: '先验证身份后回访',
+    description: 'The policyholder proved identity before the first item was shown.',
+  },
+  {
+    code: 'recording_follows_script',
+    group: 'compliance',
+    title: '电话录音与话术一致',
+    description: 'The agent read the script as shown, neutrally, and recorded each answer as given (listen to the recording).',
+  },
+  {
+    code: 'receipt_signed_by_policyholder',
+    group: 'identity',
+    title: '回执由投保人本人签名',
+    description: "The signed receipt bears the policyholder's own signature (inspect the scan).",
+  },
+  {
+    code: 'no_sales_interference',
+    group: 'compliance',
+    title: '无销售人员干预',
+    description: 'Nothing suggests the sales staff answered for or steered the policyholder.',
+  },
 ] as const satisfies ReadonlyArray<{ code: string; group: CheckGroup; title: string; description: string }>;
 export type CheckCode = (typeof checklist)[number]['code'];
 
@@ -226,7 +310,9 @@ function identityCompletedAt(r: CaseRecords, attemptId: string): Date | null {
   const required = requiredIdentityMethods(r.case.faceRequired);
   let at = 0;
   for (const m of required) {
-    const pass = r.identityChecks.filter((c) => c.attemptId === attemptId && c.method === m && c.result === 'passed').sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime())[0];
+    const pass = r.identityChecks
+      .filter((c) => c.attemptId === attemptId && c.method === m && c.result === 'passed')
+      .sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime())[0];
     if (!pass) return null;
     at = Math.max(at, pass.checkedAt.getTime());
   }
@@ -249,12 +335,22 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
   else {
     const answered = new Set(r.answers.filter((a) => a.attemptId === win.id).map((a) => a.itemCode));
     const missing = r.expectedItemCodes.filter((c) => !answered.has(c));
-    set('all_items_answered', missing.length ? 'fail' : 'pass', missing.length ? `Not answered: ${missing.join(', ')}` : `${r.expectedItemCodes.length} of ${r.expectedItemCodes.length} items answered`);
+    set(
+      'all_items_answered',
+      missing.length ? 'fail' : 'pass',
+      missing.length
+        ? `Not answered: ${missing.join(', ')}`
+        : `${r.expectedItemCodes.length} of ${r.expectedItemCodes.length} items answered`,
+    );
   }
 
   if (ok) {
     const confirmedAt = win?.closingTextVersionId ? win.closingConfirmedAt : null;
-    set('closing_confirmed', confirmedAt ? 'pass' : 'fail', confirmedAt ? `Confirmed at ${iso(confirmedAt)} (text version ${win?.closingTextVersionId})` : 'No closing confirmation recorded');
+    set(
+      'closing_confirmed',
+      confirmedAt ? 'pass' : 'fail',
+      confirmedAt ? `Confirmed at ${iso(confirmedAt)} (text version ${win?.closingTextVersionId})` : 'No closing confirmation recorded',
+    );
   } else set('closing_confirmed', 'not_applicable', 'The callback failed; nothing was confirmed.');
 
   const needed = (m: string | null) => (m === 'phone' ? 'call_recording' : m === 'letter' || m === 'visit' ? 'signed_receipt' : null);
@@ -263,13 +359,28 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
     if (win?.mediaKind === kind) set('evidence_stored', 'pass', `The ${kind.replace('_', ' ')} is stored with the attempt`);
     else {
       const later = r.media.filter((m) => m.kind === kind);
-      set('evidence_stored', later.length ? 'pass' : 'fail', later.length ? `Supplemented: ${later.map((m) => `${m.id} at ${iso(m.uploadedAt)}`).join(', ')}` : `No ${kind.replace('_', ' ')} stored`);
+      set(
+        'evidence_stored',
+        later.length ? 'pass' : 'fail',
+        later.length
+          ? `Supplemented: ${later.map((m) => `${m.id} at ${iso(m.uploadedAt)}`).join(', ')}`
+          : `No ${kind.replace('_', ' ')} stored`,
+      );
     }
   } else if (!ok) {
-    const connected = r.attempts.filter((a) => a.method === 'phone' && (CONNECTED_PHONE_OUTCOMES as readonly string[]).includes(a.outcome as PhoneOutcome));
+    const connected = r.attempts.filter(
+      (a) => a.method === 'phone' && (CONNECTED_PHONE_OUTCOMES as readonly string[]).includes(a.outcome as PhoneOutcome),
+    );
     const unrecorded = connected.filter((a) => a.mediaKind !== 'call_recording');
     if (!connected.length) set('evidence_stored', 'not_applicable', 'No call connected.');
-    else set('evidence_stored', unrecorded.length ? 'fail' : 'pass', unrecorded.length ? `Connected calls without a recording: ${unrecorded.map((a) => a.id).join(', ')}` : `${connected.length} connected call(s), each recorded`);
+    else
+      set(
+        'evidence_stored',
+        unrecorded.length ? 'fail' : 'pass',
+        unrecorded.length
+          ? `Connected calls without a recording: ${unrecorded.map((a) => a.id).join(', ')}`
+          : `${connected.length} connected call(s), each recorded`,
+      );
   } else set('evidence_stored', 'not_applicable', 'The electronic callback keeps its evidence as records, not media.');
 
   if (ok) set('final_record_complete', 'not_applicable', 'The callback succeeded.');
@@ -280,7 +391,11 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
     if (unended.length) gaps.push(`attempts without an outcome: ${unended.map((a) => a.id).join(', ')}`);
     const open = r.tasks.filter((t) => t.status === 'open');
     if (open.length) gaps.push(`tasks still open: ${open.map((t) => t.id).join(', ')}`);
-    set('final_record_complete', gaps.length ? 'fail' : 'pass', gaps.length ? gaps.join('; ') : `Final record with ${r.attempts.length} attempt(s) and their reasons`);
+    set(
+      'final_record_complete',
+      gaps.length ? 'fail' : 'pass',
+      gaps.length ? gaps.join('; ') : `Final record with ${r.attempts.length} attempt(s) and their reasons`,
+    );
   }
 
   // compliance
@@ -294,32 +409,59 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
       if (leading.length) faults.push(`${a.itemCode}: leading wording ${leading.map((p) => `“${p}”`).join(' ')}`);
       const task = taskOf.get(a.attemptId) ?? null;
       const shown = r.displays.some(
-        (d) => d.itemCode === a.itemCode && d.textVersionId === a.textVersionId && (d.attemptId === a.attemptId || (task !== null && d.taskId === task)) && d.displayedAt.getTime() <= a.answeredAt.getTime(),
+        (d) =>
+          d.itemCode === a.itemCode &&
+          d.textVersionId === a.textVersionId &&
+          (d.attemptId === a.attemptId || (task !== null && d.taskId === task)) &&
+          d.displayedAt.getTime() <= a.answeredAt.getTime(),
       );
       if (!shown) faults.push(`${a.itemCode}: answered without the version being shown first`);
     }
-    set('texts_neutral_versioned', faults.length ? 'fail' : 'pass', faults.length ? faults.join('; ') : `${r.answers.length} answer(s), each with its shown, neutral text version`);
+    set(
+      'texts_neutral_versioned',
+      faults.length ? 'fail' : 'pass',
+      faults.length ? faults.join('; ') : `${r.answers.length} answer(s), each with its shown, neutral text version`,
+    );
   }
 
   {
     const staff = new Set(r.staffIds);
-    const own = (type: string, id: string | null) => (type === 'consumer' ? id === r.case.consumerId : type === 'staff' ? !!id && staff.has(id) : type === 'system');
+    const own = (type: string, id: string | null) =>
+      type === 'consumer' ? id === r.case.consumerId : type === 'staff' ? !!id && staff.has(id) : type === 'system';
     const faults: string[] = [];
-    for (const a of r.attempts) if (!own(a.startedByType, a.startedById)) faults.push(`attempt ${a.id} started by ${a.startedByType} ${a.startedById ?? ''}`.trim());
-    for (const a of r.answers) if (!own(a.recordedByType, a.recordedById)) faults.push(`answer ${a.itemCode} recorded by ${a.recordedByType} ${a.recordedById ?? ''}`.trim());
+    for (const a of r.attempts)
+      if (!own(a.startedByType, a.startedById)) faults.push(`attempt ${a.id} started by ${a.startedByType} ${a.startedById ?? ''}`.trim());
+    for (const a of r.answers)
+      if (!own(a.recordedByType, a.recordedById))
+        faults.push(`answer ${a.itemCode} recorded by ${a.recordedByType} ${a.recordedById ?? ''}`.trim());
     const base = r.platformBaseUrl.replace(/\/$/, '');
-    if (r.noticeLink !== null && !(r.noticeLink === base || r.noticeLink.startsWith(`${base}/`))) faults.push(`notice link ${r.noticeLink} is not on ${base}`);
-    set('own_platform', faults.length ? 'fail' : 'pass', faults.length ? faults.join('; ') : `Every attempt and answer by the policyholder or the insurer's staff${r.noticeLink ? `; notice link on ${base}` : ''}`);
+    if (r.noticeLink !== null && !(r.noticeLink === base || r.noticeLink.startsWith(`${base}/`)))
+      faults.push(`notice link ${r.noticeLink} is not on ${base}`);
+    set(
+      'own_platform',
+      faults.length ? 'fail' : 'pass',
+      faults.length
+        ? faults.join('; ')
+        : `Every attempt and answer by the policyholder or the insurer's staff${r.noticeLink ? `; notice link on ${base}` : ''}`,
+    );
   }
 
   if (ok && (method === 'electronic' || method === 'phone')) {
     const inTime = !!r.case.succeededAt && r.case.succeededAt.getTime() <= r.case.deadlineAt.getTime();
-    set('within_cooling_off', inTime ? 'pass' : 'fail', `Succeeded at ${r.case.succeededAt ? iso(r.case.succeededAt) : '—'}; the 犹豫期 ends at ${iso(r.case.deadlineAt)}`);
+    set(
+      'within_cooling_off',
+      inTime ? 'pass' : 'fail',
+      `Succeeded at ${r.case.succeededAt ? iso(r.case.succeededAt) : '—'}; the 犹豫期 ends at ${iso(r.case.deadlineAt)}`,
+    );
   } else if (ok) set('within_cooling_off', 'not_applicable', 'A letter or visit follows a phone callback that failed within the 犹豫期.');
   else {
     const phone = r.attempts.filter((a) => a.method === 'phone').sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())[0];
     const inTime = !!phone && phone.startedAt.getTime() <= r.case.deadlineAt.getTime();
-    set('within_cooling_off', inTime ? 'pass' : 'fail', phone ? `First call at ${iso(phone.startedAt)}; the 犹豫期 ends at ${iso(r.case.deadlineAt)}` : 'No phone callback was tried');
+    set(
+      'within_cooling_off',
+      inTime ? 'pass' : 'fail',
+      phone ? `First call at ${iso(phone.startedAt)}; the 犹豫期 ends at ${iso(r.case.deadlineAt)}` : 'No phone callback was tried',
+    );
   }
 
   {
@@ -327,19 +469,46 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
     const negative = r.answers.filter((a) => a.answer !== 'yes');
     const missing = negative.filter((a) => !raised.has(a.id));
     if (!negative.length) set('problems_recorded', 'not_applicable', 'Every answer was “yes”.');
-    else set('problems_recorded', missing.length ? 'fail' : 'pass', missing.length ? `No problem case for: ${missing.map((a) => `${a.itemCode} (${a.answer})`).join(', ')}` : `${negative.length} problem case(s) recorded`);
+    else
+      set(
+        'problems_recorded',
+        missing.length ? 'fail' : 'pass',
+        missing.length
+          ? `No problem case for: ${missing.map((a) => `${a.itemCode} (${a.answer})`).join(', ')}`
+          : `${negative.length} problem case(s) recorded`,
+      );
   }
 
   // identity
   if (ok && method === 'electronic' && win) {
-    const passed = [...new Set(r.identityChecks.filter((c) => c.attemptId === win.id && c.result === 'passed').map((c) => c.method))].sort();
-    set('two_methods_passed', passed.length >= 2 ? 'pass' : 'fail', passed.length ? `Passed: ${passed.join(', ')}` : 'No identity method passed');
+    const passed = [
+      ...new Set(r.identityChecks.filter((c) => c.attemptId === win.id && c.result === 'passed').map((c) => c.method)),
+    ].sort();
+    set(
+      'two_methods_passed',
+      passed.length >= 2 ? 'pass' : 'fail',
+      passed.length ? `Passed: ${passed.join(', ')}` : 'No identity method passed',
+    );
     if (!r.case.faceRequired) set('face_where_required', 'not_applicable', 'The product does not require face comparison.');
-    else set('face_where_required', passed.includes('face') ? 'pass' : 'fail', passed.includes('face') ? 'Face comparison passed' : 'Face comparison required but not passed');
+    else
+      set(
+        'face_where_required',
+        passed.includes('face') ? 'pass' : 'fail',
+        passed.includes('face') ? 'Face comparison passed' : 'Face comparison required but not passed',
+      );
     const verifiedAt = identityCompletedAt(r, win.id);
-    const firstShown = [...r.displays.filter((d) => d.attemptId === win.id).map((d) => d.displayedAt.getTime()), ...r.answers.filter((a) => a.attemptId === win.id).map((a) => a.answeredAt.getTime())].sort((a, b) => a - b)[0];
+    const firstShown = [
+      ...r.displays.filter((d) => d.attemptId === win.id).map((d) => d.displayedAt.getTime()),
+      ...r.answers.filter((a) => a.attemptId === win.id).map((a) => a.answeredAt.getTime()),
+    ].sort((a, b) => a - b)[0];
     const before = !!verifiedAt && (firstShown === undefined || verifiedAt.getTime() <= firstShown);
-    set('identity_before_items', before ? 'pass' : 'fail', verifiedAt ? `Identity complete at ${iso(verifiedAt)}; first item at ${firstShown === undefined ? '—' : iso(new Date(firstShown))}` : 'The required identity methods never all passed');
+    set(
+      'identity_before_items',
+      before ? 'pass' : 'fail',
+      verifiedAt
+        ? `Identity complete at ${iso(verifiedAt)}; first item at ${firstShown === undefined ? '—' : iso(new Date(firstShown))}`
+        : 'The required identity methods never all passed',
+    );
   } else {
     const why = ok ? `Identity on a ${method} callback is judged from its recording or signed receipt.` : 'The callback failed.';
     set('two_methods_passed', 'not_applicable', why);
@@ -349,8 +518,16 @@ export function computeChecks(r: CaseRecords): ComputedCheck[] {
 
   // only a person can judge these
   const phoneConnected = r.attempts.some((a) => a.method === 'phone' && a.mediaKind === 'call_recording');
-  set('recording_follows_script', (ok && method === 'phone') || (!ok && phoneConnected) ? 'manual' : 'not_applicable', 'Listen to the call recording against the script shown to the agent.');
-  set('receipt_signed_by_policyholder', ok && (method === 'letter' || method === 'visit') ? 'manual' : 'not_applicable', 'Compare the signature on the receipt scan with the application.');
+  set(
+    'recording_follows_script',
+    (ok && method === 'phone') || (!ok && phoneConnected) ? 'manual' : 'not_applicable',
+    'Listen to the call recording against the script shown to the agent.',
+  );
+  set(
+    'receipt_signed_by_policyholder',
+    ok && (method === 'letter' || method === 'visit') ? 'manual' : 'not_applicable',
+    'Compare the signature on the receipt scan with the application.',
+  );
   set('no_sales_interference', 'manual', 'Look for answers given for the policyholder or steered by the sales staff.');
 
   return checklist.map((c) => ({ code: c.code, group: c.group, title: c.title, ...must(out.get(c.code), `the result of ${c.code}`) }));
@@ -376,15 +553,21 @@ export interface ValidatedReview {
  * show as failed stays failed, what does not apply cannot be judged; a failure the records did not show needs a
  * note saying what was found; a failed sample needs findings.
  */
-export function validateReview(checks: readonly ComputedCheck[], submitted: readonly SubmittedItem[], findings: string | null | undefined): ValidatedReview {
+export function validateReview(
+  checks: readonly ComputedCheck[],
+  submitted: readonly SubmittedItem[],
+  findings: string | null | undefined,
+): ValidatedReview {
   const byCode = new Map<string, SubmittedItem>();
   const structural: ProblemItem[] = [];
   for (const [i, s] of submitted.entries()) {
-    if (!checks.some((c) => c.code === s.code)) structural.push({ path: `items.${i}.code`, code: 'unknown_item', message: `No checklist item ${s.code}` });
+    if (!checks.some((c) => c.code === s.code))
+      structural.push({ path: `items.${i}.code`, code: 'unknown_item', message: `No checklist item ${s.code}` });
     else if (byCode.has(s.code)) structural.push({ path: `items.${i}.code`, code: 'duplicate_item', message: `${s.code} given twice` });
     else byCode.set(s.code, s);
   }
-  for (const c of checks) if (!byCode.has(c.code)) structural.push({ path: 'items', code: 'missing_item', message: `No result for ${c.code}` });
+  for (const c of checks)
+    if (!byCode.has(c.code)) structural.push({ path: 'items', code: 'missing_item', message: `No result for ${c.code}` });
   if (structural.length) throw new AppError('SAMPLE_CHECKLIST_INCOMPLETE', 'Every checklist item needs exactly one result', structural);
 
   const contradictions: ProblemItem[] = [];
@@ -392,15 +575,20 @@ export function validateReview(checks: readonly ComputedCheck[], submitted: read
   const items = checks.map((c) => {
     const s = must(byCode.get(c.code), `the submitted result of ${c.code}`);
     const note = s.note?.trim() ? s.note.trim() : null;
-    if (c.computed === 'fail' && s.result !== 'fail') contradictions.push({ path: c.code, code: 'records_show_failure', message: `The records show ${c.code} failed: ${c.detail}` });
-    if (c.computed === 'not_applicable' && s.result !== 'not_applicable') contradictions.push({ path: c.code, code: 'not_applicable', message: `${c.code} does not apply to this callback` });
-    if (c.computed !== 'not_applicable' && s.result === 'not_applicable') contradictions.push({ path: c.code, code: 'applies', message: `${c.code} applies to this callback` });
-    if (s.result === 'fail' && c.computed !== 'fail' && !note) notes.push({ path: c.code, code: 'note_required', message: `Say what was found for ${c.code}` });
+    if (c.computed === 'fail' && s.result !== 'fail')
+      contradictions.push({ path: c.code, code: 'records_show_failure', message: `The records show ${c.code} failed: ${c.detail}` });
+    if (c.computed === 'not_applicable' && s.result !== 'not_applicable')
+      contradictions.push({ path: c.code, code: 'not_applicable', message: `${c.code} does not apply to this callback` });
+    if (c.computed !== 'not_applicable' && s.result === 'not_applicable')
+      contradictions.push({ path: c.code, code: 'applies', message: `${c.code} applies to this callback` });
+    if (s.result === 'fail' && c.computed !== 'fail' && !note)
+      notes.push({ path: c.code, code: 'note_required', message: `Say what was found for ${c.code}` });
     return { code: c.code, computed: c.computed, result: s.result, note };
   });
   if (contradictions.length) throw new AppError('SAMPLE_CHECK_CONTRADICTS_RECORD', 'A result contradicts the records', contradictions);
   const failedItems = items.filter((i) => i.result === 'fail').map((i) => i.code);
-  if (failedItems.length && !findings?.trim()) notes.push({ path: 'findings', code: 'findings_required', message: 'A failed sample needs its findings' });
+  if (failedItems.length && !findings?.trim())
+    notes.push({ path: 'findings', code: 'findings_required', message: 'A failed sample needs its findings' });
   if (notes.length) throw new AppError('VALIDATION_FAILED', 'A failure needs a note and the sample its findings', notes);
   return { outcome: failedItems.length ? 'failed' : 'passed', items, failedItems };
 }
@@ -422,7 +610,10 @@ export function sampleStatus(latest: { outcome: 'passed' | 'failed'; closesSampl
  * What a new review is: the first; a re-review once the rework sent back has been completed; otherwise a
  * correction of the latest review. Closing without rework is only for a failed re-review.
  */
-export function reviewKind(latest: { outcome: 'passed' | 'failed'; closesSample: boolean } | null, reworkOpen: boolean): 'initial' | 'correction' | 're_review' {
+export function reviewKind(
+  latest: { outcome: 'passed' | 'failed'; closesSample: boolean } | null,
+  reworkOpen: boolean,
+): 'initial' | 'correction' | 're_review' {
   if (!latest) return 'initial';
   return latest.outcome === 'failed' && !reworkOpen && !latest.closesSample ? 're_review' : 'correction';
 }

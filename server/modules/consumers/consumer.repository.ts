@@ -13,7 +13,12 @@ export function findConsumerById(db: DbOrTrx, id: string) {
 
 /** Inserts unless the phone already has a consumer; returns true when this call created it. */
 export async function insertConsumerIfAbsent(db: DbOrTrx, row: NewRow<'consumers'>): Promise<boolean> {
-  const r = await db.insertInto('consumers').values(row).onConflict((oc) => oc.column('phone_index').doNothing()).returning('id').executeTakeFirst();
+  const r = await db
+    .insertInto('consumers')
+    .values(row)
+    .onConflict((oc) => oc.column('phone_index').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return r !== undefined;
 }
 

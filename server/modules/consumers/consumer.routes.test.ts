@@ -50,7 +50,12 @@ describe('consumer sign-in routes', () => {
     const rows = await ctx.db.selectFrom('consumers').selectAll().where('id', '=', first.consumerId).execute();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain('13900002222');
-    const registered = await ctx.db.selectFrom('events').select('type').where('subject_id', '=', first.consumerId).where('type', '=', 'consumer.registered').execute();
+    const registered = await ctx.db
+      .selectFrom('events')
+      .select('type')
+      .where('subject_id', '=', first.consumerId)
+      .where('type', '=', 'consumer.registered')
+      .execute();
     expect(registered).toHaveLength(1);
   });
 
@@ -101,7 +106,9 @@ describe('consumer sign-in routes', () => {
   it('does not serve the development outbox in production', async () => {
     const prod = await createTestContext({ env: { NODE_ENV: 'production' } });
     try {
-      expect((await prod.app.inject({ method: 'POST', url: '/v1/consumer/sign-in-codes', payload: { phone: '13812345678' } })).statusCode).toBe(202);
+      expect(
+        (await prod.app.inject({ method: 'POST', url: '/v1/consumer/sign-in-codes', payload: { phone: '13812345678' } })).statusCode,
+      ).toBe(202);
       expect((await prod.app.inject({ url: '/v1/dev/sms-outbox?phone=13812345678' })).statusCode).toBe(404);
     } finally {
       await prod.close();

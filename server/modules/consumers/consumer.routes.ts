@@ -36,14 +36,10 @@ export const consumerRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
     async (req, reply) => reply.status(201).send(isoDates(await services.consumers.signIn(req.actor, req.body))),
   );
 
-  app.delete(
-    '/v1/consumer/sessions/current',
-    { schema: { tags, summary: 'Sign out', security: [{ bearer: [] }] } },
-    async (req, reply) => {
-      await services.consumers.signOut(req.actor, { token: bearerToken(req) });
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/v1/consumer/sessions/current', { schema: { tags, summary: 'Sign out', security: [{ bearer: [] }] } }, async (req, reply) => {
+    await services.consumers.signOut(req.actor, { token: bearerToken(req) });
+    return reply.status(204).send();
+  });
 
   app.get(
     '/v1/consumer/me',

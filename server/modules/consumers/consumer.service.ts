@@ -19,7 +19,9 @@ export const SIGN_IN_PURPOSE = 'sign_in';
 function normalisePhone(phone: string): string {
   const p = phone.replace(/[\s-]/g, '').replace(/^\+86/, '');
   if (!MAINLAND_MOBILE.test(p)) {
-    throw new AppError('VALIDATION_FAILED', 'A mainland China mobile number is required', [{ path: 'phone', code: 'mainland_mobile', message: 'not a mainland mobile number' }]);
+    throw new AppError('VALIDATION_FAILED', 'A mainland China mobile number is required', [
+      { path: 'phone', code: 'mainland_mobile', message: 'not a mainland mobile number' },
+    ]);
   }
   return p;
 }
@@ -59,20 +61,41 @@ export function createConsumerService(deps: {
         created_at: now,
       });
       const consumer = must(await repo.findConsumerByPhoneIndex(trx, phoneIndex), 'the consumer just inserted or found');
-      const me: Actor = { type: 'consumer', id: consumer.id, ip: 'ip' in actor ? actor.ip : undefined, userAgent: 'userAgent' in actor ? actor.userAgent : undefined };
+      const me: Actor = {
+        type: 'consumer',
+        id: consumer.id,
+        ip: 'ip' in actor ? actor.ip : undefined,
+        userAgent: 'userAgent' in actor ? actor.userAgent : undefined,
+      };
       if (created) {
-        await recordEvent(trx, { type: 'consumer.registered', actor: me, subject: { type: 'consumer', id: consumer.id }, payload: { phone: await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'phone', phone, now) }, at: now });
+        await recordEvent(trx, {
+          type: 'consumer.registered',
+          actor: me,
+          subject: { type: 'consumer', id: consumer.id },
+          payload: { phone: await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'phone', phone, now) },
+          at: now,
+        });
       }
       const { token, hash } = newSessionToken('consumer');
       const sessionId = newId('ses', now.getTime());
       const expiresAt = new Date(now.getTime() + config.CONSUMER_SESSION_HOURS * 3_600_000);
-      await repo.insertConsumerSession(trx, { id: sessionId, consumer_id: consumer.id, token_hash: hash, created_at: now, expires_at: expiresAt });
+      await repo.insertConsumerSession(trx, {
+        id: sessionId,
+        consumer_id: consumer.id,
+        token_hash: hash,
+        created_at: now,
+        expires_at: expiresAt,
+      });
       await recordEvent(trx, {
         type: 'consumer.signed_in',
         actor: me,
         subject: { type: 'consumer', id: consumer.id },
         // The consumer's address is personal data: sealed with their phone's key, shredded with it.
-        payload: { sessionId, challengeId: verified.challengeId, ip: me.ip ? await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'ip_address', me.ip, now) : null },
+        payload: {
+          sessionId,
+          challengeId: verified.challengeId,
+          ip: me.ip ? await subjectKeys.seal(trx, { type: 'consumer_phone', id: phoneIndex }, 'ip_address', me.ip, now) : null,
+        },
         at: now,
       });
       return { token, consumerId: consumer.id, expiresAt };
@@ -86,7 +109,13 @@ export function createConsumerService(deps: {
       const now = clock.now();
       const sessionId = await repo.revokeConsumerSession(trx, me.id, hashToken(input.token), now);
       if (!sessionId) throw new AppError('UNAUTHENTICATED', 'No live session for this token');
-      await recordEvent(trx, { type: 'consumer.signed_out', actor: me, subject: { type: 'consumer', id: me.id }, payload: { sessionId }, at: now });
+      await recordEvent(trx, {
+        type: 'consumer.signed_out',
+        actor: me,
+        subject: { type: 'consumer', id: me.id },
+        payload: { sessionId },
+        at: now,
+      });
     });
   }
 

@@ -217,7 +217,12 @@ export function verifyData(publicKey: PublicKeyInfo, algorithm: SignatureAlgorit
       case 'rsa-sha256':
         return verify('sha256', data, createPublicKey({ key: publicKey.spki, format: 'der', type: 'spki' }), signature);
       case 'ecdsa-p256-sha256':
-        return verify('sha256', data, { key: createPublicKey({ key: publicKey.spki, format: 'der', type: 'spki' }), dsaEncoding: 'der' }, signature);
+        return verify(
+          'sha256',
+          data,
+          { key: createPublicKey({ key: publicKey.spki, format: 'der', type: 'spki' }), dsaEncoding: 'der' },
+          signature,
+        );
       case 'sm2-sm3':
         return sm2Verify(sm2PublicKeyFromBytes(publicKey.keyBits), data, sm2SignatureFromDer(signature));
     }

@@ -88,7 +88,7 @@ function readDict(buf: Buffer, start: number, end: number): DictEntry[] {
       pos++;
       for (;;) {
         const b = buf.readUInt8(pos++);
-        if ((b & 0x0f) === 0x0f || (b >> 4) === 0x0f) break;
+        if ((b & 0x0f) === 0x0f || b >> 4 === 0x0f) break;
       }
       operands.push(Number.NaN);
     } else if (b0 >= 32 && b0 <= 246) {
@@ -402,7 +402,11 @@ function writeCidCff(input: {
       { op: OP_FDARRAY, raw: int32(offsets.fdArray) },
     ]);
   const fdArrayFor = (placed: Array<{ fd: FontDictInfo; bytes: Buffer; offset: number }>) =>
-    writeIndex(placed.map(({ fd, bytes, offset }) => dictBytes([...fd.entries, { op: OP_PRIVATE, raw: Buffer.concat([int32(bytes.length), int32(offset)]) }])));
+    writeIndex(
+      placed.map(({ fd, bytes, offset }) =>
+        dictBytes([...fd.entries, { op: OP_PRIVATE, raw: Buffer.concat([int32(bytes.length), int32(offset)]) }]),
+      ),
+    );
 
   const topDictLength = writeIndex([topDictFor({ charset: 0, fdSelect: 0, charStrings: 0, fdArray: 0 })]).length;
   let pos = header.length + nameIndex.length + topDictLength + stringIndex.length + globalSubrIndex.length;

@@ -183,7 +183,8 @@ export function parseSignedData(bytes: Buffer): ParsedSignedData {
   const certificateSet = signedData[i];
   if (certificateSet?.tag === 0xa0) {
     i++;
-    for (const cert of childrenOf(certificateSet)) if (cert.tag === TAG.SEQUENCE) certificates.push(parseCertificate(Buffer.from(encodingOf(cert))));
+    for (const cert of childrenOf(certificateSet))
+      if (cert.tag === TAG.SEQUENCE) certificates.push(parseCertificate(Buffer.from(encodingOf(cert))));
   }
   if (signedData[i]?.tag === 0xa1) i++; // CRLs
   const signerInfos = childrenOf(expectTag(signedData[i], TAG.SET)).map(parseSignerInfo);
@@ -303,7 +304,7 @@ export function verifyDetachedSignature(
   // Chain: follow issuers through the CMS certificates and the trusted roots.
   const pool = [...parsed.certificates, ...(options.trustedRoots ?? [])];
   const chain = [signer];
-  for (let cert = signer; !cert.issuer.equals(cert.subject) && chain.length < 10; ) {
+  for (let cert = signer; !cert.issuer.equals(cert.subject) && chain.length < 10;) {
     const issuer = pool.find((c) => c.subject.equals(cert.issuer) && certificateSignedBy(cert, c));
     if (!issuer) break;
     chain.push(issuer);

@@ -61,7 +61,12 @@ function writeSecret(path: string, text: string): void {
 function issueSigner(root: ParsedCertificate, rootKeyPem: string, algorithm: SignatureAlgorithm, now: Date, organization: string) {
   const keyPem = generatePrivateKeyPem(algorithm);
   const cert = issueCertificate({
-    subject: { country: 'CN', organization, organizationalUnit: 'Development', commonName: `wangbao document signing (development, ${algorithm})` },
+    subject: {
+      country: 'CN',
+      organization,
+      organizationalUnit: 'Development',
+      commonName: `wangbao document signing (development, ${algorithm})`,
+    },
     subjectPublicKey: publicKeyInfoOf(loadPrivateKey(keyPem)),
     issuer: { certificate: root, key: loadPrivateKey(rootKeyPem) },
     notBefore: new Date(now.getTime() - DAY),

@@ -38,7 +38,6 @@ export interface DocumentServiceDeps {
   publicBaseUrl: string;
 }
 
-
 type InvoiceRow = Insertable<InvoicesTable>;
 
 /** What a red invoice's 备注 says of the refund behind it. */
@@ -67,7 +66,11 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return { origin: cp.origin, leafIndex: sealed.leafIndex, treeSize: cp.size, rootBase64: cp.rootHash.toString('base64') };
   }
 
-  async function ePolicyFacts(policyId: string, seal: EPolicyFacts['seal'], now: Date): Promise<{ facts: EPolicyFacts; phoneCipher: string | null }> {
+  async function ePolicyFacts(
+    policyId: string,
+    seal: EPolicyFacts['seal'],
+    now: Date,
+  ): Promise<{ facts: EPolicyFacts; phoneCipher: string | null }> {
     const p = await findPolicy(db, policyId);
     if (!p) throw new AppError('NOT_FOUND', 'No such policy');
     const app = await findApplication(db, p.application_id);
@@ -76,7 +79,12 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     const parties = await findParties(db, p.application_id);
     const holder = partyIn(parties, 'policyholder');
     const insured = parties.find((x) => x.role === 'insured') ?? holder;
-    const person = (x: typeof holder) => ({ name: pii.decrypt('name', x.name_cipher), idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)), birthDate: x.birth_date, gender: x.gender });
+    const person = (x: typeof holder) => ({
+      name: pii.decrypt('name', x.name_cipher),
+      idNumberMasked: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)),
+      birthDate: x.birth_date,
+      gender: x.gender,
+    });
     const bens = parties.filter((x) => x.role === 'beneficiary');
     return {
       phoneCipher: holder.phone_cipher,
@@ -97,8 +105,15 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         issuedAt: p.issued_at,
         status: p.status,
         policyholder: person(holder),
-        insured: { ...person(insured), relationship: app.insured_relationship, ageAtIssue: ageOn(insured.birth_date, shanghaiDate(p.issued_at)) },
-        beneficiaries: app.beneficiary_designation === 'named' && bens.length ? bens.map((b) => ({ name: pii.decrypt('name', b.name_cipher), shareBp: b.share_bp ?? 0 })) : 'legal',
+        insured: {
+          ...person(insured),
+          relationship: app.insured_relationship,
+          ageAtIssue: ageOn(insured.birth_date, shanghaiDate(p.issued_at)),
+        },
+        beneficiaries:
+          app.beneficiary_designation === 'named' && bens.length
+            ? bens.map((b) => ({ name: pii.decrypt('name', b.name_cipher), shareBp: b.share_bp ?? 0 }))
+            : 'legal',
         seal,
         coolingOffCostFen: config.COOLING_OFF_COST_FEN,
         generatedAt: now,
@@ -107,7 +122,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   }
 
   /** Stores one signed PDF as the next version, under a per-document lock so concurrent generators never collide. */
-  async function store(trx: DbOrTrx, d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date }) {
+  async function store(
+    trx: DbOrTrx,
+    d: { policyId: string; kind: 'e_policy' | 'invoice'; invoiceId: string | null; pdf: Buffer; sealedBy: number | null; now: Date },
+  ) {
     await repo.lockDocument(trx, d);
     const version = (await repo.lastVersion(trx, d)) + 1;
     const id = newId('doc', d.now.getTime());
@@ -128,7 +146,16 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       type: 'document.issued',
       actor: systemActor,
       subject: { type: 'policy', id: d.policyId },
-      payload: { documentId: id, kind: d.kind, invoiceId: d.invoiceId, version, contentHash, bytes: d.pdf.length, signerCertificateSha256: engine.signerCertificateSha256, sealedByTreeSize: d.sealedBy },
+      payload: {
+        documentId: id,
+        kind: d.kind,
+        invoiceId: d.invoiceId,
+        version,
+        contentHash,
+        bytes: d.pdf.length,
+        signerCertificateSha256: engine.signerCertificateSha256,
+        sealedByTreeSize: d.sealedBy,
+      },
       at: d.now,
     });
     return { id, version, contentHash };
@@ -157,8 +184,17 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       if (stored.version === 1 && phoneCipher) {
         const phone = pii.decrypt('phone', phoneCipher);
         const body = `【${config.INSURER_NAME}】您的电子保单${facts.policyNumber}已签发，可登录网保平台查看下载，验真码${facts.verificationCode}。`;
-        await sms.send({ phone, template: 'e_policy_issued', params: { policyNumber: facts.policyNumber, code: facts.verificationCode }, body }, now);
-        await recordEvent(trx, { type: 'document.delivered', actor: systemActor, subject: { type: 'policy', id: policyId }, payload: { documentId: stored.id, channel: 'sms', provider: sms.name }, at: now });
+        await sms.send(
+          { phone, template: 'e_policy_issued', params: { policyNumber: facts.policyNumber, code: facts.verificationCode }, body },
+          now,
+        );
+        await recordEvent(trx, {
+          type: 'document.delivered',
+          actor: systemActor,
+          subject: { type: 'policy', id: policyId },
+          payload: { documentId: stored.id, channel: 'sms', provider: sms.name },
+          at: now,
+        });
       }
       return { ...stored, pdf };
     });
@@ -179,7 +215,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     const split = splitTax(order.amount_fen, tax.rateBp);
     return db.transaction().execute(async (trx) => {
       await lockInvoicesOf(trx, order.id);
-      if (await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).where('kind', '=', 'blue').executeTakeFirst()) return null;
+      if (
+        await trx.selectFrom('invoices').select('id').where('payment_order_id', '=', order.id).where('kind', '=', 'blue').executeTakeFirst()
+      )
+        return null;
       const invoiceNumber = await nextInvoiceNumber(trx, now);
       const id = newId('inv', now.getTime());
       const sellerName = pv.definition.insurer.name;
@@ -204,7 +243,16 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         type: 'invoice.issued',
         actor: systemActor,
         subject: { type: 'policy', id: policyId },
-        payload: { invoiceId: id, invoiceNumber, orderId: order.id, amountFen: row.amount_fen, amountExclTaxFen: row.amount_excl_tax_fen, taxRateBp: row.tax_rate_bp, taxFen: row.tax_fen, taxExempt: row.tax_exempt },
+        payload: {
+          invoiceId: id,
+          invoiceNumber,
+          orderId: order.id,
+          amountFen: row.amount_fen,
+          amountExclTaxFen: row.amount_excl_tax_fen,
+          taxRateBp: row.tax_rate_bp,
+          taxFen: row.tax_fen,
+          taxExempt: row.tax_exempt,
+        },
         at: now,
       });
       const stored = await storeInvoicePdf(trx, { ...row, policyNumber: p.policy_number }, now);
@@ -261,13 +309,23 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     const policyId = refund.policy_id;
     return db.transaction().execute(async (trx) => {
       await lockInvoicesOf(trx, refund.order_id);
-      const blue = await trx.selectFrom('invoices').selectAll().where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
+      const blue = await trx
+        .selectFrom('invoices')
+        .selectAll()
+        .where('payment_order_id', '=', refund.order_id)
+        .where('kind', '=', 'blue')
+        .executeTakeFirst();
       if (!blue) return null;
       if (await trx.selectFrom('invoices').select('id').where('refund_id', '=', refund.id).executeTakeFirst()) return null;
-      const reds = await trx.selectFrom('invoices').select((eb) => eb.fn.sum<string>('amount_fen').as('sum')).where('original_invoice_id', '=', blue.id).executeTakeFirst();
+      const reds = await trx
+        .selectFrom('invoices')
+        .select((eb) => eb.fn.sum<string>('amount_fen').as('sum'))
+        .where('original_invoice_id', '=', blue.id)
+        .executeTakeFirst();
       // Never offset more than was invoiced: a red invoice stops at what the blue one still carries.
       const left = blue.amount_fen + Number(reds?.sum ?? 0);
-      if (refund.amount_fen > left) throw new AppError('CONFLICT', `Refund ${refund.id} exceeds what invoice ${blue.invoice_number} still carries`);
+      if (refund.amount_fen > left)
+        throw new AppError('CONFLICT', `Refund ${refund.id} exceeds what invoice ${blue.invoice_number} still carries`);
       const policy = await findPolicy(trx, policyId);
       if (!policy) throw new Error(`Refund ${refund.id} names unknown policy ${policyId}`);
       const split = splitTax(-refund.amount_fen, blue.tax_rate_bp);
@@ -291,15 +349,37 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         original_invoice_id: blue.id,
         refund_id: refund.id,
       };
-      await trx.insertInto('invoices').values({ ...row, kind: 'red' }).execute();
+      await trx
+        .insertInto('invoices')
+        .values({ ...row, kind: 'red' })
+        .execute();
       await recordEvent(trx, {
         type: 'invoice.red_issued',
         actor: systemActor,
         subject: { type: 'policy', id: policyId },
-        payload: { invoiceId: id, invoiceNumber, originalInvoiceId: blue.id, originalInvoiceNumber: blue.invoice_number, refundId: refund.id, reason: refund.reason, amountFen: row.amount_fen, amountExclTaxFen: row.amount_excl_tax_fen, taxRateBp: row.tax_rate_bp, taxFen: row.tax_fen },
+        payload: {
+          invoiceId: id,
+          invoiceNumber,
+          originalInvoiceId: blue.id,
+          originalInvoiceNumber: blue.invoice_number,
+          refundId: refund.id,
+          reason: refund.reason,
+          amountFen: row.amount_fen,
+          amountExclTaxFen: row.amount_excl_tax_fen,
+          taxRateBp: row.tax_rate_bp,
+          taxFen: row.tax_fen,
+        },
         at: now,
       });
-      const stored = await storeInvoicePdf(trx, { ...row, policyNumber: policy.policy_number, offsets: { invoiceNumber: blue.invoice_number, reason: RED_INVOICE_REASONS[refund.reason] ?? '退还保险费' } }, now);
+      const stored = await storeInvoicePdf(
+        trx,
+        {
+          ...row,
+          policyNumber: policy.policy_number,
+          offsets: { invoiceNumber: blue.invoice_number, reason: RED_INVOICE_REASONS[refund.reason] ?? '退还保险费' },
+        },
+        now,
+      );
       return { invoiceId: id, invoiceNumber, ...stored };
     });
   }
@@ -326,7 +406,12 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   async function makeRedInvoice(refundId: string): Promise<OutboxOutcome> {
     const refund = await findRefund(db, refundId);
     if (!refund?.policy_id || refund.amount_fen <= 0) return 'skipped';
-    const blue = await db.selectFrom('invoices').select('id').where('payment_order_id', '=', refund.order_id).where('kind', '=', 'blue').executeTakeFirst();
+    const blue = await db
+      .selectFrom('invoices')
+      .select('id')
+      .where('payment_order_id', '=', refund.order_id)
+      .where('kind', '=', 'blue')
+      .executeTakeFirst();
     if (!blue) return 'not_ready';
     return (await issueRedInvoice(refundId)) ? 'done' : 'skipped';
   }
@@ -401,6 +486,18 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     }));
   }
 
-  return { signingCertificates, generateEPolicy, issueInvoice, issueRedInvoice, makeEPolicy, makeInvoice, makeRedInvoice, downloadEPolicy, listInvoices, downloadInvoice, verificationUrl };
+  return {
+    signingCertificates,
+    generateEPolicy,
+    issueInvoice,
+    issueRedInvoice,
+    makeEPolicy,
+    makeInvoice,
+    makeRedInvoice,
+    downloadEPolicy,
+    listInvoices,
+    downloadInvoice,
+    verificationUrl,
+  };
 }
 export type DocumentService = ReturnType<typeof createDocumentService>;

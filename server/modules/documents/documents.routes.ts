@@ -26,7 +26,16 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
 
   app.get(
     '/v1/policies/:id/e-policy',
-    { schema: { tags, security, summary: 'Download the e-policy (PDF)', errors: ['DOCUMENT_NOT_READY', 'RECORDS_SHREDDED'], description: 'The signed e-policy PDF (PAdES), latest version; generated on demand if the job has not yet.', params: idParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Download the e-policy (PDF)',
+        errors: ['DOCUMENT_NOT_READY', 'RECORDS_SHREDDED'],
+        description: 'The signed e-policy PDF (PAdES), latest version; generated on demand if the job has not yet.',
+        params: idParam,
+      },
+    },
     async (req, reply) => pdfReply(reply, await documents.downloadEPolicy(req.actor, req.params.id)),
   );
   app.get(
@@ -40,7 +49,8 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
       schema: {
         tags,
         summary: 'The certificates that sign documents',
-        description: 'The certificates that sign e-policies, invoices and reports (PEM), signing certificate first: import the last into a PDF viewer to check a signature on your own.',
+        description:
+          'The certificates that sign e-policies, invoices and reports (PEM), signing certificate first: import the last into a PDF viewer to check a signature on your own.',
         response: { 200: documentCertificates },
       },
     },
@@ -48,7 +58,16 @@ export const documentRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, 
   );
   app.get(
     '/v1/invoices/:id/pdf',
-    { schema: { tags, security, summary: 'Download an invoice (PDF)', description: 'The signed invoice PDF.', params: idParam, errors: ['DOCUMENT_NOT_READY'] } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Download an invoice (PDF)',
+        description: 'The signed invoice PDF.',
+        params: idParam,
+        errors: ['DOCUMENT_NOT_READY'],
+      },
+    },
     async (req, reply) => pdfReply(reply, await documents.downloadInvoice(req.actor, req.params.id)),
   );
 };

@@ -37,9 +37,12 @@ const MODE_ZH = { single: '趸交', annual: '年交', monthly: '月交' } as con
 export const zhDate = (d: CalendarDate) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
 
 /** The installments: a single premium, or one per year (month) of the payment term, with its due date. */
-export function paymentSchedule(f: Pick<EPolicyFacts, 'paymentMode' | 'termYears' | 'premiumFen' | 'effectiveDate'>): Array<{ n: number; due: CalendarDate; fen: number }> {
+export function paymentSchedule(
+  f: Pick<EPolicyFacts, 'paymentMode' | 'termYears' | 'premiumFen' | 'effectiveDate'>,
+): Array<{ n: number; due: CalendarDate; fen: number }> {
   if (f.paymentMode === 'single') return [{ n: 1, due: f.effectiveDate, fen: f.premiumFen }];
-  if (f.paymentMode === 'annual') return Array.from({ length: f.termYears }, (_, i) => ({ n: i + 1, due: addYears(f.effectiveDate, i), fen: f.premiumFen }));
+  if (f.paymentMode === 'annual')
+    return Array.from({ length: f.termYears }, (_, i) => ({ n: i + 1, due: addYears(f.effectiveDate, i), fen: f.premiumFen }));
   return Array.from({ length: f.termYears * 12 }, (_, i) => {
     const y = Number(f.effectiveDate.slice(0, 4)) + Math.floor((Number(f.effectiveDate.slice(5, 7)) - 1 + i) / 12);
     const m = ((Number(f.effectiveDate.slice(5, 7)) - 1 + i) % 12) + 1;
@@ -48,7 +51,9 @@ export function paymentSchedule(f: Pick<EPolicyFacts, 'paymentMode' | 'termYears
 }
 
 /** The cash-value row of the product for this insured and contract, scaled to the sum insured. */
-export function cashValues(f: Pick<EPolicyFacts, 'definition' | 'insured' | 'termYears' | 'paymentMode' | 'sumInsuredFen'>): Array<{ year: number; fen: number }> | null {
+export function cashValues(
+  f: Pick<EPolicyFacts, 'definition' | 'insured' | 'termYears' | 'paymentMode' | 'sumInsuredFen'>,
+): Array<{ year: number; fen: number }> | null {
   const row = f.definition.cashValues?.find(
     (r) =>
       f.insured.ageAtIssue >= r.ageFrom &&
@@ -122,8 +127,16 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
     blocks: [
       {
         kind: 'table',
-        columns: [{ header: '保险责任', weight: 2 }, { header: '说明', weight: 5 }, { header: '保险金额', align: 'right', weight: 2 }],
-        rows: (d.disclosure.coverage ?? []).map((c) => [c.name, c.description, c.sumInsuredShare ? formatYuan(new Decimal(f.sumInsuredFen).mul(c.sumInsuredShare).toDecimalPlaces(0).toNumber()) : '—']),
+        columns: [
+          { header: '保险责任', weight: 2 },
+          { header: '说明', weight: 5 },
+          { header: '保险金额', align: 'right', weight: 2 },
+        ],
+        rows: (d.disclosure.coverage ?? []).map((c) => [
+          c.name,
+          c.description,
+          c.sumInsuredShare ? formatYuan(new Decimal(f.sumInsuredFen).mul(c.sumInsuredShare).toDecimalPlaces(0).toNumber()) : '—',
+        ]),
       },
     ],
   });
@@ -133,7 +146,11 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
     blocks: [
       {
         kind: 'table',
-        columns: [{ header: '期次', align: 'right' }, { header: '应交日期', weight: 2 }, { header: '保险费', align: 'right', weight: 2 }],
+        columns: [
+          { header: '期次', align: 'right' },
+          { header: '应交日期', weight: 2 },
+          { header: '保险费', align: 'right', weight: 2 },
+        ],
         // Monthly plans run long: the first year, then the total.
         rows: [
           ...schedule.slice(0, 24).map((s) => [String(s.n), zhDate(s.due), formatYuan(s.fen)]),
@@ -153,12 +170,25 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
   if (f.waitingPeriodEndDate)
     sections.push({
       heading: '六、等待期',
-      blocks: [{ kind: 'paragraph', text: d.disclosure.waitingPeriodExplanation ?? `等待期为${d.waitingPeriodDays}日，至${zhDate(f.waitingPeriodEndDate)}止；等待期内发生的保险事故，本公司按条款约定处理。` }],
+      blocks: [
+        {
+          kind: 'paragraph',
+          text:
+            d.disclosure.waitingPeriodExplanation ??
+            `等待期为${d.waitingPeriodDays}日，至${zhDate(f.waitingPeriodEndDate)}止；等待期内发生的保险事故，本公司按条款约定处理。`,
+        },
+      ],
     });
 
   sections.push({
     heading: '七、责任免除（请您特别注意）',
-    blocks: [{ kind: 'highlight', title: '因下列情形之一导致保险事故的，本公司不承担给付保险金的责任：', items: d.disclosure.exclusions?.length ? d.disclosure.exclusions : ['详见保险条款“责任免除”。'] }],
+    blocks: [
+      {
+        kind: 'highlight',
+        title: '因下列情形之一导致保险事故的，本公司不承担给付保险金的责任：',
+        items: d.disclosure.exclusions?.length ? d.disclosure.exclusions : ['详见保险条款“责任免除”。'],
+      },
+    ],
   });
 
   const cv = cashValues(f);
@@ -169,7 +199,10 @@ export function ePolicyModel(f: EPolicyFacts): DocumentModel {
         {
           kind: 'table',
           caption: '保单年度末现金价值（单位：元）',
-          columns: [{ header: '保单年度', align: 'right' }, { header: '年度末现金价值', align: 'right', weight: 2 }],
+          columns: [
+            { header: '保单年度', align: 'right' },
+            { header: '年度末现金价值', align: 'right', weight: 2 },
+          ],
           rows: cv.map((r) => [String(r.year), formatYuan(r.fen)]),
         },
         ...(d.disclosure.cashValueExplanation ? [{ kind: 'paragraph' as const, text: d.disclosure.cashValueExplanation }] : []),

@@ -9,7 +9,17 @@ import { loadOrCreateDevCa } from './dev-ca.js';
  * never sign (the CLI, most tests) never touch the CA. The CA is infrastructure: its certificates are dated by the
  * real time, whatever the injected business clock says.
  */
-export function documentEngineFromConfig(config: Pick<Config, 'DOCUMENT_CA_DIR' | 'DOCUMENT_SIGNING_CERT_PEM' | 'DOCUMENT_SIGNING_KEY_PEM' | 'DOCUMENT_SIGNING_CHAIN_PEM' | 'INSURER_NAME' | 'NODE_ENV'>): DocumentEngine {
+export function documentEngineFromConfig(
+  config: Pick<
+    Config,
+    | 'DOCUMENT_CA_DIR'
+    | 'DOCUMENT_SIGNING_CERT_PEM'
+    | 'DOCUMENT_SIGNING_KEY_PEM'
+    | 'DOCUMENT_SIGNING_CHAIN_PEM'
+    | 'INSURER_NAME'
+    | 'NODE_ENV'
+  >,
+): DocumentEngine {
   let engine: DocumentEngine | undefined;
   const get = (): DocumentEngine => {
     if (engine) return engine;
@@ -21,7 +31,10 @@ export function documentEngineFromConfig(config: Pick<Config, 'DOCUMENT_CA_DIR' 
       });
       engine = createDocumentEngine({ signer, defaults: { reason: '电子保单签发', location: 'CN' } });
     } else {
-      if (config.NODE_ENV === 'production') throw new Error('Production needs DOCUMENT_SIGNING_CERT_PEM and DOCUMENT_SIGNING_KEY_PEM: the development CA is for development only');
+      if (config.NODE_ENV === 'production')
+        throw new Error(
+          'Production needs DOCUMENT_SIGNING_CERT_PEM and DOCUMENT_SIGNING_KEY_PEM: the development CA is for development only',
+        );
       const ca = loadOrCreateDevCa(config.DOCUMENT_CA_DIR, { organization: config.INSURER_NAME });
       engine = createDocumentEngine({ signer: ca.signer, defaults: { reason: '电子保单签发（开发环境证书）', location: 'CN' } });
     }

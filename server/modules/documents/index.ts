@@ -19,7 +19,13 @@ export { verifySignedPdf, type PdfSignatureReport } from './pdf-verify.js';
 export { createDocumentSigner, signerFromKey, type DocumentSigner, type DocumentSignerConfig } from './signer.js';
 export { loadOrCreateDevCa, type DevCa, type DevCaOptions } from './dev-ca.js';
 export { parseSignedData, verifyDetachedSignature, CMS_OID, type CmsVerification, type ParsedSignedData } from './cms.js';
-export { certificatesFromPem, parseCertificate, SIGNATURE_ALGORITHMS, type ParsedCertificate, type SignatureAlgorithm } from './certificates.js';
+export {
+  certificatesFromPem,
+  parseCertificate,
+  SIGNATURE_ALGORITHMS,
+  type ParsedCertificate,
+  type SignatureAlgorithm,
+} from './certificates.js';
 // The document services: e-policies, invoices and their verification (M§12(6), M§22).
 export { createDocumentService, type DocumentService, type DocumentServiceDeps } from './document.service.js';
 export { createVerificationService, type VerificationService } from './verification.service.js';

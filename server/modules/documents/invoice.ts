@@ -18,7 +18,10 @@ export function taxTreatment(line: ProductDefinition['line'], termYears: number)
 
 /** 价税合计 split into amount and tax, in fen: the amount rounded half-up, the tax whatever remains. */
 export function splitTax(totalFen: number, rateBp: number): { amountExclTaxFen: number; taxFen: number } {
-  const excl = new Decimal(totalFen).div(new Decimal(10_000 + rateBp).div(10_000)).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+  const excl = new Decimal(totalFen)
+    .div(new Decimal(10_000 + rateBp).div(10_000))
+    .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
+    .toNumber();
   return { amountExclTaxFen: excl, taxFen: totalFen - excl };
 }
 
@@ -123,7 +126,14 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
               { header: '税率/征收率', align: 'right' },
               { header: '税额', align: 'right', weight: 2 },
             ],
-            rows: [[f.itemName, formatYuan(f.amountExclTaxFen), f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`, f.taxExempt ? '***' : formatYuan(f.taxFen)]],
+            rows: [
+              [
+                f.itemName,
+                formatYuan(f.amountExclTaxFen),
+                f.taxExempt ? '免税' : `${f.taxRateBp / 100}%`,
+                f.taxExempt ? '***' : formatYuan(f.taxFen),
+              ],
+            ],
           },
           {
             kind: 'fields',
@@ -131,7 +141,12 @@ export function invoiceModel(f: InvoiceFacts): DocumentModel {
             rows: [
               { label: '价税合计（大写）', value: f.amountFen < 0 ? `（负数）${amountInWords(-f.amountFen)}` : amountInWords(f.amountFen) },
               { label: '价税合计（小写）', value: formatYuan(f.amountFen) },
-              { label: '备注', value: f.offsets ? `被红冲蓝字发票号码 ${f.offsets.invoiceNumber}；${f.offsets.reason}；保险单号 ${f.policyNumber}` : `保险单号 ${f.policyNumber}` },
+              {
+                label: '备注',
+                value: f.offsets
+                  ? `被红冲蓝字发票号码 ${f.offsets.invoiceNumber}；${f.offsets.reason}；保险单号 ${f.policyNumber}`
+                  : `保险单号 ${f.policyNumber}`,
+              },
             ],
           },
         ],

@@ -85,7 +85,9 @@ export class PdfReader {
     }
     if (c === 0x2f) {
       const end = this.regular(start + 1);
-      const name = b.toString('latin1', start + 1, end).replace(/#([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      const name = b
+        .toString('latin1', start + 1, end)
+        .replace(/#([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
       return { value: { type: 'name', value: name }, start, end };
     }
     if (c === 0x28) {
@@ -161,7 +163,7 @@ export class PdfReader {
     const startXref = this.startXref();
     let trailer: Map<string, Spanned> | undefined;
     const seen = new Set<number>();
-    for (let at: number | undefined = startXref; at !== undefined; ) {
+    for (let at: number | undefined = startXref; at !== undefined;) {
       if (seen.has(at)) throw new PdfSyntaxError('cross-reference sections loop');
       seen.add(at);
       const p = this.skipSpace(at);

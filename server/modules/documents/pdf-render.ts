@@ -187,7 +187,12 @@ class Renderer {
     }
     if (model.qr) y = Math.max(y, this.qr(model.qr.payload, model.qr.caption));
     y += 10;
-    doc.moveTo(MARGIN.left, y).lineTo(MARGIN.left + CONTENT_WIDTH, y).lineWidth(1).strokeColor(COLOR.accent).stroke();
+    doc
+      .moveTo(MARGIN.left, y)
+      .lineTo(MARGIN.left + CONTENT_WIDTH, y)
+      .lineWidth(1)
+      .strokeColor(COLOR.accent)
+      .stroke();
     doc.y = y + 12;
   }
 
@@ -219,7 +224,10 @@ class Renderer {
     // Keep a heading with at least a couple of lines of what it introduces.
     this.ensureSpace(headingHeight + 40);
     const y = doc.y + 4;
-    doc.rect(MARGIN.left, y + 2, 3, SIZE.heading).fillColor(COLOR.accent).fill();
+    doc
+      .rect(MARGIN.left, y + 2, 3, SIZE.heading)
+      .fillColor(COLOR.accent)
+      .fill();
     this.setFont('bold', SIZE.heading, COLOR.accent);
     this.write(section.heading, MARGIN.left + 9, y, CONTENT_WIDTH - 9);
     doc.y += 5;

@@ -184,7 +184,9 @@ export async function signPdf(pdf: Buffer, signer: CmsSigner, options: SignPdfOp
     const s = trailer.get(key);
     return s ? ` /${key} ${pdf.toString('latin1', s.start, s.end)}` : '';
   };
-  push(`trailer\n<< /Size ${Math.max(next, size.value.value)} /Root ${rootRef.num} ${rootRef.gen} R${raw('Info')}${raw('ID')} /Prev ${startXref} >>\n`);
+  push(
+    `trailer\n<< /Size ${Math.max(next, size.value.value)} /Root ${rootRef.num} ${rootRef.gen} R${raw('Info')}${raw('ID')} /Prev ${startXref} >>\n`,
+  );
   push(`startxref\n${xrefOffset}\n%%EOF\n`);
   const out = Buffer.concat([pdf, ...chunks], length);
 

@@ -55,7 +55,10 @@ export function samplePolicyModel(options: SamplePolicyOptions = {}): DocumentMo
               { label: '证件号码', value: '3301**********4521' },
               { label: '与投保人关系', value: '配偶' },
               { label: '联系电话', value: '138****5678' },
-              { label: '身故受益人', value: `${SAMPLE_NAMES.beneficiaries[0]}（子女，50%）、${SAMPLE_NAMES.beneficiaries[1]}（父母，50%）` },
+              {
+                label: '身故受益人',
+                value: `${SAMPLE_NAMES.beneficiaries[0]}（子女，50%）、${SAMPLE_NAMES.beneficiaries[1]}（父母，50%）`,
+              },
               { label: '受益顺序', value: '第一顺位' },
             ],
           },

@@ -13,7 +13,8 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 function page(r: Awaited<ReturnType<VerificationService['verify']>> | { error: string }): string {
   let body: string;
   if ('error' in r) body = `<p class="bad">${esc(r.error)}</p>`;
-  else if (!r.genuine || !r.policy) body = '<p class="bad">未能验证：保单号或验真码不正确。</p><p>请核对保单上印制的保单号与验真码，或致电保险公司客服。</p>';
+  else if (!r.genuine || !r.policy)
+    body = '<p class="bad">未能验证：保单号或验真码不正确。</p><p>请核对保单上印制的保单号与验真码，或致电保险公司客服。</p>';
   else {
     const p = r.policy;
     const rows: Array<[string, string]> = [
@@ -56,13 +57,24 @@ export const verificationRoutes: FastifyPluginAsync<RouteOptions> = async (fasti
 
   app.get(
     '/verify',
-    { schema: { tags, summary: 'The verification page (HTML)', description: 'The page the QR code on a policy opens (zh-CN HTML).', querystring: verifyPageQuery } },
+    {
+      schema: {
+        tags,
+        summary: 'The verification page (HTML)',
+        description: 'The page the QR code on a policy opens (zh-CN HTML).',
+        querystring: verifyPageQuery,
+      },
+    },
     async (req, reply) => {
       try {
         const r = await verification.verify({ policyNumber: req.query.n, code: req.query.c, client: req.ip });
         return reply.type('text/html; charset=utf-8').send(page(r));
       } catch (e) {
-        if ((e as { code?: string }).code === 'RATE_LIMITED') return reply.code(429).type('text/html; charset=utf-8').send(page({ error: '查询过于频繁，请稍后再试。' }));
+        if ((e as { code?: string }).code === 'RATE_LIMITED')
+          return reply
+            .code(429)
+            .type('text/html; charset=utf-8')
+            .send(page({ error: '查询过于频繁，请稍后再试。' }));
         throw e;
       }
     },

@@ -47,11 +47,18 @@ export type PolicyStanding = 'in_force' | 'not_yet_effective' | 'expired' | 'can
  * inclusion proof of its issuance; an unknown number and a wrong code get the very same answer, and attempts are
  * limited per client and per number, so numbers cannot be enumerated and codes cannot be guessed.
  */
-export function createVerificationService(deps: { db: Db; clock: Clock; pii: PiiCipher; ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof' | 'leafOfEvent'>; limits: VerificationLimits }) {
+export function createVerificationService(deps: {
+  db: Db;
+  clock: Clock;
+  pii: PiiCipher;
+  ledger: Pick<LedgerService, 'latestCheckpoint' | 'inclusionProof' | 'leafOfEvent'>;
+  limits: VerificationLimits;
+}) {
   const { db, clock, pii, ledger, limits } = deps;
   const codeKey = pii.deriveKey('wangbao/policy-verification/v1');
   const attemptKey = pii.deriveKey('wangbao/verification-attempts/v1');
-  const keyOf = (label: string, value: string) => createHmac('sha256', attemptKey).update(label).update('\0').update(value).digest('base64url');
+  const keyOf = (label: string, value: string) =>
+    createHmac('sha256', attemptKey).update(label).update('\0').update(value).digest('base64url');
 
   function codeFor(policyNumber: string): string {
     return verificationCodeOf(codeKey, policyNumber);
@@ -60,8 +67,10 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
   async function assertWithinLimits(clientKey: string, numberKey: string, now: Date) {
     const minuteAgo = new Date(now.getTime() - 60_000);
     const hourAgo = new Date(now.getTime() - 3_600_000);
-    if ((await repo.countAttemptsOfClient(db, clientKey, minuteAgo)) >= limits.perClientPerMinute) throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
-    if ((await repo.countFailuresOfNumber(db, numberKey, hourAgo)) >= limits.failuresPerNumberPerHour) throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
+    if ((await repo.countAttemptsOfClient(db, clientKey, minuteAgo)) >= limits.perClientPerMinute)
+      throw new AppError('RATE_LIMITED', 'Too many verification requests; try again in a minute');
+    if ((await repo.countFailuresOfNumber(db, numberKey, hourAgo)) >= limits.failuresPerNumberPerHour)
+      throw new AppError('RATE_LIMITED', 'Too many wrong codes for this policy number; try again later');
   }
 
   async function verify(input: { policyNumber: string; code: string; client: string }) {
@@ -86,7 +95,13 @@ export function createVerificationService(deps: { db: Db; clock: Clock; pii: Pii
     if (!holder) throw new Error(`Policy ${policy.policy_number} has no policyholder`);
     const today = shanghaiDate(now);
     const standing: PolicyStanding =
-      policy.status !== 'in_force' ? 'cancelled' : today < policy.effective_date ? 'not_yet_effective' : today > policy.end_date ? 'expired' : 'in_force';
+      policy.status !== 'in_force'
+        ? 'cancelled'
+        : today < policy.effective_date
+          ? 'not_yet_effective'
+          : today > policy.end_date
+            ? 'expired'
+            : 'in_force';
     return {
       genuine: true as const,
       checkedAt: now.toISOString(),

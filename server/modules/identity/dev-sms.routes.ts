@@ -21,6 +21,8 @@ export const devSmsRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { 
         response: { 200: smsOutbox },
       },
     },
-    async (req) => ({ items: isoDates(await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit)) }),
+    async (req) => ({
+      items: isoDates(await readDevOutbox({ db: platform.db, pii: platform.pii }, req.query.phone.replace(/^\+86/, ''), req.query.limit)),
+    }),
   );
 };

@@ -9,8 +9,7 @@ const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as cons
 const ID_CHECK_CHARS = '10X98765432';
 
 export type IdNumberParse =
-  | { ok: true; idNumber: string; birthDate: string; gender: 'M' | 'F' }
-  | { ok: false; reason: 'format' | 'checksum' | 'birth_date' };
+  { ok: true; idNumber: string; birthDate: string; gender: 'M' | 'F' } | { ok: false; reason: 'format' | 'checksum' | 'birth_date' };
 
 /** The GB 11643-1999 check character for the first 17 digits. */
 export function idCheckChar(first17: string): string {
@@ -53,9 +52,11 @@ export function parseIdNumber(input: string): IdNumberParse {
 export function assertIdMatches(idNumber: string, claimed: { birthDate?: string; gender?: 'M' | 'F' }, path = 'idNumber') {
   const parsed = parseIdNumber(idNumber);
   if (!parsed.ok) {
-    throw new AppError('ID_NUMBER_INVALID', `The ID number fails its ${parsed.reason === 'birth_date' ? 'birth-date' : parsed.reason} check`, [
-      { path, code: parsed.reason, message: 'invalid resident ID number' },
-    ]);
+    throw new AppError(
+      'ID_NUMBER_INVALID',
+      `The ID number fails its ${parsed.reason === 'birth_date' ? 'birth-date' : parsed.reason} check`,
+      [{ path, code: parsed.reason, message: 'invalid resident ID number' }],
+    );
   }
   const items = [];
   if (claimed.birthDate !== undefined && claimed.birthDate !== parsed.birthDate) {

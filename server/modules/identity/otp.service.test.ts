@@ -52,7 +52,11 @@ describe('OtpService', () => {
     const s = await send(newPhone());
     const wrong = s.code === '000000' ? '111111' : '000000';
     expect(await codeOf(verify(s.subjectRef, wrong))).toBe('OTP_INVALID');
-    const row = await ctx.db.selectFrom('otp_challenges').select(['attempts', 'consumed_at']).where('id', '=', s.challengeId).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('otp_challenges')
+      .select(['attempts', 'consumed_at'])
+      .where('id', '=', s.challengeId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ attempts: 1, consumed_at: null });
     expect((await verify(s.subjectRef, s.code)).challengeId).toBe(s.challengeId);
   });
@@ -68,7 +72,11 @@ describe('OtpService', () => {
     const wrong = s.code === '999999' ? '888888' : '999999';
     for (let i = 0; i < 5; i++) expect(await codeOf(verify(s.subjectRef, wrong))).toBe('OTP_INVALID');
     expect(await codeOf(verify(s.subjectRef, s.code))).toBe('OTP_TOO_MANY_ATTEMPTS');
-    const row = await ctx.db.selectFrom('otp_challenges').select(['attempts', 'consumed_at']).where('id', '=', s.challengeId).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('otp_challenges')
+      .select(['attempts', 'consumed_at'])
+      .where('id', '=', s.challengeId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ attempts: 5, consumed_at: null });
   });
 
@@ -82,12 +90,18 @@ describe('OtpService', () => {
     const phone = newPhone();
     const first = await send(phone);
     ctx.clock.advance(30_000);
-    expect(await codeOf(otp.sendCode(anon, { purpose: 'application_identity', subjectRef: first.subjectRef, phone }))).toBe('OTP_RESEND_TOO_SOON');
+    expect(await codeOf(otp.sendCode(anon, { purpose: 'application_identity', subjectRef: first.subjectRef, phone }))).toBe(
+      'OTP_RESEND_TOO_SOON',
+    );
     ctx.clock.advance(30_000);
     const second = await send(phone, first.subjectRef);
     expect(second.challengeId).not.toBe(first.challengeId);
     if (first.code !== second.code) expect(await codeOf(verify(first.subjectRef, first.code))).toBe('OTP_INVALID');
-    const old = await ctx.db.selectFrom('otp_challenges').select('superseded_at').where('id', '=', first.challengeId).executeTakeFirstOrThrow();
+    const old = await ctx.db
+      .selectFrom('otp_challenges')
+      .select('superseded_at')
+      .where('id', '=', first.challengeId)
+      .executeTakeFirstOrThrow();
     expect(old.superseded_at).not.toBeNull();
     expect((await verify(second.subjectRef, second.code)).challengeId).toBe(second.challengeId);
   });
@@ -110,7 +124,11 @@ describe('OtpService', () => {
     const s = await send(phone);
     await verify(s.subjectRef, s.code);
     const challenges = await ctx.db.selectFrom('otp_challenges').selectAll().where('id', '=', s.challengeId).execute();
-    const outbox = await ctx.db.selectFrom('sms_outbox').selectAll().where('phone_index', '=', ctx.platform.pii.blindIndex('phone', phone)).execute();
+    const outbox = await ctx.db
+      .selectFrom('sms_outbox')
+      .selectAll()
+      .where('phone_index', '=', ctx.platform.pii.blindIndex('phone', phone))
+      .execute();
     const events = await ctx.db.selectFrom('events').selectAll().where('subject_id', '=', s.challengeId).execute();
     expect(challenges).toHaveLength(1);
     expect(outbox).toHaveLength(1);

@@ -46,7 +46,8 @@ export function createOtpService(deps: OtpServiceDeps) {
 
   function assertPurpose(purpose: string, subjectRef: string) {
     if (!PURPOSE.test(purpose)) throw new AppError('VALIDATION_FAILED', 'Unknown code purpose', [{ path: 'purpose', message: 'invalid' }]);
-    if (!subjectRef || subjectRef.length > 200) throw new AppError('VALIDATION_FAILED', 'A subject is required', [{ path: 'subjectRef', message: 'invalid' }]);
+    if (!subjectRef || subjectRef.length > 200)
+      throw new AppError('VALIDATION_FAILED', 'A subject is required', [{ path: 'subjectRef', message: 'invalid' }]);
   }
 
   /**
@@ -103,7 +104,15 @@ export function createOtpService(deps: OtpServiceDeps) {
         at: now,
       });
       // Sent last inside the transaction: if the gateway refuses, no challenge exists and the throttle is not spent.
-      await sms.send({ phone, template: 'otp', params: { code, minutes: String(Math.round(config.OTP_TTL_SECONDS / 60)) }, body: renderOtpSms(code, config.OTP_TTL_SECONDS) }, now);
+      await sms.send(
+        {
+          phone,
+          template: 'otp',
+          params: { code, minutes: String(Math.round(config.OTP_TTL_SECONDS / 60)) },
+          body: renderOtpSms(code, config.OTP_TTL_SECONDS),
+        },
+        now,
+      );
       return { challengeId, expiresAt, maskedPhone };
     });
   }
@@ -151,7 +160,8 @@ export function createOtpService(deps: OtpServiceDeps) {
         const left = Math.max(0, ch.max_attempts - attempts);
         return { error: 'OTP_INVALID' as ErrorCode, detail: left > 0 ? `${left} attempts left` : 'No attempts left; request a new code' };
       }
-      if (!(await repo.consumeChallenge(trx, ch.id, now))) return { error: 'OTP_INVALID' as ErrorCode, detail: 'This code was already used' };
+      if (!(await repo.consumeChallenge(trx, ch.id, now)))
+        return { error: 'OTP_INVALID' as ErrorCode, detail: 'This code was already used' };
       await checked('passed', undefined, ch.attempts + 1);
       return { ok: { challengeId: ch.id, phoneIndex: ch.phone_index } };
     });

@@ -250,11 +250,7 @@ export function createDevPaymentGateway(deps: DevGatewayDeps): DevPaymentGateway
     },
 
     async queryPayment(orderId) {
-      const rows = await db
-        .selectFrom('dev_gateway_transactions')
-        .select(txnColumns)
-        .where('merchant_order_id', '=', orderId)
-        .execute();
+      const rows = await db.selectFrom('dev_gateway_transactions').select(txnColumns).where('merchant_order_id', '=', orderId).execute();
       if (rows.length === 0) return { status: 'unknown' };
       const now = clock.now();
       const views = rows.map((r) => view(r, now));
@@ -268,7 +264,8 @@ export function createDevPaymentGateway(deps: DevGatewayDeps): DevPaymentGateway
 
     async refund(req) {
       const now = clock.now();
-      if (!Number.isSafeInteger(req.amountFen) || req.amountFen <= 0) throw new Error('gateway: refund amount must be a positive integer of fen');
+      if (!Number.isSafeInteger(req.amountFen) || req.amountFen <= 0)
+        throw new Error('gateway: refund amount must be a positive integer of fen');
       return db.transaction().execute(async (trx) => {
         const earlier = await trx
           .selectFrom('dev_gateway_refunds')
@@ -298,7 +295,14 @@ export function createDevPaymentGateway(deps: DevGatewayDeps): DevPaymentGateway
         const id = newId('gw', now.getTime());
         await trx
           .insertInto('dev_gateway_refunds')
-          .values({ id, txn_id: txn.id, merchant_refund_id: req.refundId, amount_fen: req.amountFen, reason: req.reason.slice(0, 200), created_at: now })
+          .values({
+            id,
+            txn_id: txn.id,
+            merchant_refund_id: req.refundId,
+            amount_fen: req.amountFen,
+            reason: req.reason.slice(0, 200),
+            created_at: now,
+          })
           .execute();
         return { providerRef: id };
       });

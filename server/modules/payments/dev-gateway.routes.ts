@@ -47,7 +47,10 @@ function payPage(t: GatewayTxnView, merchant: string): string {
     <dt>状态</dt><dd>${STATUS_ZH[t.status]}</dd>
   </dl>`;
   if (t.status !== 'pending') {
-    return page('支付', `<h1>支付</h1><div class="dev">开发环境模拟网关，不产生真实资金往来</div>${details}<p>该笔交易${STATUS_ZH[t.status]}，无需再次支付。</p>`);
+    return page(
+      '支付',
+      `<h1>支付</h1><div class="dev">开发环境模拟网关，不产生真实资金往来</div>${details}<p>该笔交易${STATUS_ZH[t.status]}，无需再次支付。</p>`,
+    );
   }
   return page(
     '确认支付',
@@ -96,7 +99,10 @@ export const devGatewayRoutes: FastifyPluginAsync<RouteOptions> = async (fastify
   app.get('/dev-gateway/pay/:id', { schema: { hide: true, params } }, async (req, reply) => {
     const t = await gateway.describeTransaction(req.params.id);
     if (!t) throw new AppError('NOT_FOUND', 'No such gateway transaction');
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(payPage(t, platform.config.PREMIUM_ACCOUNT_NAME));
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(payPage(t, platform.config.PREMIUM_ACCOUNT_NAME));
   });
 
   app.post('/dev-gateway/pay/:id', { schema: { hide: true, params, body: payerInputBody } }, async (req, reply) => {

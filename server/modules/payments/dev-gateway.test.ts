@@ -13,9 +13,16 @@ afterAll(async () => ctx?.close());
 
 async function openOrder(premiumFen = 123_456) {
   const fx = await buildAwaitingPaymentApplication(ctx.db, ctx.platform.pii, { at: ctx.clock.now(), premiumFen });
-  return ctx.db.transaction().execute((trx) =>
-    ctx.services.payments.openOrder(trx, { applicationId: fx.applicationId, amountFen: premiumFen, expectedPayer: POLICYHOLDER, description: '测试意外险 保险费' }),
-  );
+  return ctx.db
+    .transaction()
+    .execute((trx) =>
+      ctx.services.payments.openOrder(trx, {
+        applicationId: fx.applicationId,
+        amountFen: premiumFen,
+        expectedPayer: POLICYHOLDER,
+        description: '测试意外险 保险费',
+      }),
+    );
 }
 
 describe('the development gateway', () => {
@@ -39,8 +46,17 @@ describe('the development gateway', () => {
   it('turns the form post into a signed notification the platform verifies', async () => {
     const o = await openOrder();
     const path = new URL(o.payUrl).pathname;
-    const form = new URLSearchParams({ name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222 0212 3456 7890 123' }).toString();
-    const res = await ctx.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    const form = new URLSearchParams({
+      name: POLICYHOLDER.name,
+      idNumber: POLICYHOLDER.idNumber,
+      accountNo: '6222 0212 3456 7890 123',
+    }).toString();
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.body).toContain('支付成功');
@@ -62,12 +78,18 @@ describe('the development gateway', () => {
     const again = await ctx.app.inject({ url: path });
     expect(again.body).toContain('已支付');
     expect(again.body).not.toContain('<form');
-    const twice = await ctx.app.inject({ method: 'POST', url: path, payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' } });
+    const twice = await ctx.app.inject({
+      method: 'POST',
+      url: path,
+      payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' },
+    });
     expect(twice.statusCode).toBe(409);
 
     const delivered = await ctx.deliverNotifications();
     expect(delivered[0]!.statusCode).toBe(200);
-    expect((await ctx.db.selectFrom('payment_orders').select('status').where('id', '=', o.orderId).executeTakeFirstOrThrow()).status).toBe('paid');
+    expect((await ctx.db.selectFrom('payment_orders').select('status').where('id', '=', o.orderId).executeTakeFirstOrThrow()).status).toBe(
+      'paid',
+    );
   });
 
   it('answers a malformed payer form with 400 problem+json', async () => {
@@ -90,7 +112,11 @@ describe('the development gateway', () => {
   it('reports its own view of an order through the query API and queryPayment', async () => {
     const o = await openOrder(5000);
     expect(await ctx.platform.payments.queryPayment(o.orderId)).toEqual({ status: 'pending' });
-    await ctx.app.inject({ method: 'POST', url: new URL(o.payUrl).pathname, payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: new URL(o.payUrl).pathname,
+      payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' },
+    });
     ctx.pendingNotifications.splice(0);
     expect(await ctx.platform.payments.queryPayment(o.orderId)).toEqual({ status: 'paid', paidFen: 5000 });
     const res = await ctx.app.inject({ url: `/dev-gateway/api/orders/${o.orderId}` });
@@ -104,7 +130,11 @@ describe('the development gateway', () => {
 
   it('refunds at most what was paid, once per refund id', async () => {
     const o = await openOrder(5000);
-    await ctx.app.inject({ method: 'POST', url: new URL(o.payUrl).pathname, payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: new URL(o.payUrl).pathname,
+      payload: { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' },
+    });
     ctx.pendingNotifications.splice(0);
     const gw = ctx.platform.payments;
     const a = await gw.refund({ orderId: o.orderId, refundId: 'ref_a', amountFen: 3000, reason: 'test' });
@@ -170,14 +200,19 @@ describe('the development gateway', () => {
         expiresAt: new Date(ctx.clock.now().getTime() + 60_000),
       });
       const started = Date.now();
-      await gw.pay(created.providerOrderRef, { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, accountNo: '6222021234567890123' });
+      await gw.pay(created.providerOrderRef, {
+        name: POLICYHOLDER.name,
+        idNumber: POLICYHOLDER.idNumber,
+        accountNo: '6222021234567890123',
+      });
       // pay() answered before any delivery finished: the payer's page does not wait for the merchant.
       expect(received).toHaveLength(0);
       for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       expect(received).toHaveLength(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
       expect(received.map((n) => n.url)).toEqual(['/v1/payments/notifications/dev-gateway', '/v1/payments/notifications/dev-gateway']);
-      for (const n of received) expect(gw.verifyNotification(n.body, n.headers)).toMatchObject({ orderId: 'pay_http_delivery', amountFen: 100 });
+      for (const n of received)
+        expect(gw.verifyNotification(n.body, n.headers)).toMatchObject({ orderId: 'pay_http_delivery', amountFen: 100 });
       await new Promise((r) => setTimeout(r, 300));
       expect(received).toHaveLength(2);
     } finally {

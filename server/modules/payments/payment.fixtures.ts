@@ -13,7 +13,7 @@ export const POLICYHOLDER = { name: '王小明', idNumber: '11010519491231002X',
 export async function buildAwaitingPaymentApplication(
   db: Db,
   pii: PiiCipher,
-  opts: { at: Date; premiumFen?: number; holder?: { name: string; idNumber: string } } ,
+  opts: { at: Date; premiumFen?: number; holder?: { name: string; idNumber: string } },
 ): Promise<{ consumerId: string; applicationId: string; token: string; premiumFen: number }> {
   const at = opts.at;
   const premiumFen = opts.premiumFen ?? 35_800;
@@ -27,10 +27,20 @@ export async function buildAwaitingPaymentApplication(
   const session = newSessionToken('consumer');
   await db
     .insertInto('consumer_sessions')
-    .values({ id: newId('ses', at.getTime()), consumer_id: consumerId, token_hash: session.hash, created_at: at, expires_at: new Date(at.getTime() + 86_400_000), revoked_at: null })
+    .values({
+      id: newId('ses', at.getTime()),
+      consumer_id: consumerId,
+      token_hash: session.hash,
+      created_at: at,
+      expires_at: new Date(at.getTime() + 86_400_000),
+      revoked_at: null,
+    })
     .execute();
   const productId = newId('prd', at.getTime());
-  await db.insertInto('products').values({ id: productId, code: `P${randomBytes(4).toString('hex')}`, name: '测试意外险', created_at: at }).execute();
+  await db
+    .insertInto('products')
+    .values({ id: productId, code: `P${randomBytes(4).toString('hex')}`, name: '测试意外险', created_at: at })
+    .execute();
   const pvId = newId('pv', at.getTime());
   await db
     .insertInto('product_versions')
@@ -51,7 +61,14 @@ export async function buildAwaitingPaymentApplication(
   const quoteId = newId('quo', at.getTime());
   await db
     .insertInto('quotes')
-    .values({ id: quoteId, product_version_id: pvId, options: JSON.stringify({}), premium_fen: premiumFen, expires_at: new Date(at.getTime() + 3_600_000), created_at: at })
+    .values({
+      id: quoteId,
+      product_version_id: pvId,
+      options: JSON.stringify({}),
+      premium_fen: premiumFen,
+      expires_at: new Date(at.getTime() + 3_600_000),
+      created_at: at,
+    })
     .execute();
   const applicationId = newId('app', at.getTime());
   await db

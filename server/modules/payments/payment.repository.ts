@@ -31,7 +31,13 @@ export async function markPaid(
 ): Promise<boolean> {
   const r = await db
     .updateTable('payment_orders')
-    .set({ status: 'paid', paid_at: v.paidAt, paid_txn_id: v.txnId, payer_account_cipher: v.payerAccountCipher, payer_account_index: v.payerAccountIndex })
+    .set({
+      status: 'paid',
+      paid_at: v.paidAt,
+      paid_txn_id: v.txnId,
+      payer_account_cipher: v.payerAccountCipher,
+      payer_account_index: v.payerAccountIndex,
+    })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .executeTakeFirst();
@@ -130,7 +136,12 @@ export async function completeRefund(db: DbOrTrx, id: string, providerRef: strin
 }
 
 export async function noteRefundFailure(db: DbOrTrx, id: string, reason: string): Promise<void> {
-  await db.updateTable('refunds').set({ failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'requested').execute();
+  await db
+    .updateTable('refunds')
+    .set({ failure_reason: reason.slice(0, 500) })
+    .where('id', '=', id)
+    .where('status', '=', 'requested')
+    .execute();
 }
 
 export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<RefundRow[]> {
@@ -139,7 +150,12 @@ export async function listRequestedRefunds(db: DbOrTrx, limit: number): Promise<
 
 /** The paid order of an application (at most one: a paid order issues the application's policy). */
 export async function findPaidOrder(db: DbOrTrx, applicationId: string): Promise<PaymentOrderRow | undefined> {
-  return db.selectFrom('payment_orders').selectAll().where('application_id', '=', applicationId).where('status', '=', 'paid').executeTakeFirst();
+  return db
+    .selectFrom('payment_orders')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('status', '=', 'paid')
+    .executeTakeFirst();
 }
 
 /** The ids of every payment order of an application. */

@@ -26,22 +26,24 @@ beforeEach(() => {
   // The sale stands in as a recorder; it writes in the payment's transaction like the real one.
   completeSale = async (trx, paid) => {
     paidCalls.push(paid);
-    await trx.updateTable('applications').set({ status: 'issued', paid_at: paid.paidAt, issued_at: paid.paidAt }).where('id', '=', paid.applicationId).execute();
+    await trx
+      .updateTable('applications')
+      .set({ status: 'issued', paid_at: paid.paidAt, issued_at: paid.paidAt })
+      .where('id', '=', paid.applicationId)
+      .execute();
   };
 });
 
 async function openOrder(opts: { premiumFen?: number } = {}) {
   const fx = await buildAwaitingPaymentApplication(ctx.db, ctx.platform.pii, { at: ctx.clock.now(), premiumFen: opts.premiumFen });
-  const order = await ctx.db
-    .transaction()
-    .execute((trx) =>
-      ctx.services.payments.openOrder(trx, {
-        applicationId: fx.applicationId,
-        amountFen: fx.premiumFen,
-        expectedPayer: POLICYHOLDER,
-        description: '测试意外险 保险费',
-      }),
-    );
+  const order = await ctx.db.transaction().execute((trx) =>
+    ctx.services.payments.openOrder(trx, {
+      applicationId: fx.applicationId,
+      amountFen: fx.premiumFen,
+      expectedPayer: POLICYHOLDER,
+      description: '测试意外险 保险费',
+    }),
+  );
   return { ...fx, ...order };
 }
 
@@ -56,7 +58,15 @@ const holderPayer = { name: POLICYHOLDER.name, idNumber: POLICYHOLDER.idNumber, 
 
 const getOrderRow = (id: string) => ctx.db.selectFrom('payment_orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const countRows = async (table: 'payment_notifications' | 'refunds', orderId: string) =>
-  Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('order_id', '=', orderId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('order_id', '=', orderId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 const eventTypes = async (orderId: string) =>
   (await ctx.db.selectFrom('events').select('type').where('subject_id', '=', orderId).orderBy('seq').execute()).map((e) => e.type);
 
@@ -65,7 +75,8 @@ function signedNotification(body: GatewayNotificationBody, at = ctx.clock.now(),
   const raw = JSON.stringify(body);
   return { body: raw, headers: signGatewayNotification(key, raw, at) };
 }
-const post = (n: { body: string; headers: Record<string, string> }) => ctx.app.inject({ method: 'POST', url: NOTIFY_URL, headers: n.headers, payload: n.body });
+const post = (n: { body: string; headers: Record<string, string> }) =>
+  ctx.app.inject({ method: 'POST', url: NOTIFY_URL, headers: n.headers, payload: n.body });
 
 describe('openOrder', () => {
   it('M§19 the premium lands in the dedicated premium account', async () => {
@@ -75,7 +86,11 @@ describe('openOrder', () => {
     expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(ctx.config.PAYMENT_ORDER_TTL_MINUTES * 60_000);
     expect(o.payUrl).toMatch(/^http:\/\/wangbao\.test\/dev-gateway\/pay\/gw_/);
     // The gateway was asked to collect into the premium account, and that is where the money is reported to land.
-    const txn = await ctx.db.selectFrom('dev_gateway_transactions').selectAll().where('merchant_order_id', '=', o.orderId).executeTakeFirstOrThrow();
+    const txn = await ctx.db
+      .selectFrom('dev_gateway_transactions')
+      .selectAll()
+      .where('merchant_order_id', '=', o.orderId)
+      .executeTakeFirstOrThrow();
     expect(txn.payee_account_no).toBe(ctx.config.PREMIUM_ACCOUNT_NO);
 
     await payOnGateway(o.payUrl, holderPayer);
@@ -88,7 +103,9 @@ describe('openOrder', () => {
     expect(paidCalls).toHaveLength(1);
     expect(paidCalls[0]).toMatchObject({ orderId: o.orderId, applicationId: o.applicationId, payerAccountNo: HOLDER_ACCOUNT });
     // The sale ran in the payment's transaction: its write is committed with the payment.
-    expect((await ctx.db.selectFrom('applications').select('status').where('id', '=', o.applicationId).executeTakeFirstOrThrow()).status).toBe('issued');
+    expect(
+      (await ctx.db.selectFrom('applications').select('status').where('id', '=', o.applicationId).executeTakeFirstOrThrow()).status,
+    ).toBe('issued');
     expect(await eventTypes(o.orderId)).toEqual(['payment.order_created', 'payment.notification_received']);
   });
 
@@ -151,7 +168,9 @@ describe('handleNotification', () => {
   });
 
   describe('a forged notification answers 400 and changes nothing', () => {
-    const cases: Array<[string, (n: { body: string; headers: Record<string, string> }) => { body: string; headers: Record<string, string> }]> = [
+    const cases: Array<
+      [string, (n: { body: string; headers: Record<string, string> }) => { body: string; headers: Record<string, string> }]
+    > = [
       ['a changed body', (n) => ({ ...n, body: n.body.replace(/"amountFen":\d+/, '"amountFen":1') })],
       ['a changed payer', (n) => ({ ...n, body: n.body.replace(THIRD_PARTY.name, POLICYHOLDER.name) })],
       [
@@ -161,9 +180,25 @@ describe('handleNotification', () => {
           return { body: n.body, headers: signGatewayNotification(other, n.body, ctx.clock.now()) };
         },
       ],
-      ['a stale timestamp', (n) => ({ body: n.body, headers: signGatewayNotification(ctx.platform.keys.gatewayPrivateKeyPem!, n.body, new Date(ctx.clock.now().getTime() - 11 * 60_000)) })],
-      ['a shifted timestamp header', (n) => ({ ...n, headers: { ...n.headers, 'x-gateway-timestamp': String(Number(n.headers['x-gateway-timestamp']) + 1) } })],
-      ['no signature', (n) => ({ ...n, headers: { 'content-type': 'application/json', 'x-gateway-timestamp': n.headers['x-gateway-timestamp']! } })],
+      [
+        'a stale timestamp',
+        (n) => ({
+          body: n.body,
+          headers: signGatewayNotification(
+            ctx.platform.keys.gatewayPrivateKeyPem!,
+            n.body,
+            new Date(ctx.clock.now().getTime() - 11 * 60_000),
+          ),
+        }),
+      ],
+      [
+        'a shifted timestamp header',
+        (n) => ({ ...n, headers: { ...n.headers, 'x-gateway-timestamp': String(Number(n.headers['x-gateway-timestamp']) + 1) } }),
+      ],
+      [
+        'no signature',
+        (n) => ({ ...n, headers: { 'content-type': 'application/json', 'x-gateway-timestamp': n.headers['x-gateway-timestamp']! } }),
+      ],
       ['garbage signature', (n) => ({ ...n, headers: { ...n.headers, 'x-gateway-signature': 'not base64!' } })],
     ];
     it.each(cases)('%s', async (_label, tamper) => {
@@ -171,7 +206,13 @@ describe('handleNotification', () => {
       await payOnGateway(o.payUrl, THIRD_PARTY);
       const genuine = ctx.pendingNotifications.splice(0)[0]!;
       const rejectedBefore = Number(
-        (await ctx.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('type', '=', 'payment.notification_rejected').executeTakeFirstOrThrow()).n,
+        (
+          await ctx.db
+            .selectFrom('events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('type', '=', 'payment.notification_rejected')
+            .executeTakeFirstOrThrow()
+        ).n,
       );
       // The forgery tries to pass off the third party as the policyholder, or at least to be processed.
       const forged = tamper(genuine);
@@ -183,7 +224,12 @@ describe('handleNotification', () => {
       expect(await countRows('payment_notifications', o.orderId)).toBe(0);
       expect(await countRows('refunds', o.orderId)).toBe(0);
       expect(paidCalls).toHaveLength(0);
-      const rejected = await ctx.db.selectFrom('events').selectAll().where('type', '=', 'payment.notification_rejected').orderBy('seq', 'desc').execute();
+      const rejected = await ctx.db
+        .selectFrom('events')
+        .selectAll()
+        .where('type', '=', 'payment.notification_rejected')
+        .orderBy('seq', 'desc')
+        .execute();
       expect(rejected.length).toBe(rejectedBefore + 1);
       expect(JSON.stringify(rejected[0]!.payload)).not.toContain(THIRD_PARTY.idNumber);
     });
@@ -234,13 +280,29 @@ describe('handleNotification', () => {
     expect(paidCalls).toHaveLength(1);
     const refunds = await ctx.db.selectFrom('refunds').selectAll().where('order_id', '=', o.orderId).execute();
     expect(refunds).toHaveLength(1);
-    expect(refunds[0]).toMatchObject({ provider_txn_id: again.txnId, amount_fen: o.premiumFen, status: 'completed', reason: 'order_already_paid' });
+    expect(refunds[0]).toMatchObject({
+      provider_txn_id: again.txnId,
+      amount_fen: o.premiumFen,
+      status: 'completed',
+      reason: 'order_already_paid',
+    });
     expect(ctx.platform.pii.decrypt('bank_account', refunds[0]!.to_account_cipher!)).toBe('6222020000000000001');
-    const txns = await ctx.db.selectFrom('dev_gateway_transactions').select(['id', 'refunded_fen']).where('merchant_order_id', '=', o.orderId).execute();
+    const txns = await ctx.db
+      .selectFrom('dev_gateway_transactions')
+      .select(['id', 'refunded_fen'])
+      .where('merchant_order_id', '=', o.orderId)
+      .execute();
     expect(Object.fromEntries(txns.map((t) => [t.id, t.refunded_fen]))).toEqual({ [first.txnId]: 0, [again.txnId]: o.premiumFen });
-    const notes = await ctx.db.selectFrom('payment_notifications').select(['provider_txn_id', 'outcome']).where('order_id', '=', o.orderId).execute();
+    const notes = await ctx.db
+      .selectFrom('payment_notifications')
+      .select(['provider_txn_id', 'outcome'])
+      .where('order_id', '=', o.orderId)
+      .execute();
     expect(notes).toHaveLength(2);
-    expect(Object.fromEntries(notes.map((x) => [x.provider_txn_id, x.outcome]))).toEqual({ [first.txnId]: 'paid', [again.txnId]: 'refunded' });
+    expect(Object.fromEntries(notes.map((x) => [x.provider_txn_id, x.outcome]))).toEqual({
+      [first.txnId]: 'paid',
+      [again.txnId]: 'refunded',
+    });
   });
 
   it('returns the payment in full when the sale refuses it, undoing the sale’s partial work', async () => {
@@ -253,7 +315,9 @@ describe('handleNotification', () => {
     const [res] = await ctx.deliverNotifications();
     expect(res!.statusCode).toBe(200);
     expect(await getOrderRow(o.orderId)).toMatchObject({ status: 'refused', refused_reason: 'issuance_refused' });
-    expect((await ctx.db.selectFrom('applications').select('status').where('id', '=', o.applicationId).executeTakeFirstOrThrow()).status).toBe('awaiting_payment');
+    expect(
+      (await ctx.db.selectFrom('applications').select('status').where('id', '=', o.applicationId).executeTakeFirstOrThrow()).status,
+    ).toBe('awaiting_payment');
     expect(await ctx.db.selectFrom('refunds').select(['amount_fen', 'status']).where('order_id', '=', o.orderId).execute()).toEqual([
       { amount_fen: o.premiumFen, status: 'completed' },
     ]);
@@ -323,9 +387,13 @@ describe('expireUnpaidOrders', () => {
     expect(res!.statusCode).toBe(200);
     expect((await getOrderRow(o.orderId)).status).toBe('expired');
     expect(paidCalls).toHaveLength(0);
-    expect(await ctx.db.selectFrom('refunds').select(['amount_fen', 'status', 'reason', 'provider_txn_id']).where('order_id', '=', o.orderId).execute()).toEqual([
-      { amount_fen: o.premiumFen, status: 'completed', reason: 'order_expired', provider_txn_id: txnId },
-    ]);
+    expect(
+      await ctx.db
+        .selectFrom('refunds')
+        .select(['amount_fen', 'status', 'reason', 'provider_txn_id'])
+        .where('order_id', '=', o.orderId)
+        .execute(),
+    ).toEqual([{ amount_fen: o.premiumFen, status: 'completed', reason: 'order_expired', provider_txn_id: txnId }]);
   });
 
   it('expires and refunds a payment made after expiry that arrives before the sweep', async () => {
@@ -347,7 +415,11 @@ describe('expireUnpaidOrders', () => {
     expect((await getOrderRow(o.orderId)).status).toBe('expired');
     expect(paidCalls).toHaveLength(0);
     // The gateway never collected this one (it was closed), so its refund stays requested for a later retry.
-    const refunds = await ctx.db.selectFrom('refunds').select(['amount_fen', 'status', 'reason']).where('order_id', '=', o.orderId).execute();
+    const refunds = await ctx.db
+      .selectFrom('refunds')
+      .select(['amount_fen', 'status', 'reason'])
+      .where('order_id', '=', o.orderId)
+      .execute();
     expect(refunds).toEqual([{ amount_fen: o.premiumFen, status: 'requested', reason: 'order_expired' }]);
   });
 });
@@ -360,7 +432,9 @@ describe('refundOrder', () => {
     return o;
   }
   const refund = (orderId: string, amountFen: number) =>
-    ctx.db.transaction().execute((trx) => ctx.services.payments.refundOrder(trx, { orderId, policyId: null, amountFen, reason: 'cooling_off_cancellation' }));
+    ctx.db
+      .transaction()
+      .execute((trx) => ctx.services.payments.refundOrder(trx, { orderId, policyId: null, amountFen, reason: 'cooling_off_cancellation' }));
 
   it('refunds to the original paying account, never more than was paid less earlier refunds', async () => {
     const o = await paidOrder();
@@ -374,7 +448,11 @@ describe('refundOrder', () => {
     const rows = await ctx.db.selectFrom('refunds').selectAll().where('order_id', '=', o.orderId).execute();
     expect(rows.map((r) => r.amount_fen).sort()).toEqual([15_800, 20_000]);
     for (const r of rows) expect(ctx.platform.pii.decrypt('bank_account', r.to_account_cipher!)).toBe(HOLDER_ACCOUNT);
-    const txn = await ctx.db.selectFrom('dev_gateway_transactions').select('refunded_fen').where('merchant_order_id', '=', o.orderId).executeTakeFirstOrThrow();
+    const txn = await ctx.db
+      .selectFrom('dev_gateway_transactions')
+      .select('refunded_fen')
+      .where('merchant_order_id', '=', o.orderId)
+      .executeTakeFirstOrThrow();
     expect(txn.refunded_fen).toBe(35_800);
     expect(await ctx.platform.payments.queryPayment(o.orderId)).toEqual({ status: 'refunded', paidFen: 0 });
   });
@@ -397,7 +475,12 @@ describe('GET /v1/payment-orders/:id', () => {
     const o = await openOrder();
     const pending = await ctx.app.inject({ url: `/v1/payment-orders/${o.orderId}`, headers: { authorization: `Bearer ${o.token}` } });
     expect(pending.statusCode).toBe(200);
-    expect(pending.json()).toMatchObject({ id: o.orderId, status: 'pending', payUrl: o.payUrl, payee: { accountNo: ctx.config.PREMIUM_ACCOUNT_NO } });
+    expect(pending.json()).toMatchObject({
+      id: o.orderId,
+      status: 'pending',
+      payUrl: o.payUrl,
+      payee: { accountNo: ctx.config.PREMIUM_ACCOUNT_NO },
+    });
     await payOnGateway(o.payUrl, holderPayer);
     await ctx.deliverNotifications();
     const paid = await ctx.app.inject({ url: `/v1/payment-orders/${o.orderId}`, headers: { authorization: `Bearer ${o.token}` } });
@@ -420,7 +503,9 @@ describe('reconcileOrders', () => {
     const refused = await openOrder();
     await payOnGateway(refused.payUrl, THIRD_PARTY);
     await ctx.deliverNotifications();
-    await ctx.db.transaction().execute((trx) => ctx.services.payments.refundOrder(trx, { orderId: paid.orderId, amountFen: 1000, reason: 'partial' }));
+    await ctx.db
+      .transaction()
+      .execute((trx) => ctx.services.payments.refundOrder(trx, { orderId: paid.orderId, amountFen: 1000, reason: 'partial' }));
     const untouched = await openOrder();
     const lost = await openOrder();
     await payOnGateway(lost.payUrl, holderPayer);
@@ -438,10 +523,22 @@ describe('reconcileOrders', () => {
 describe('personal data at rest', () => {
   it('M§38 keeps no payer name, ID number or account in plaintext in any table', async () => {
     // By now this database holds payments by the policyholder and by a third party, refusals and refunds.
-    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(ctx.db);
+    const tables = await sql<{
+      table_name: string;
+    }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(ctx.db);
     expect(tables.rows.length).toBeGreaterThan(10);
-    const secrets = [POLICYHOLDER.idNumber, HOLDER_ACCOUNT, THIRD_PARTY.idNumber, THIRD_PARTY.accountNo, THIRD_PARTY.name, POLICYHOLDER.name, '6222020000000000001'];
-    expect(await ctx.db.selectFrom('dev_gateway_transactions').select('id').where('payer_account_cipher', 'is not', null).execute()).not.toHaveLength(0);
+    const secrets = [
+      POLICYHOLDER.idNumber,
+      HOLDER_ACCOUNT,
+      THIRD_PARTY.idNumber,
+      THIRD_PARTY.accountNo,
+      THIRD_PARTY.name,
+      POLICYHOLDER.name,
+      '6222020000000000001',
+    ];
+    expect(
+      await ctx.db.selectFrom('dev_gateway_transactions').select('id').where('payer_account_cipher', 'is not', null).execute(),
+    ).not.toHaveLength(0);
     for (const { table_name } of tables.rows) {
       const dump = await sql<{ t: string | null }>`select string_agg(x::text, E'\n') as t from ${sql.table(table_name)} x`.execute(ctx.db);
       const text = dump.rows[0]?.t ?? '';

@@ -110,7 +110,15 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   /** Records a refund of `amountFen` to the account that paid, with its event; the gateway is called later. */
   async function requestRefund(
     trx: Trx,
-    v: { orderId: string; policyId?: string | null; amountFen: number; reason: string; toAccountCipher: string | null; providerTxnId: string; actor: Actor },
+    v: {
+      orderId: string;
+      policyId?: string | null;
+      amountFen: number;
+      reason: string;
+      toAccountCipher: string | null;
+      providerTxnId: string;
+      actor: Actor;
+    },
   ): Promise<repo.RefundRow> {
     const at = clock.now();
     const row = {
@@ -212,7 +220,13 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           type: 'payment.refused',
           actor: providerActor,
           subject: { type: 'payment_order', id: order.id },
-          payload: { applicationId: order.application_id, providerTxnId: n.providerTxnId, amountFen: n.amountFen, reason, orderStatus: status },
+          payload: {
+            applicationId: order.application_id,
+            providerTxnId: n.providerTxnId,
+            amountFen: n.amountFen,
+            reason,
+            orderStatus: status,
+          },
           at: now,
         });
         const r = await requestRefund(trx, {
@@ -229,14 +243,17 @@ export function createPaymentService(deps: PaymentServiceDeps) {
 
       const reasons: RefusalReason[] = [];
       // M§19: premiums land in the insurer's dedicated premium account and nowhere else.
-      if (n.payeeAccountNo !== config.PREMIUM_ACCOUNT_NO || n.payeeAccountNo !== order.payee_account_no) reasons.push('payee_not_premium_account');
+      if (n.payeeAccountNo !== config.PREMIUM_ACCOUNT_NO || n.payeeAccountNo !== order.payee_account_no)
+        reasons.push('payee_not_premium_account');
       if (n.amountFen !== order.amount_fen) reasons.push('amount_mismatch');
       // M§40: the payer is the policyholder, paying from their own account.
       if (!(await payerIsPolicyholder(trx, order.application_id, n.payer))) reasons.push('payer_not_policyholder');
 
       const refuse = async (from: 'pending' | 'paid', why: RefusalReason[]) => {
         const reason = why.join(',');
-        if (!(await repo.markRefused(trx, order.id, from, { at: now, reason, txnId: n.providerTxnId, payerAccountCipher, payerAccountIndex }))) {
+        if (
+          !(await repo.markRefused(trx, order.id, from, { at: now, reason, txnId: n.providerTxnId, payerAccountCipher, payerAccountIndex }))
+        ) {
           throw new AppError('CONFLICT', 'The payment order changed while the notification was processed');
         }
         await recordEvent(trx, {
@@ -268,7 +285,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           type: 'payment.notification_received',
           actor: providerActor,
           subject: { type: 'payment_order', id: order.id },
-          payload: { applicationId: order.application_id, providerTxnId: n.providerTxnId, amountFen: n.amountFen, paidAt: n.paidAt.toISOString() },
+          payload: {
+            applicationId: order.application_id,
+            providerTxnId: n.providerTxnId,
+            amountFen: n.amountFen,
+            paidAt: n.paidAt.toISOString(),
+          },
           at: now,
         });
         outcome = 'paid';
@@ -277,7 +299,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         // retry brings the notification again.
         await sql`savepoint payment_complete_sale`.execute(trx);
         try {
-          await completeSale(trx, { orderId: order.id, applicationId: order.application_id, paidAt: n.paidAt, payerAccountNo: n.payer.accountNo });
+          await completeSale(trx, {
+            orderId: order.id,
+            applicationId: order.application_id,
+            paidAt: n.paidAt,
+            payerAccountNo: n.payer.accountNo,
+          });
           await sql`release savepoint payment_complete_sale`.execute(trx);
         } catch (e) {
           if (!isAppError(e)) throw e;
@@ -298,9 +325,16 @@ export function createPaymentService(deps: PaymentServiceDeps) {
      */
     async openOrder(
       trx: Trx,
-      input: { applicationId: string; amountFen: number; expectedPayer: { name: string; idNumber: string }; description: string; actor?: Actor },
+      input: {
+        applicationId: string;
+        amountFen: number;
+        expectedPayer: { name: string; idNumber: string };
+        description: string;
+        actor?: Actor;
+      },
     ): Promise<{ orderId: string; payUrl: string; expiresAt: Date }> {
-      if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new AppError('VALIDATION_FAILED', 'amountFen must be a positive integer');
+      if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0)
+        throw new AppError('VALIDATION_FAILED', 'amountFen must be a positive integer');
       const now = clock.now();
       const orderId = newId('pay', now.getTime());
       const expiresAt = new Date(now.getTime() + config.PAYMENT_ORDER_TTL_MINUTES * 60_000);
@@ -324,7 +358,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         type: 'payment.order_created',
         actor: input.actor ?? systemActor,
         subject: { type: 'payment_order', id: orderId },
-        payload: { applicationId: input.applicationId, amountFen: input.amountFen, provider: payments.name, expiresAt: expiresAt.toISOString() },
+        payload: {
+          applicationId: input.applicationId,
+          amountFen: input.amountFen,
+          provider: payments.name,
+          expiresAt: expiresAt.toISOString(),
+        },
         at: now,
       });
       const { payUrl, providerOrderRef } = await payments.createPayment({
@@ -386,11 +425,13 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       trx: Trx,
       input: { orderId: string; policyId?: string | null; amountFen: number; reason: string; actor?: Actor },
     ): Promise<{ refundId: string; amountFen: number; status: 'requested' | 'completed'; providerRef: string | null }> {
-      if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 0) throw new AppError('VALIDATION_FAILED', 'amountFen must be a non-negative integer');
+      if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 0)
+        throw new AppError('VALIDATION_FAILED', 'amountFen must be a non-negative integer');
       const actor = input.actor ?? systemActor;
       const order = await repo.lockOrder(trx, input.orderId);
       if (!order) throw new AppError('NOT_FOUND', 'No such payment order');
-      if (order.status !== 'paid' || !order.paid_txn_id) throw new AppError('INVALID_STATE', `A ${order.status} order has no premium to refund`);
+      if (order.status !== 'paid' || !order.paid_txn_id)
+        throw new AppError('INVALID_STATE', `A ${order.status} order has no premium to refund`);
       const refunded = await repo.refundedFromTxn(trx, order.id, order.paid_txn_id);
       const refundable = order.amount_fen - refunded;
       if (input.amountFen > refundable) {
@@ -446,7 +487,13 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         .where('created_at', '<', range.to)
         .orderBy('created_at')
         .execute();
-      const mismatches: Array<{ orderId: string; platformStatus: string; gatewayStatus: string; expectedHeldFen: number; gatewayHeldFen: number }> = [];
+      const mismatches: Array<{
+        orderId: string;
+        platformStatus: string;
+        gatewayStatus: string;
+        expectedHeldFen: number;
+        gatewayHeldFen: number;
+      }> = [];
       for (const o of orders) {
         const refunds = await repo.listRefunds(db, o.id);
         let expected = o.status === 'paid' ? o.amount_fen : 0;
@@ -457,7 +504,14 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         }
         const g = await payments.queryPayment(o.id);
         const held = g.status === 'paid' ? (g.paidFen ?? 0) : 0;
-        if (held !== expected) mismatches.push({ orderId: o.id, platformStatus: o.status, gatewayStatus: g.status, expectedHeldFen: expected, gatewayHeldFen: held });
+        if (held !== expected)
+          mismatches.push({
+            orderId: o.id,
+            platformStatus: o.status,
+            gatewayStatus: g.status,
+            expectedHeldFen: expected,
+            gatewayHeldFen: held,
+          });
       }
       return { checked: orders.length, mismatches };
     },

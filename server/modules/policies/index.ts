@@ -12,4 +12,13 @@ export {
   type CancellationReason,
   type CancellationMoney,
 } from './policy.js';
-export { findPolicy, findPolicyByNumber, inForceCoverOf, findPolicyByApplication, listPolicyTerms, policyNumbersOf, lockPolicy as lockPolicyRow, type PolicyRow } from './policy.repository.js';
+export {
+  findPolicy,
+  findPolicyByNumber,
+  inForceCoverOf,
+  findPolicyByApplication,
+  listPolicyTerms,
+  policyNumbersOf,
+  lockPolicy as lockPolicyRow,
+  type PolicyRow,
+} from './policy.repository.js';

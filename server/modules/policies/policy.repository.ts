@@ -38,7 +38,12 @@ export function listByConsumer(db: DbOrTrx, consumerId: string): Promise<PolicyR
 }
 
 export function findIdByApplication(db: DbOrTrx, applicationId: string, consumerId: string) {
-  return db.selectFrom('policies').select('id').where('application_id', '=', applicationId).where('consumer_id', '=', consumerId).executeTakeFirst();
+  return db
+    .selectFrom('policies')
+    .select('id')
+    .where('application_id', '=', applicationId)
+    .where('consumer_id', '=', consumerId)
+    .executeTakeFirst();
 }
 
 /** in_force → a cancelled status, void from the start; answers false when another change won. */
@@ -74,11 +79,20 @@ export function listPolicyTerms(db: DbOrTrx, applicationIds?: string[]) {
 /** Policy numbers by policy id, for lists that show them. */
 export async function policyNumbersOf(db: DbOrTrx, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
-  const rows = await db.selectFrom('policies').select(['id', 'policy_number']).where('id', 'in', [...new Set(ids)]).execute();
+  const rows = await db
+    .selectFrom('policies')
+    .select(['id', 'policy_number'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
   return new Map(rows.map((r) => [r.id, r.policy_number]));
 }
 
 /** The sum insured of each in-force policy of the insured of this blind index, with its product version. */
 export function inForceCoverOf(db: DbOrTrx, insuredIdIndex: string) {
-  return db.selectFrom('policies').select(['product_version_id', 'sum_insured_fen']).where('insured_id_index', '=', insuredIdIndex).where('status', '=', 'in_force').execute();
+  return db
+    .selectFrom('policies')
+    .select(['product_version_id', 'sum_insured_fen'])
+    .where('insured_id_index', '=', insuredIdIndex)
+    .where('status', '=', 'in_force')
+    .execute();
 }

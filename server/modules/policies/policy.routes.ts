@@ -10,10 +10,18 @@ const security = [{ bearer: [] }];
 export const policyRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { policies, flows } = services;
-  app.get('/v1/policies', { schema: { tags, security, summary: "The signed-in consumer's policies", response: { 200: policyList } } }, async (req) => ({
-    items: await policies.listPolicies(req.actor),
-  }));
-  app.get('/v1/policies/:id', { schema: { tags, security, summary: 'One policy', params: idParam, response: { 200: policyView } } }, async (req) => policies.getPolicy(req.actor, req.params.id));
+  app.get(
+    '/v1/policies',
+    { schema: { tags, security, summary: "The signed-in consumer's policies", response: { 200: policyList } } },
+    async (req) => ({
+      items: await policies.listPolicies(req.actor),
+    }),
+  );
+  app.get(
+    '/v1/policies/:id',
+    { schema: { tags, security, summary: 'One policy', params: idParam, response: { 200: policyView } } },
+    async (req) => policies.getPolicy(req.actor, req.params.id),
+  );
   app.post(
     '/v1/policies/:id/cooling-off-cancellation',
     {

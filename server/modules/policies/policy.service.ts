@@ -72,7 +72,15 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<C
       type: 'policy.issued',
       actor: { type: 'system', id: 'issuance' },
       subject: { type: 'policy', id: policyId },
-      payload: { policyNumber, applicationId: app.id, orderId: input.orderId, productCode: pv.code, productVersion: pv.version, ...dates, effectiveAt: dates.effectiveAt.toISOString() },
+      payload: {
+        policyNumber,
+        applicationId: app.id,
+        orderId: input.orderId,
+        productCode: pv.code,
+        productVersion: pv.version,
+        ...dates,
+        effectiveAt: dates.effectiveAt.toISOString(),
+      },
       at: issuedAt,
     });
     return { policyId, policyNumber };
@@ -96,7 +104,15 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<C
   async function recordCancellation(
     trx: Trx,
     actor: Actor,
-    c: { policy: repo.PolicyRow; reason: CancellationReason; costFen: number; refundFen: number; refundId: string; offerId?: string; at: Date },
+    c: {
+      policy: repo.PolicyRow;
+      reason: CancellationReason;
+      costFen: number;
+      refundFen: number;
+      refundId: string;
+      offerId?: string;
+      at: Date;
+    },
   ): Promise<string> {
     const p = c.policy;
     const status = cancellationReasons[c.reason].status;
@@ -161,9 +177,21 @@ export function createPolicyService(deps: { db: Db; clock: Clock; config: Pick<C
       receivedAt: p.received_at.toISOString(),
       cancelledAt: p.cancelled_at?.toISOString() ?? null,
       voidFromStart: p.void_from_start,
-      parties: parties.map((x) => ({ role: x.role, name: maskName(pii.decrypt('name', x.name_cipher)), idNumber: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)) })),
+      parties: parties.map((x) => ({
+        role: x.role,
+        name: maskName(pii.decrypt('name', x.name_cipher)),
+        idNumber: maskIdNumber(pii.decrypt('id_number', x.id_number_cipher)),
+      })),
       coolingOff: { endDate: p.cooling_off_end_date, canCancel: p.status === 'in_force' && today <= p.cooling_off_end_date },
-      cancellation: cancellation ? { kind: cancellation.kind, premiumFen: cancellation.premium_fen, costFen: cancellation.cost_fen, refundFen: cancellation.refund_fen, refundId: cancellation.refund_id } : null,
+      cancellation: cancellation
+        ? {
+            kind: cancellation.kind,
+            premiumFen: cancellation.premium_fen,
+            costFen: cancellation.cost_fen,
+            refundFen: cancellation.refund_fen,
+            refundId: cancellation.refund_id,
+          }
+        : null,
     };
   }
 

@@ -11,12 +11,17 @@ describe('policy numbers', () => {
 
   it('catch every single-character substitution', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 99_999_999 }), fc.integer({ min: 2, max: 17 }), fc.integer({ min: 1, max: 9 }), (seq, pos, delta) => {
-        const n = formatPolicyNumber('WB', '2026-11-22', seq);
-        const digit = Number(n[pos]);
-        const changed = n.slice(0, pos) + String((digit + delta) % 10) + n.slice(pos + 1);
-        return !isValidPolicyNumber(changed);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 99_999_999 }),
+        fc.integer({ min: 2, max: 17 }),
+        fc.integer({ min: 1, max: 9 }),
+        (seq, pos, delta) => {
+          const n = formatPolicyNumber('WB', '2026-11-22', seq);
+          const digit = Number(n[pos]);
+          const changed = n.slice(0, pos) + String((digit + delta) % 10) + n.slice(pos + 1);
+          return !isValidPolicyNumber(changed);
+        },
+      ),
     );
   });
 

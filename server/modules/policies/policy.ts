@@ -122,8 +122,13 @@ export const cancellationReasons = {
 export type CancellationReason = keyof typeof cancellationReasons;
 
 /** Throws unless a policy in this state may be cancelled for this reason at `at`. */
-export function assertCancellable(p: { status: PolicyStatus; cooling_off_end_date: CalendarDate }, reason: CancellationReason, at: Date): void {
+export function assertCancellable(
+  p: { status: PolicyStatus; cooling_off_end_date: CalendarDate },
+  reason: CancellationReason,
+  at: Date,
+): void {
   const rule = cancellationReasons[reason];
   assertPolicyTransition(p.status, rule.status);
-  if (rule.onlyInCoolingOff && shanghaiDate(at) > p.cooling_off_end_date) throw new AppError('COOLING_OFF_ENDED', `The 犹豫期 ended on ${p.cooling_off_end_date}`);
+  if (rule.onlyInCoolingOff && shanghaiDate(at) > p.cooling_off_end_date)
+    throw new AppError('COOLING_OFF_ENDED', `The 犹豫期 ended on ${p.cooling_off_end_date}`);
 }

@@ -126,7 +126,11 @@ const accident: ProductDefinition = {
       '本产品保险费按被保险人投保时的年龄段及所选基本保险金额计算，一次性交清（趸交）。每1万元基本保险金额的年保险费：18—40周岁6元，41—55周岁9元，56—65周岁15元。例如30周岁投保10万元，保险费为60元。',
     coverage: [
       { name: '意外身故保险金', description: '因意外伤害自事故发生之日起180日内身故，按基本保险金额给付。', sumInsuredShare: '1' },
-      { name: '意外伤残保险金', description: '因意外伤害自事故发生之日起180日内伤残，按伤残等级对应比例（10%—100%）乘以基本保险金额给付。', sumInsuredShare: '1' },
+      {
+        name: '意外伤残保险金',
+        description: '因意外伤害自事故发生之日起180日内伤残，按伤残等级对应比例（10%—100%）乘以基本保险金额给付。',
+        sumInsuredShare: '1',
+      },
     ],
     exclusions: [
       '投保人对被保险人的故意杀害、故意伤害；',
@@ -223,7 +227,14 @@ const medical: ProductDefinition = {
   sumInsuredOptionsFen: [200 * WAN, 400 * WAN],
   entryAge: { min: 0, max: 60 },
   insuredRelationships: ['self', 'spouse', 'child', 'parent'],
-  ratingTable: medicalBands.map(([ageFrom, ageTo, premiumPer10kFen]) => ({ ageFrom, ageTo, gender: 'any' as const, termYears: 1, paymentMode: 'single' as const, premiumPer10kFen })),
+  ratingTable: medicalBands.map(([ageFrom, ageTo, premiumPer10kFen]) => ({
+    ageFrom,
+    ageTo,
+    gender: 'any' as const,
+    termYears: 1,
+    paymentMode: 'single' as const,
+    premiumPer10kFen,
+  })),
   coolingOffDays: 15,
   waitingPeriodDays: 30,
   effectiveAfterDays: 1,
@@ -239,7 +250,11 @@ const medical: ProductDefinition = {
     premiumExplanation:
       '本产品保险费按被保险人投保时的年龄段及所选保险金额计算，一年一交，一次交清。保险金额200万元的年保险费：0—4周岁560元，5—10周岁300元，11—17周岁180元，18—30周岁156元，31—40周岁256元，41—45周岁400元，46—50周岁560元，51—55周岁780元，56—60周岁1,100元；保险金额400万元的保险费为上述金额的2倍。',
     coverage: [
-      { name: '一般医疗保险金', description: '住院医疗、特殊门诊、门诊手术及住院前后门急诊费用，扣除1万元年度免赔额后100%给付。', sumInsuredShare: '1' },
+      {
+        name: '一般医疗保险金',
+        description: '住院医疗、特殊门诊、门诊手术及住院前后门急诊费用，扣除1万元年度免赔额后100%给付。',
+        sumInsuredShare: '1',
+      },
       { name: '重大疾病医疗保险金', description: '初次确诊重大疾病后的医疗费用，0免赔额，100%给付。', sumInsuredShare: '1' },
     ],
     exclusions: [
@@ -333,7 +348,10 @@ function termCashValues(premiumPer10kFen: string, years: number): number[] {
   return Array.from({ length: years }, (_, i) => {
     const t = i + 1;
     if (t === years) return 0;
-    const shape = new Decimal(Math.sin((Math.PI * t) / years).toFixed(6)).times(t).dividedBy(t + 3).times('1.8');
+    const shape = new Decimal(Math.sin((Math.PI * t) / years).toFixed(6))
+      .times(t)
+      .dividedBy(t + 3)
+      .times('1.8');
     return new Decimal(premiumPer10kFen).times(shape).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
   });
 }
@@ -536,7 +554,11 @@ const universal: ProductDefinition = {
     premiumExplanation:
       '本产品基本保险金额等于您所交保险费总额。趸交：一次交清，保险费＝基本保险金额；年交：每年交纳基本保险金额的10%，共交10期。例如选择10万元基本保险金额：趸交10万元，或年交1万元、交10年。',
     coverage: [
-      { name: '身故保险金', description: '等待期后身故或意外身故，按保单账户价值的105%给付；等待期内因疾病身故按保单账户价值给付。', sumInsuredShare: '1.05' },
+      {
+        name: '身故保险金',
+        description: '等待期后身故或意外身故，按保单账户价值的105%给付；等待期内因疾病身故按保单账户价值给付。',
+        sumInsuredShare: '1.05',
+      },
       { name: '满期保险金', description: '生存至保险期间届满，按满期时保单账户价值给付。', sumInsuredShare: '1' },
     ],
     exclusions: [

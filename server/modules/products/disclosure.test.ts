@@ -64,7 +64,9 @@ describe('checkPublishable', () => {
     d.regulatory.number = '';
     d.disclosure = {};
     const problems = check(d);
-    const expected = required.filter((p) => !['promotionalName', 'regulatory.clauseCode', 'coolingOffDays', 'waitingPeriodDays'].includes(p));
+    const expected = required.filter(
+      (p) => !['promotionalName', 'regulatory.clauseCode', 'coolingOffDays', 'waitingPeriodDays'].includes(p),
+    );
     expect(paths(problems)).toEqual(expect.arrayContaining(expected));
     expect(problems.filter((p) => p.code === 'DISCLOSURE_MISSING')).toHaveLength(expected.length);
   });
@@ -83,7 +85,9 @@ describe('checkPublishable', () => {
     d.disclosure.exclusionsHighlighted = false;
     const problems = check(d);
     expect(problems).toContainEqual(expect.objectContaining({ path: 'disclosure.exclusions', code: 'DISCLOSURE_MISSING' }));
-    expect(problems).toContainEqual(expect.objectContaining({ path: 'disclosure.exclusionsHighlighted', code: 'EXCLUSIONS_NOT_HIGHLIGHTED' }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ path: 'disclosure.exclusionsHighlighted', code: 'EXCLUSIONS_NOT_HIGHLIGHTED' }),
+    );
   });
 
   it('M§14 requires a cash value explanation only where the line builds a cash value', () => {
@@ -113,7 +117,10 @@ describe('checkPublishable', () => {
     d.line = 'whole_life';
     d.termOptionsYears = [5, 20];
     d.ratingTable = [...d.ratingTable, ...d.ratingTable.map((r) => ({ ...r, termYears: 5 }))];
-    d.cashValues = [...d.cashValues!, ...d.cashValues!.map((r) => ({ ...r, termYears: 5, valuesPer10kFen: r.valuesPer10kFen.slice(0, 5) }))];
+    d.cashValues = [
+      ...d.cashValues!,
+      ...d.cashValues!.map((r) => ({ ...r, termYears: 5, valuesPer10kFen: r.valuesPer10kFen.slice(0, 5) })),
+    ];
     const problems = check(d);
     expect(problems).toEqual([expect.objectContaining({ path: 'termOptionsYears', code: 'TERM_TOO_SHORT' })]);
     d.line = 'annuity';
@@ -141,14 +148,18 @@ describe('checkPublishable', () => {
   it('M§17(2) refuses the statement when not bold', () => {
     const d = demo('UNIVERSAL_10Y');
     d.disclosure.uncertaintyStatement!.bold = false;
-    expect(check(d)).toEqual([expect.objectContaining({ path: 'disclosure.uncertaintyStatement.bold', code: 'NEW_TYPE_STATEMENT_NOT_BOLD' })]);
+    expect(check(d)).toEqual([
+      expect.objectContaining({ path: 'disclosure.uncertaintyStatement.bold', code: 'NEW_TYPE_STATEMENT_NOT_BOLD' }),
+    ]);
   });
 
   it('M§17(2) refuses the statement in a smaller font than the product name, accepts it at the same size', () => {
     const d = demo('UNIVERSAL_10Y');
     d.disclosure.productNameFontSizePx = 24;
     d.disclosure.uncertaintyStatement!.fontSizePx = 18;
-    expect(check(d)).toEqual([expect.objectContaining({ path: 'disclosure.uncertaintyStatement.fontSizePx', code: 'NEW_TYPE_STATEMENT_TOO_SMALL' })]);
+    expect(check(d)).toEqual([
+      expect.objectContaining({ path: 'disclosure.uncertaintyStatement.fontSizePx', code: 'NEW_TYPE_STATEMENT_TOO_SMALL' }),
+    ]);
     d.disclosure.uncertaintyStatement!.fontSizePx = 24;
     expect(check(d)).toEqual([]);
     delete d.disclosure.productNameFontSizePx;
@@ -206,7 +217,26 @@ describe('disclosureSections', () => {
     const s = disclosureSections(demo('TERM_LIFE_20Y'));
     expect(s.find((x) => x.key === 'exclusions')).toMatchObject({ title: '责任免除', highlight: true });
     expect(s.map((x) => x.key)).toEqual(
-      expect.arrayContaining(['productInfo', 'coverage', 'clause', 'premium', 'claimConditions', 'claimProcess', 'coolingOff', 'waitingPeriod', 'fees', 'surrenderLoss', 'cashValue', 'disclosureDuty', 'onlineService', 'noBranchWarning', 'paymentMethods', 'policyDelivery', 'invoiceDelivery', 'purchaseNotice']),
+      expect.arrayContaining([
+        'productInfo',
+        'coverage',
+        'clause',
+        'premium',
+        'claimConditions',
+        'claimProcess',
+        'coolingOff',
+        'waitingPeriod',
+        'fees',
+        'surrenderLoss',
+        'cashValue',
+        'disclosureDuty',
+        'onlineService',
+        'noBranchWarning',
+        'paymentMethods',
+        'policyDelivery',
+        'invoiceDelivery',
+        'purchaseNotice',
+      ]),
     );
     expect(s.find((x) => x.key === 'productInfo')!.content).toContain('C00012332112022031500023');
     expect(s.find((x) => x.key === 'coolingOff')!.content).toContain('15日');

@@ -71,7 +71,9 @@ const REQUIRED_TEXT_ITEMS: ReadonlyArray<readonly [string, string, string]> = [
   ['disclosure.purchaseNotice', '投保须知', 'purchase notice (投保须知)'],
 ];
 
-const LABELS: Record<string, readonly [string, string]> = Object.fromEntries(REQUIRED_TEXT_ITEMS.map(([p, zh, en]) => [p, [zh, en] as const]));
+const LABELS: Record<string, readonly [string, string]> = Object.fromEntries(
+  REQUIRED_TEXT_ITEMS.map(([p, zh, en]) => [p, [zh, en] as const]),
+);
 Object.assign(LABELS, {
   'disclosure.exclusions': ['责任免除（须突出显示）', 'exclusions (highlighted)'],
   'disclosure.coverage': ['保险责任', 'coverage'],
@@ -129,11 +131,16 @@ export function checkPublishable(definition: unknown, opts: { onlineLineAllowLis
   const coverage = d.disclosure?.coverage;
   if (!Array.isArray(coverage) || coverage.length === 0) problems.push(missing('disclosure.coverage'));
   const paymentMethods = d.disclosure?.paymentMethods;
-  if (!Array.isArray(paymentMethods) || paymentMethods.length === 0 || paymentMethods.some(isBlank)) problems.push(missing('disclosure.paymentMethods'));
+  if (!Array.isArray(paymentMethods) || paymentMethods.length === 0 || paymentMethods.some(isBlank))
+    problems.push(missing('disclosure.paymentMethods'));
 
   if (typeof d.coolingOffDays !== 'number') problems.push(missing('coolingOffDays'));
   else if (d.coolingOffDays < 10) {
-    problems.push({ path: 'coolingOffDays', code: 'COOLING_OFF_TOO_SHORT', message: `犹豫期不得少于10日，现为${d.coolingOffDays}日 / the cooling-off period must be at least 10 days` });
+    problems.push({
+      path: 'coolingOffDays',
+      code: 'COOLING_OFF_TOO_SHORT',
+      message: `犹豫期不得少于10日，现为${d.coolingOffDays}日 / the cooling-off period must be at least 10 days`,
+    });
   }
   if (typeof d.waitingPeriodDays !== 'number') problems.push(missing('waitingPeriodDays'));
 
@@ -142,11 +149,20 @@ export function checkPublishable(definition: unknown, opts: { onlineLineAllowLis
 
   // Online lines (requirements §2.1): the configurable allow-list, and ≥ 10 years for ordinary life and annuity.
   if (line !== undefined && !opts.onlineLineAllowList.includes(line)) {
-    problems.push({ path: 'line', code: 'LINE_NOT_ONLINE', message: `险种“${line}”不在互联网可销售范围内 / the line ${line} may not be sold online` });
+    problems.push({
+      path: 'line',
+      code: 'LINE_NOT_ONLINE',
+      message: `险种“${line}”不在互联网可销售范围内 / the line ${line} may not be sold online`,
+    });
   }
   if (line !== undefined && LONG_TERM_ONLY_LINES.includes(line)) {
     for (const t of d.termOptionsYears ?? []) {
-      if (t < 10) problems.push({ path: 'termOptionsYears', code: 'TERM_TOO_SHORT', message: `普通型寿险和年金须保险期间不少于10年，${t}年不可 / ordinary life and annuity need a term of at least 10 years, not ${t}` });
+      if (t < 10)
+        problems.push({
+          path: 'termOptionsYears',
+          code: 'TERM_TOO_SHORT',
+          message: `普通型寿险和年金须保险期间不少于10年，${t}年不可 / ordinary life and annuity need a term of at least 10 years, not ${t}`,
+        });
     }
   }
 
@@ -155,7 +171,11 @@ export function checkPublishable(definition: unknown, opts: { onlineLineAllowLis
   problems.push(...checkQuestionnaires(questionnaires));
   const suitability = questionnaires.find((q) => q.kind === 'suitability');
   const suitabilityOptions = suitability?.items?.flatMap((i) => i.options ?? []) ?? [];
-  if (!suitability || !suitabilityOptions.some((o) => o.annualIncomeFen !== undefined) || !suitabilityOptions.some((o) => o.need !== undefined)) {
+  if (
+    !suitability ||
+    !suitabilityOptions.some((o) => o.annualIncomeFen !== undefined) ||
+    !suitabilityOptions.some((o) => o.need !== undefined)
+  ) {
     problems.push({
       path: 'questionnaires',
       code: 'SUITABILITY_QUESTIONNAIRE_MISSING',
@@ -183,7 +203,11 @@ export function checkPublishable(definition: unknown, opts: { onlineLineAllowLis
       });
     } else {
       if (st.bold !== true) {
-        problems.push({ path: 'disclosure.uncertaintyStatement.bold', code: 'NEW_TYPE_STATEMENT_NOT_BOLD', message: `“${UNCERTAINTY_STATEMENT}”须加粗 / the uncertainty statement must be bold` });
+        problems.push({
+          path: 'disclosure.uncertaintyStatement.bold',
+          code: 'NEW_TYPE_STATEMENT_NOT_BOLD',
+          message: `“${UNCERTAINTY_STATEMENT}”须加粗 / the uncertainty statement must be bold`,
+        });
       }
       const nameSize = d.disclosure?.productNameFontSizePx;
       if (typeof nameSize !== 'number' || typeof st.fontSizePx !== 'number' || st.fontSizePx < nameSize) {
@@ -216,17 +240,32 @@ function checkQuestionnaires(questionnaires: Loose['questionnaires'] & object): 
   const seen = new Set<string>();
   questionnaires.forEach((q, qi) => {
     const base = `questionnaires.${qi}`;
-    if (q.code && seen.has(q.code)) out.push({ path: `${base}.code`, code: 'QUESTIONNAIRE_INVALID', message: `问卷编码重复：${q.code} / duplicate questionnaire code` });
+    if (q.code && seen.has(q.code))
+      out.push({ path: `${base}.code`, code: 'QUESTIONNAIRE_INVALID', message: `问卷编码重复：${q.code} / duplicate questionnaire code` });
     if (q.code) seen.add(q.code);
     const items = q.items ?? [];
     const itemCodes = new Set<string>();
     items.forEach((item, ii) => {
-      if (itemCodes.has(item.code)) out.push({ path: `${base}.items.${ii}.code`, code: 'QUESTIONNAIRE_INVALID', message: `题目编码重复：${item.code} / duplicate item code` });
+      if (itemCodes.has(item.code))
+        out.push({
+          path: `${base}.items.${ii}.code`,
+          code: 'QUESTIONNAIRE_INVALID',
+          message: `题目编码重复：${item.code} / duplicate item code`,
+        });
       itemCodes.add(item.code);
       const optionCodes = new Set((item.options ?? []).map((o) => o.code));
-      if (optionCodes.size !== (item.options ?? []).length) out.push({ path: `${base}.items.${ii}.options`, code: 'QUESTIONNAIRE_INVALID', message: `选项编码重复：${item.code} / duplicate option code` });
+      if (optionCodes.size !== (item.options ?? []).length)
+        out.push({
+          path: `${base}.items.${ii}.options`,
+          code: 'QUESTIONNAIRE_INVALID',
+          message: `选项编码重复：${item.code} / duplicate option code`,
+        });
       if ((q.kind === 'health' || q.kind === 'occupation') && (item.options ?? []).some((o) => o.underwriting === undefined)) {
-        out.push({ path: `${base}.items.${ii}.options`, code: 'QUESTIONNAIRE_INVALID', message: `核保问卷的每个选项须有核保结论：${item.code} / every option of an underwriting question needs an outcome` });
+        out.push({
+          path: `${base}.items.${ii}.options`,
+          code: 'QUESTIONNAIRE_INVALID',
+          message: `核保问卷的每个选项须有核保结论：${item.code} / every option of an underwriting question needs an outcome`,
+        });
       }
     });
   });
@@ -243,7 +282,12 @@ function checkTables(d: Loose, needsCashValues: boolean): PublishProblem[] {
   const rows = Array.isArray(d.ratingTable) ? d.ratingTable : [];
   const cash = Array.isArray(d.cashValues) ? d.cashValues : [];
   for (const row of rows) {
-    if (row && typeof row.premiumPer10kFen === 'string' && /^\d+(\.\d+)?$/.test(row.premiumPer10kFen) && new Decimal(row.premiumPer10kFen).lte(0)) {
+    if (
+      row &&
+      typeof row.premiumPer10kFen === 'string' &&
+      /^\d+(\.\d+)?$/.test(row.premiumPer10kFen) &&
+      new Decimal(row.premiumPer10kFen).lte(0)
+    ) {
       out.push({ path: 'ratingTable', code: 'RATING_GAP', message: '费率不得为零 / a premium rate may not be zero' });
       break;
     }
@@ -265,9 +309,24 @@ function checkTables(d: Loose, needsCashValues: boolean): PublishProblem[] {
           }
         }
         const combo = `${termYears}年/${mode}/${gender}`;
-        if (gaps.length) out.push({ path: 'ratingTable', code: 'RATING_GAP', message: `费率表缺少 ${combo} 年龄 ${ranges(gaps)} / no premium for ${combo} at ages ${ranges(gaps)}` });
-        if (ambiguous.length) out.push({ path: 'ratingTable', code: 'RATING_AMBIGUOUS', message: `费率表对 ${combo} 年龄 ${ranges(ambiguous)} 有多个费率 / several premiums for ${combo} at ages ${ranges(ambiguous)}` });
-        if (cashGaps.length) out.push({ path: 'cashValues', code: 'CASH_VALUE_GAP', message: `现金价值表缺少 ${combo} 年龄 ${ranges(cashGaps)}（须逐年列示） / no year-by-year cash values for ${combo} at ages ${ranges(cashGaps)}` });
+        if (gaps.length)
+          out.push({
+            path: 'ratingTable',
+            code: 'RATING_GAP',
+            message: `费率表缺少 ${combo} 年龄 ${ranges(gaps)} / no premium for ${combo} at ages ${ranges(gaps)}`,
+          });
+        if (ambiguous.length)
+          out.push({
+            path: 'ratingTable',
+            code: 'RATING_AMBIGUOUS',
+            message: `费率表对 ${combo} 年龄 ${ranges(ambiguous)} 有多个费率 / several premiums for ${combo} at ages ${ranges(ambiguous)}`,
+          });
+        if (cashGaps.length)
+          out.push({
+            path: 'cashValues',
+            code: 'CASH_VALUE_GAP',
+            message: `现金价值表缺少 ${combo} 年龄 ${ranges(cashGaps)}（须逐年列示） / no year-by-year cash values for ${combo} at ages ${ranges(cashGaps)}`,
+          });
       }
     }
   }
@@ -278,7 +337,13 @@ export function matchesRow(
   row: { ageFrom: number; ageTo: number; gender: string; termYears: number; paymentMode: string },
   q: { age: number; gender: string; termYears: number; paymentMode: string },
 ): boolean {
-  return row.ageFrom <= q.age && q.age <= row.ageTo && (row.gender === 'any' || row.gender === q.gender) && row.termYears === q.termYears && row.paymentMode === q.paymentMode;
+  return (
+    row.ageFrom <= q.age &&
+    q.age <= row.ageTo &&
+    (row.gender === 'any' || row.gender === q.gender) &&
+    row.termYears === q.termYears &&
+    row.paymentMode === q.paymentMode
+  );
 }
 
 function ranges(ns: number[]): string {
@@ -331,14 +396,19 @@ export function disclosureSections(def: ProductDefinition): DisclosureSection[] 
       `投保年龄：${def.entryAge.min}周岁至${def.entryAge.max}周岁`,
     ].join('\n'),
   );
-  if (def.disclosure.uncertaintyStatement && isNewTypeLine(def.line)) add('uncertaintyStatement', '风险提示', def.disclosure.uncertaintyStatement.text, true);
+  if (def.disclosure.uncertaintyStatement && isNewTypeLine(def.line))
+    add('uncertaintyStatement', '风险提示', def.disclosure.uncertaintyStatement.text, true);
   add('coverage', '保险责任', (x.coverage ?? []).map((c, i) => `${i + 1}. ${c.name}：${c.description}`).join('\n'));
   add('exclusions', '责任免除', (x.exclusions ?? []).map((e, i) => `${i + 1}. ${e}`).join('\n'), true);
   add('clause', '保险条款', x.clauseText);
   add('premium', '保费说明', x.premiumExplanation);
   add('claimConditions', '理赔条件', x.claimConditions);
   add('claimProcess', '理赔流程', x.claimProcess);
-  add('coolingOff', '犹豫期', `本产品犹豫期为${def.coolingOffDays}日，自投保人签收电子保单之日的次日起算。犹豫期内投保人可申请解除合同，本公司扣除不超过10元的工本费后无息退还全部保险费，合同自始无效。`);
+  add(
+    'coolingOff',
+    '犹豫期',
+    `本产品犹豫期为${def.coolingOffDays}日，自投保人签收电子保单之日的次日起算。犹豫期内投保人可申请解除合同，本公司扣除不超过10元的工本费后无息退还全部保险费，合同自始无效。`,
+  );
   add(
     'waitingPeriod',
     '等待期',

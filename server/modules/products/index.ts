@@ -2,7 +2,13 @@
  * Products: definitions, versions, rating and disclosure. Other modules read a version's facts through
  * `loadProductVersion` and its status through `findProductVersion`; nothing else of this folder is imported.
  */
-export { createProductService, canonicalJson, type ProductService, type ProductVersionView, type ProductVersionStatus } from './product.service.js';
+export {
+  createProductService,
+  canonicalJson,
+  type ProductService,
+  type ProductVersionView,
+  type ProductVersionStatus,
+} from './product.service.js';
 export { loadProductVersion, requireProductVersion, type ProductVersionFacts } from './product-versions.js';
 export { findVersionFacts as findProductVersion, latestPublishedDefinitions } from './product.repository.js';
 export {

@@ -29,7 +29,11 @@ export async function findProductByCode(db: DbOrTrx, code: string): Promise<Prod
 
 /** Inserts the product unless its code exists; returns the row either way. */
 export async function ensureProduct(db: DbOrTrx, row: Insertable<ProductsTable>): Promise<ProductRow> {
-  await db.insertInto('products').values(row).onConflict((oc) => oc.column('code').doNothing()).execute();
+  await db
+    .insertInto('products')
+    .values(row)
+    .onConflict((oc) => oc.column('code').doNothing())
+    .execute();
   return db.selectFrom('products').selectAll().where('code', '=', row.code).executeTakeFirstOrThrow();
 }
 

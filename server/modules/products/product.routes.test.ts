@@ -27,10 +27,21 @@ async function staffToken(ctx: TestContext, roles: StaffRole[]): Promise<string>
   const id = newId('stf', now.getTime());
   await ctx.db
     .insertInto('staff_accounts')
-    .values({ id, username: `u_${id.slice(-8).toLowerCase()}`, display_name: '测试合规', password_hash: 'x', totp_secret_cipher: 'x', roles, created_at: now })
+    .values({
+      id,
+      username: `u_${id.slice(-8).toLowerCase()}`,
+      display_name: '测试合规',
+      password_hash: 'x',
+      totp_secret_cipher: 'x',
+      roles,
+      created_at: now,
+    })
     .execute();
   const { token, hash } = newSessionToken('staff');
-  await ctx.db.insertInto('staff_sessions').values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_sessions')
+    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
+    .execute();
   return token;
 }
 
@@ -51,7 +62,9 @@ describe('the product service', () => {
     const underwriter: Actor = { type: 'staff', id: 'stf_uw', roles: ['underwriter'] };
     expect((await appErrorOf(ctx.services.products.createVersion(underwriter, d))).code).toBe('FORBIDDEN');
     expect((await appErrorOf(ctx.services.products.createVersion({ type: 'anonymous' }, d))).code).toBe('FORBIDDEN');
-    expect((await appErrorOf(ctx.services.products.publishVersion({ type: 'consumer', id: 'csm_x' }, 'ACCIDENT_1Y', 1))).code).toBe('FORBIDDEN');
+    expect((await appErrorOf(ctx.services.products.publishVersion({ type: 'consumer', id: 'csm_x' }, 'ACCIDENT_1Y', 1))).code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('refuses a definition that does not match the schema, naming the fields', async () => {
@@ -69,12 +82,24 @@ describe('the product service', () => {
 
     const published = await ctx.services.products.publishVersion(compliance, 'MEDICAL_1Y', 1);
     expect(published.status).toBe('published');
-    expect(Object.keys(published.textVersions)).toEqual(expect.arrayContaining(['exclusions', 'purchaseNotice', 'disclosureDuty', 'HEALTH.H1', 'SUITABILITY.INCOME']));
-    const tv = await ctx.db.selectFrom('text_versions').selectAll().where('id', '=', published.textVersions.exclusions!).executeTakeFirstOrThrow();
+    expect(Object.keys(published.textVersions)).toEqual(
+      expect.arrayContaining(['exclusions', 'purchaseNotice', 'disclosureDuty', 'HEALTH.H1', 'SUITABILITY.INCOME']),
+    );
+    const tv = await ctx.db
+      .selectFrom('text_versions')
+      .selectAll()
+      .where('id', '=', published.textVersions.exclusions!)
+      .executeTakeFirstOrThrow();
     expect(tv).toMatchObject({ kind: 'product_disclosure', ref: 'MEDICAL_1Y@1:exclusions', title: '责任免除' });
     // Online: no offline time has been recorded for it.
-    expect(await ctx.db.selectFrom('text_version_offline').selectAll().where('text_version_id', '=', tv.id).executeTakeFirst()).toBeUndefined();
-    const q = await ctx.db.selectFrom('text_versions').selectAll().where('id', '=', published.textVersions['HEALTH.H1']!).executeTakeFirstOrThrow();
+    expect(
+      await ctx.db.selectFrom('text_version_offline').selectAll().where('text_version_id', '=', tv.id).executeTakeFirst(),
+    ).toBeUndefined();
+    const q = await ctx.db
+      .selectFrom('text_versions')
+      .selectAll()
+      .where('id', '=', published.textVersions['HEALTH.H1']!)
+      .executeTakeFirstOrThrow();
     expect(q).toMatchObject({ kind: 'questionnaire_item', ref: 'MEDICAL_1Y@1:HEALTH.H1' });
 
     const onSale = await ctx.services.products.getOnSale('MEDICAL_1Y');
@@ -113,7 +138,12 @@ describe('the product service', () => {
     );
     expect(named).not.toContain('disclosure.clauseText');
     expect((await ctx.services.products.getVersion(created.productVersionId)).status).toBe('draft');
-    const refusal = await ctx.db.selectFrom('events').selectAll().where('subject_id', '=', created.productVersionId).where('type', '=', 'product.publish_refused').executeTakeFirstOrThrow();
+    const refusal = await ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('subject_id', '=', created.productVersionId)
+      .where('type', '=', 'product.publish_refused')
+      .executeTakeFirstOrThrow();
     expect((refusal.payload as any).problems).toHaveLength(e.items!.length);
   });
 
@@ -162,7 +192,11 @@ describe('the product service', () => {
       .executeTakeFirstOrThrow();
     expect(oldFees.offline_at).not.toBeNull();
     expect(oldFees.content).toBe(d1.disclosure.fees);
-    expect(await eventsOf(ctx, v1.productVersionId)).toEqual(['product.version_created', 'product.version_published', 'product.version_withdrawn']);
+    expect(await eventsOf(ctx, v1.productVersionId)).toEqual([
+      'product.version_created',
+      'product.version_published',
+      'product.version_withdrawn',
+    ]);
   });
 
   it('a published version never changes through the service (PRODUCT_VERSION_PUBLISHED)', async () => {
@@ -171,16 +205,22 @@ describe('the product service', () => {
     changed.disclosure.fees = '改过的费用说明';
     const e = await appErrorOf(ctx.services.products.reviseDraft(compliance, 'MEDICAL_1Y', onSale.version, changed));
     expect(e.code).toBe('PRODUCT_VERSION_PUBLISHED');
-    expect((await appErrorOf(ctx.services.products.publishVersion(compliance, 'MEDICAL_1Y', onSale.version))).code).toBe('PRODUCT_VERSION_PUBLISHED');
+    expect((await appErrorOf(ctx.services.products.publishVersion(compliance, 'MEDICAL_1Y', onSale.version))).code).toBe(
+      'PRODUCT_VERSION_PUBLISHED',
+    );
     expect((await ctx.services.products.getVersion(onSale.productVersionId)).definition.disclosure.fees).not.toBe('改过的费用说明');
   });
 
   it('M§14 a published version is immutable even through direct SQL (the database trigger)', async () => {
     const onSale = await ctx.services.products.getOnSale('MEDICAL_1Y');
     await expect(
-      sql`update product_versions set definition = jsonb_set(definition, '{clauseName}', '"篡改"') where id = ${onSale.productVersionId}`.execute(ctx.db),
+      sql`update product_versions set definition = jsonb_set(definition, '{clauseName}', '"篡改"') where id = ${onSale.productVersionId}`.execute(
+        ctx.db,
+      ),
     ).rejects.toThrow(/never changes/);
-    await expect(sql`update product_versions set definition_hash = 'x' where id = ${onSale.productVersionId}`.execute(ctx.db)).rejects.toThrow(/never changes/);
+    await expect(
+      sql`update product_versions set definition_hash = 'x' where id = ${onSale.productVersionId}`.execute(ctx.db),
+    ).rejects.toThrow(/never changes/);
     expect((await ctx.services.products.getVersion(onSale.productVersionId)).definition.clauseName).toBe(demo('MEDICAL_1Y').clauseName);
   });
 
@@ -195,7 +235,12 @@ describe('the product service', () => {
     await ctx.services.products.reviseDraft(compliance, 'ACCIDENT_REVISE', version, { ...demo('ACCIDENT_1Y'), code: 'ACCIDENT_REVISE' });
     const p = await ctx.services.products.publishVersion(compliance, 'ACCIDENT_REVISE', version);
     expect(p.definition.disclosure.fees).toBe(demo('ACCIDENT_1Y').disclosure.fees);
-    expect(await eventsOf(ctx, productVersionId)).toEqual(['product.version_created', 'product.publish_refused', 'product.draft_revised', 'product.version_published']);
+    expect(await eventsOf(ctx, productVersionId)).toEqual([
+      'product.version_created',
+      'product.publish_refused',
+      'product.draft_revised',
+      'product.version_published',
+    ]);
   });
 
   it('two versions published at once leave exactly one on sale', async () => {
@@ -223,7 +268,12 @@ describe('the product service', () => {
     expect(second.published).toEqual([]);
     const onSale = (await ctx.services.products.listOnSale()).map((p) => p.code);
     expect(onSale).toEqual(expect.arrayContaining(['ACCIDENT_1Y', 'MEDICAL_1Y', 'TERM_LIFE_20Y', 'UNIVERSAL_10Y']));
-    const versions = await ctx.db.selectFrom('product_versions').innerJoin('products', 'products.id', 'product_versions.product_id').select('products.code').where('products.code', '=', 'ACCIDENT_1Y').execute();
+    const versions = await ctx.db
+      .selectFrom('product_versions')
+      .innerJoin('products', 'products.id', 'product_versions.product_id')
+      .select('products.code')
+      .where('products.code', '=', 'ACCIDENT_1Y')
+      .execute();
     expect(versions).toHaveLength(1);
   });
 });
@@ -294,7 +344,11 @@ describe('product routes', () => {
     d.code = 'ACCIDENT_GONE';
     const { version } = await ctx.services.products.createVersion(compliance, d);
     await ctx.services.products.publishVersion(compliance, 'ACCIDENT_GONE', version);
-    const w = await ctx.app.inject({ method: 'POST', url: `/v1/console/products/ACCIDENT_GONE/versions/${version}/withdraw`, headers: { authorization: `Bearer ${token}` } });
+    const w = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/console/products/ACCIDENT_GONE/versions/${version}/withdraw`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(w.statusCode).toBe(200);
     expect(w.json().status).toBe('withdrawn');
     const gone = await ctx.app.inject({ url: '/v1/products/ACCIDENT_GONE' });
@@ -305,7 +359,12 @@ describe('product routes', () => {
   it('console: refuses without a staff session and without the compliance role', async () => {
     expect((await ctx.app.inject({ url: '/v1/console/products' })).statusCode).toBe(403);
     const uw = await staffToken(ctx, ['underwriter']);
-    const res = await ctx.app.inject({ method: 'POST', url: '/v1/console/products', headers: { authorization: `Bearer ${uw}` }, payload: demo('ACCIDENT_1Y') });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/console/products',
+      headers: { authorization: `Bearer ${uw}` },
+      payload: demo('ACCIDENT_1Y'),
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('FORBIDDEN');
   });
@@ -320,14 +379,24 @@ describe('product routes', () => {
     const created = await ctx.app.inject({ method: 'POST', url: '/v1/console/products', headers: auth, payload: d });
     expect(created.statusCode).toBe(201);
     const { version } = created.json();
-    const check = (await ctx.app.inject({ url: `/v1/console/products/MEDICAL_INCOMPLETE/versions/${version}/check`, headers: auth })).json();
+    const check = (
+      await ctx.app.inject({ url: `/v1/console/products/MEDICAL_INCOMPLETE/versions/${version}/check`, headers: auth })
+    ).json();
     expect(check.publishable).toBe(false);
-    const res = await ctx.app.inject({ method: 'POST', url: `/v1/console/products/MEDICAL_INCOMPLETE/versions/${version}/publish`, headers: auth });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/console/products/MEDICAL_INCOMPLETE/versions/${version}/publish`,
+      headers: auth,
+    });
     expect(res.statusCode).toBe(422);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const body = res.json();
     expect(body.code).toBe('PRODUCT_DISCLOSURE_INCOMPLETE');
-    expect(body.errors.map((e: any) => e.path).sort()).toEqual(['disclosure.exclusions', 'disclosure.invoiceDelivery', 'disclosure.noBranchWarning']);
+    expect(body.errors.map((e: any) => e.path).sort()).toEqual([
+      'disclosure.exclusions',
+      'disclosure.invoiceDelivery',
+      'disclosure.noBranchWarning',
+    ]);
     expect(body.errors).toEqual(check.problems);
   });
 
@@ -341,7 +410,12 @@ describe('product routes', () => {
     const pub = await ctx.app.inject({ method: 'POST', url: '/v1/console/products/ACCIDENT_CONSOLE/versions/1/publish', headers: auth });
     expect(pub.statusCode).toBe(200);
     expect(pub.json()).toMatchObject({ status: 'published', textVersions: { exclusions: expect.stringMatching(/^txt_/) } });
-    const edit = await ctx.app.inject({ method: 'PUT', url: '/v1/console/products/ACCIDENT_CONSOLE/versions/1', headers: auth, payload: d });
+    const edit = await ctx.app.inject({
+      method: 'PUT',
+      url: '/v1/console/products/ACCIDENT_CONSOLE/versions/1',
+      headers: auth,
+      payload: d,
+    });
     expect(edit.statusCode).toBe(409);
     expect(edit.json().code).toBe('PRODUCT_VERSION_PUBLISHED');
     const list = (await ctx.app.inject({ url: '/v1/console/products', headers: auth })).json();
@@ -357,9 +431,17 @@ describe('product routes', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('VALIDATION_FAILED');
-    const bad = await ctx.app.inject({ method: 'POST', url: '/v1/console/products/ACCIDENT_1Y/versions/abc/publish', headers: { authorization: `Bearer ${token}` } });
+    const bad = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/console/products/ACCIDENT_1Y/versions/abc/publish',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(bad.statusCode).toBe(400);
-    const missing = await ctx.app.inject({ method: 'POST', url: '/v1/console/products/ACCIDENT_1Y/versions/99/publish', headers: { authorization: `Bearer ${token}` } });
+    const missing = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/console/products/ACCIDENT_1Y/versions/99/publish',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(missing.statusCode).toBe(404);
   });
 });

@@ -63,7 +63,10 @@ export function toConsumerProduct(v: ProductVersionView): z.input<typeof product
     effectiveAfterDays: d.effectiveAfterDays,
     faceVerificationRequired: d.faceVerificationRequired,
     uncertaintyStatement: newType && st ? { ...st, textVersionId: tv('uncertaintyStatement') } : null,
-    coverage: { items: (d.disclosure.coverage ?? []).map((c) => ({ name: c.name, description: c.description })), textVersionId: tv('coverage') },
+    coverage: {
+      items: (d.disclosure.coverage ?? []).map((c) => ({ name: c.name, description: c.description })),
+      textVersionId: tv('coverage'),
+    },
     exclusions: { items: d.disclosure.exclusions ?? [], highlight: true, textVersionId: tv('exclusions') },
     paymentMethods: d.disclosure.paymentMethods ?? [],
     servesNeeds: d.servesNeeds,
@@ -106,11 +109,9 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
   const products = services.products;
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  app.get(
-    '/v1/products',
-    { schema: { tags: ['products'], summary: 'Products on sale', response: { 200: productList } } },
-    async () => ({ items: (await products.listOnSale()).map(toSummary) }),
-  );
+  app.get('/v1/products', { schema: { tags: ['products'], summary: 'Products on sale', response: { 200: productList } } }, async () => ({
+    items: (await products.listOnSale()).map(toSummary),
+  }));
 
   app.get(
     '/v1/products/:code',
@@ -137,19 +138,21 @@ export const productRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, {
       },
     },
     async (req) => ({
-      items: (await products.listVersions(req.actor)).map((v) => isoDates({
-        productVersionId: v.productVersionId,
-        code: v.code,
-        version: v.version,
-        status: v.status,
-        clauseName: v.definition.clauseName,
-        promotionalName: v.definition.promotionalName,
-        line: v.definition.line,
-        definitionHash: v.definitionHash,
-        createdAt: v.createdAt,
-        publishedAt: v.publishedAt,
-        withdrawnAt: v.withdrawnAt,
-      })),
+      items: (await products.listVersions(req.actor)).map((v) =>
+        isoDates({
+          productVersionId: v.productVersionId,
+          code: v.code,
+          version: v.version,
+          status: v.status,
+          clauseName: v.definition.clauseName,
+          promotionalName: v.definition.promotionalName,
+          line: v.definition.line,
+          definitionHash: v.definitionHash,
+          createdAt: v.createdAt,
+          publishedAt: v.publishedAt,
+          withdrawnAt: v.withdrawnAt,
+        }),
+      ),
     }),
   );
 

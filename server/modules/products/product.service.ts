@@ -110,7 +110,12 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
       const definition = parseDefinition(input);
       const now = clock.now();
       return db.transaction().execute(async (trx) => {
-        const product = await repo.ensureProduct(trx, { id: newId('prd', now.getTime()), code: definition.code, name: definition.promotionalName, created_at: now });
+        const product = await repo.ensureProduct(trx, {
+          id: newId('prd', now.getTime()),
+          code: definition.code,
+          name: definition.promotionalName,
+          created_at: now,
+        });
         await repo.lockProduct(trx, product.id);
         const version = (await repo.maxVersion(trx, product.id)) + 1;
         const productVersionId = newId('pv', now.getTime());
@@ -142,7 +147,8 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
       const row = await requireVersion(code, version);
       if (row.status !== 'draft') throw new AppError('PRODUCT_VERSION_PUBLISHED', `${code}@${version} is ${row.status}`);
       const definition = parseDefinition(input);
-      if (definition.code !== code) throw new AppError('VALIDATION_FAILED', 'The definition code must stay the same', [{ path: 'code', message: `expected ${code}` }]);
+      if (definition.code !== code)
+        throw new AppError('VALIDATION_FAILED', 'The definition code must stay the same', [{ path: 'code', message: `expected ${code}` }]);
       const json = canonicalJson(definition);
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
@@ -209,7 +215,13 @@ export function createProductService(deps: { db: Db; clock: Clock; config: Pick<
         const prefix = refPrefix(code, version);
         const textVersionIds: string[] = [];
         for (const section of disclosureSections(definition)) {
-          const t = await registerTextVersion(trx, { kind: 'product_disclosure', ref: `${prefix}${section.key}`, title: section.title, content: section.content, at: now });
+          const t = await registerTextVersion(trx, {
+            kind: 'product_disclosure',
+            ref: `${prefix}${section.key}`,
+            title: section.title,
+            content: section.content,
+            at: now,
+          });
           textVersionIds.push(t.id);
         }
         for (const q of definition.questionnaires) {

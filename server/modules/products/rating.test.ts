@@ -7,7 +7,14 @@ import { cashValueTable, premiumFrom, priceQuote, type QuoteOptions } from './ra
 const demo = (code: string): ProductDefinition => structuredClone(demoProducts.find((p) => p.code === code)!);
 const accident = demo('ACCIDENT_1Y');
 const term = demo('TERM_LIFE_20Y');
-const base: QuoteOptions = { birthDate: '1996-03-02', gender: 'M', termYears: 1, paymentMode: 'single', sumInsuredFen: 10_000_000, on: '2026-03-02' };
+const base: QuoteOptions = {
+  birthDate: '1996-03-02',
+  gender: 'M',
+  termYears: 1,
+  paymentMode: 'single',
+  sumInsuredFen: 10_000_000,
+  on: '2026-03-02',
+};
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -57,7 +64,9 @@ describe('priceQuote', () => {
     expect(codeOf(() => priceQuote(accident, { ...base, birthDate: '2008-03-03' }))).toBe('AGE_OUT_OF_RANGE'); // 17
     expect(codeOf(() => priceQuote(accident, { ...base, birthDate: '2008-03-02' }))).toBeUndefined(); // 18 today
     expect(codeOf(() => priceQuote(accident, { ...base, birthDate: '1960-03-01' }))).toBe('AGE_OUT_OF_RANGE'); // 66
-    expect(codeOf(() => priceQuote(demo('MEDICAL_1Y'), { ...base, sumInsuredFen: 200_000_000, birthDate: '2026-03-03' }))).toBe('AGE_OUT_OF_RANGE');
+    expect(codeOf(() => priceQuote(demo('MEDICAL_1Y'), { ...base, sumInsuredFen: 200_000_000, birthDate: '2026-03-03' }))).toBe(
+      'AGE_OUT_OF_RANGE',
+    );
   });
 
   it('refuses options the product does not offer', () => {

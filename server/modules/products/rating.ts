@@ -19,7 +19,8 @@ const TEN_THOUSAND_YUAN_FEN = 1_000_000;
 
 /** Checks the options against the product and returns the insured's age; the rating row that applies is found later. */
 function validateOptions(def: ProductDefinition, o: QuoteOptions): number {
-  if (!isCalendarDate(o.birthDate)) throw new AppError('VALIDATION_FAILED', 'birthDate must be a calendar date YYYY-MM-DD', [{ path: 'birthDate', message: 'not a date' }]);
+  if (!isCalendarDate(o.birthDate))
+    throw new AppError('VALIDATION_FAILED', 'birthDate must be a calendar date YYYY-MM-DD', [{ path: 'birthDate', message: 'not a date' }]);
   if (!isCalendarDate(o.on)) throw new AppError('VALIDATION_FAILED', 'on must be a calendar date YYYY-MM-DD');
   if (o.birthDate > o.on) throw new AppError('AGE_OUT_OF_RANGE', 'The birth date is in the future');
   const age = ageOn(o.birthDate, o.on);
@@ -27,9 +28,11 @@ function validateOptions(def: ProductDefinition, o: QuoteOptions): number {
     throw new AppError('AGE_OUT_OF_RANGE', `Age ${age} is outside the entry ages ${def.entryAge.min}–${def.entryAge.max}`);
   }
   const items = [];
-  if (!def.termOptionsYears.includes(o.termYears)) items.push({ path: 'termYears', message: `offered: ${def.termOptionsYears.join(', ')}` });
+  if (!def.termOptionsYears.includes(o.termYears))
+    items.push({ path: 'termYears', message: `offered: ${def.termOptionsYears.join(', ')}` });
   if (!def.paymentModes.includes(o.paymentMode)) items.push({ path: 'paymentMode', message: `offered: ${def.paymentModes.join(', ')}` });
-  if (!def.sumInsuredOptionsFen.includes(o.sumInsuredFen)) items.push({ path: 'sumInsuredFen', message: `offered: ${def.sumInsuredOptionsFen.join(', ')}` });
+  if (!def.sumInsuredOptionsFen.includes(o.sumInsuredFen))
+    items.push({ path: 'sumInsuredFen', message: `offered: ${def.sumInsuredOptionsFen.join(', ')}` });
   if (o.gender !== 'M' && o.gender !== 'F') items.push({ path: 'gender', message: 'M or F' });
   if (items.length) throw new AppError('QUOTE_OPTION_INVALID', 'The options are not offered by this product', items);
   return age;
@@ -61,7 +64,8 @@ export function cashValueTable(def: ProductDefinition, o: QuoteOptions): Array<{
   if (!def.cashValues?.length) return [];
   const rows = def.cashValues.filter((r) => matchesRow(r, { age, gender: o.gender, termYears: o.termYears, paymentMode: o.paymentMode }));
   const [row] = rows;
-  if (rows.length !== 1 || !row) throw new AppError('QUOTE_OPTION_INVALID', `The cash-value table has ${rows.length} rows for these options`);
+  if (rows.length !== 1 || !row)
+    throw new AppError('QUOTE_OPTION_INVALID', `The cash-value table has ${rows.length} rows for these options`);
   const units = new Decimal(o.sumInsuredFen).dividedBy(TEN_THOUSAND_YUAN_FEN);
   return row.valuesPer10kFen.map((v, i) => ({
     policyYear: i + 1,
@@ -76,7 +80,11 @@ export function premiumFrom(def: ProductDefinition): { premiumFen: number; payme
   for (const r of def.ratingTable) {
     if (!def.termOptionsYears.includes(r.termYears) || !def.paymentModes.includes(r.paymentMode)) continue;
     if (r.ageTo < def.entryAge.min || r.ageFrom > def.entryAge.max) continue;
-    const p = new Decimal(minSum).dividedBy(TEN_THOUSAND_YUAN_FEN).times(r.premiumPer10kFen).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+    const p = new Decimal(minSum)
+      .dividedBy(TEN_THOUSAND_YUAN_FEN)
+      .times(r.premiumPer10kFen)
+      .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
+      .toNumber();
     if (!best || p < best.premiumFen) best = { premiumFen: p, paymentMode: r.paymentMode };
   }
   return best;

@@ -58,7 +58,14 @@ describe('quotes', () => {
       const res = await ctx.app.inject({
         method: 'POST',
         url: '/v1/quotes',
-        payload: { productCode: code, insuredBirthDate: p.birth, insuredGender: 'F', termYears: p.term, paymentMode: p.mode, sumInsuredFen: p.sum },
+        payload: {
+          productCode: code,
+          insuredBirthDate: p.birth,
+          insuredGender: 'F',
+          termYears: p.term,
+          paymentMode: p.mode,
+          sumInsuredFen: p.sum,
+        },
       });
       expect(res.statusCode, code).toBe(201);
       expect(res.json().premiumFen, code).toBe(p.premium);
@@ -82,8 +89,14 @@ describe('quotes', () => {
   });
 
   it('answers an unknown product with 404 and a malformed request with 400', async () => {
-    expect((await ctx.app.inject({ method: 'POST', url: '/v1/quotes', payload: { ...termQuote, productCode: 'NOPE_NOPE' } })).statusCode).toBe(404);
-    const bad = await ctx.app.inject({ method: 'POST', url: '/v1/quotes', payload: { ...termQuote, sumInsuredFen: 1.5, insuredGender: 'X' } });
+    expect(
+      (await ctx.app.inject({ method: 'POST', url: '/v1/quotes', payload: { ...termQuote, productCode: 'NOPE_NOPE' } })).statusCode,
+    ).toBe(404);
+    const bad = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/quotes',
+      payload: { ...termQuote, sumInsuredFen: 1.5, insuredGender: 'X' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('VALIDATION_FAILED');
     const badDate = await ctx.app.inject({ method: 'POST', url: '/v1/quotes', payload: { ...termQuote, insuredBirthDate: '1996-02-30' } });

@@ -22,13 +22,19 @@ export interface LedgerBundle {
  * Every ledger entry of one policy's sale and life — its application, payment orders and the policy itself —
  * with inclusion proofs against the latest signed checkpoint, and the page snapshots the entries name.
  */
-export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNumber: string, reader: { actor: Actor; at: Date }): Promise<LedgerBundle> {
+export async function exportPolicyBundle(
+  db: Db,
+  ledger: LedgerService,
+  policyNumber: string,
+  reader: { actor: Actor; at: Date },
+): Promise<LedgerBundle> {
   const policy = await findPolicyByNumber(db, policyNumber);
   if (!policy) throw new AppError('NOT_FOUND', `No policy ${policyNumber}`);
   const leaves = await leavesOfSale(db, await repo.refsOfSale(db, policy.application_id, policy.id));
   const checkpoint = await ledger.latestCheckpoint();
   const covered = leaves.filter((l) => l.leaf_index < checkpoint.treeSize);
-  if (covered.length < leaves.length) throw new AppError('INVALID_STATE', 'Some entries are not yet under a signed checkpoint; run the sequencer and publish first');
+  if (covered.length < leaves.length)
+    throw new AppError('INVALID_STATE', 'Some entries are not yet under a signed checkpoint; run the sequencer and publish first');
   const entries = [];
   for (const l of covered) {
     const p = await ledger.inclusionProof(l.leaf_index, checkpoint.treeSize);
@@ -43,7 +49,14 @@ export async function exportPolicyBundle(db: Db, ledger: LedgerService, policyNu
     at: reader.at,
   });
   const textIds = [...new Set(covered.map((l) => shownTextVersion(l.entry)?.id).filter((x): x is string => !!x))];
-  const texts = textIds.length ? await db.selectFrom('text_versions').select(['id', 'content_hash', 'title', 'content']).where('id', 'in', textIds).orderBy('id').execute() : [];
+  const texts = textIds.length
+    ? await db
+        .selectFrom('text_versions')
+        .select(['id', 'content_hash', 'title', 'content'])
+        .where('id', 'in', textIds)
+        .orderBy('id')
+        .execute()
+    : [];
   return {
     origin: ledger.origin,
     hash: ledger.suite,

@@ -15,7 +15,13 @@ export async function insertDispute(db: DbOrTrx, row: NewRow<'disputes'>): Promi
 
 /** Ends an open dispute; undefined when there is no open dispute of that id. */
 export function endOpenDispute(db: DbOrTrx, id: string, v: { at: Date; by: string }) {
-  return db.updateTable('disputes').set({ ended_at: v.at, ended_by: v.by }).where('id', '=', id).where('ended_at', 'is', null).returning(['application_id']).executeTakeFirst();
+  return db
+    .updateTable('disputes')
+    .set({ ended_at: v.at, ended_by: v.by })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .returning(['application_id'])
+    .executeTakeFirst();
 }
 
 export function findDispute(db: DbOrTrx, id: string) {
@@ -31,7 +37,9 @@ export function listDisputes(db: DbOrTrx, applicationIds?: string[]) {
 
 /** The sale an application id or a policy number names: its application, and its policy once issued; null when none. */
 export async function findSale(db: DbOrTrx, target: { applicationId?: string; policyNumber?: string }) {
-  const policy = target.policyNumber ? await findPolicyByNumber(db, target.policyNumber) : await findPolicyByApplication(db, target.applicationId ?? '');
+  const policy = target.policyNumber
+    ? await findPolicyByNumber(db, target.policyNumber)
+    : await findPolicyByApplication(db, target.applicationId ?? '');
   const applicationId = policy?.application_id ?? target.applicationId;
   const app = applicationId ? await findApplication(db, applicationId) : undefined;
   if (!app) return null;

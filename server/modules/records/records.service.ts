@@ -38,8 +38,22 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       const id = newId('dsp', now.getTime());
-      await repo.insertDispute(trx, { id, application_id: sale.applicationId, policy_id: sale.policyId, kind: input.kind, reference: input.reference, opened_at: now, opened_by: staff.id });
-      await recordEvent(trx, { type: 'dispute.opened', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { disputeId: id, kind: input.kind, reference: input.reference }, at: now });
+      await repo.insertDispute(trx, {
+        id,
+        application_id: sale.applicationId,
+        policy_id: sale.policyId,
+        kind: input.kind,
+        reference: input.reference,
+        opened_at: now,
+        opened_by: staff.id,
+      });
+      await recordEvent(trx, {
+        type: 'dispute.opened',
+        actor: staff,
+        subject: { type: 'application', id: sale.applicationId },
+        payload: { disputeId: id, kind: input.kind, reference: input.reference },
+        at: now,
+      });
       return { disputeId: id, applicationId: sale.applicationId, policyNumber: sale.policyNumber, openedAt: now };
     });
   }
@@ -54,7 +68,13 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
         const exists = await repo.findDispute(trx, disputeId);
         throw exists ? new AppError('INVALID_STATE', 'The dispute has already ended') : new AppError('NOT_FOUND', 'No such dispute');
       }
-      await recordEvent(trx, { type: 'dispute.ended', actor: staff, subject: { type: 'application', id: r.application_id }, payload: { disputeId }, at: now });
+      await recordEvent(trx, {
+        type: 'dispute.ended',
+        actor: staff,
+        subject: { type: 'application', id: r.application_id },
+        payload: { disputeId },
+        at: now,
+      });
       return { disputeId, endedAt: now };
     });
   }
@@ -80,11 +100,14 @@ export function createRecordsService(deps: { db: Db; clock: Clock; pii: PiiCiphe
       // Serialises against a dispute being opened at the same moment.
       await repo.lockSale(trx, sale.applicationId);
       const [r] = await saleRetentions(trx, rules, [sale.applicationId]);
-      if (!r || r.heldByOpenDispute) throw new AppError('RETENTION_NOT_ENDED', 'The sale is under dispute: its records are held until the dispute ends');
-      if (r.retentionEnd === null || r.retentionEnd >= shanghaiDate(now)) throw new AppError('RETENTION_NOT_ENDED', `The records are kept until ${r.retentionEnd}`);
+      if (!r || r.heldByOpenDispute)
+        throw new AppError('RETENTION_NOT_ENDED', 'The sale is under dispute: its records are held until the dispute ends');
+      if (r.retentionEnd === null || r.retentionEnd >= shanghaiDate(now))
+        throw new AppError('RETENTION_NOT_ENDED', `The records are kept until ${r.retentionEnd}`);
       const destroyed = await subjectKeys.destroy(trx, { type: 'application', id: sale.applicationId }, staff.id, input.reason, now);
       if (!destroyed) {
-        if (await subjectKeys.destroyedAt(trx, { type: 'application', id: sale.applicationId })) throw new AppError('INVALID_STATE', 'The records were already shredded');
+        if (await subjectKeys.destroyedAt(trx, { type: 'application', id: sale.applicationId }))
+          throw new AppError('INVALID_STATE', 'The records were already shredded');
       }
       await recordEvent(trx, {
         type: 'records.shredded',

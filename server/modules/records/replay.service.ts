@@ -30,7 +30,13 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     if (!sale) throw new AppError('NOT_FOUND', 'No such application or policy');
 
     // 调阅 is recorded before anything is shown, in the log it reads.
-    await recordEvent(db, { type: 'staff.trace_read', actor: staff, subject: { type: 'application', id: sale.applicationId }, payload: { policyNumber: sale.policyNumber }, at: clock.now() });
+    await recordEvent(db, {
+      type: 'staff.trace_read',
+      actor: staff,
+      subject: { type: 'application', id: sale.applicationId },
+      payload: { policyNumber: sale.policyNumber },
+      at: clock.now(),
+    });
 
     const refs = await repo.refsOfSale(db, sale.applicationId, sale.policyId);
     const leaves = await leavesOfSale(db, refs);
@@ -43,16 +49,24 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
     } catch {
       checkpoint = undefined;
     }
-    const entries: LedgerEntry[] = [...leaves.map((l) => JSON.parse(l.entry.toString('utf8')) as LedgerEntry), ...pending.map((q) => JSON.parse(q.entry.toString('utf8')) as LedgerEntry)];
+    const entries: LedgerEntry[] = [
+      ...leaves.map((l) => JSON.parse(l.entry.toString('utf8')) as LedgerEntry),
+      ...pending.map((q) => JSON.parse(q.entry.toString('utf8')) as LedgerEntry),
+    ];
     const textIds = [...new Set(entries.map((e) => e.textVersion?.id).filter((x): x is string => !!x))];
-    const texts = textIds.length ? await db
+    const texts = textIds.length
+      ? await db
           .selectFrom('text_versions')
           .leftJoin('text_version_offline', 'text_version_offline.text_version_id', 'text_versions.id')
           .select(['text_versions.id', 'kind', 'title', 'content', 'content_hash', 'online_at', 'text_version_offline.offline_at'])
           .where('text_versions.id', 'in', textIds)
-          .execute() : [];
+          .execute()
+      : [];
 
-    const revealed = await subjectKeys.revealMasked(db, entries.flatMap((e) => sealedValuesIn(e.payload)));
+    const revealed = await subjectKeys.revealMasked(
+      db,
+      entries.flatMap((e) => sealedValuesIn(e.payload)),
+    );
 
     const shownAt = new Map<string, number>();
     const timeline = [];
@@ -61,8 +75,12 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
       const at = Date.parse(e.at);
       if (e.type === 'application.text_displayed' || e.type === 'application.document_displayed') shownAt.set(e.textVersion?.id ?? '', at);
       const shown = e.textVersion ? shownAt.get(e.textVersion.id) : undefined;
-      const interaction = (e.payload as { interaction?: { elementId?: string; action?: string; initialState?: string; dwellMs?: number } }).interaction;
-      const proof = leaf && checkpoint && leaf.leaf_index < checkpoint.treeSize ? await ledger.inclusionProof(leaf.leaf_index, checkpoint.treeSize) : undefined;
+      const interaction = (e.payload as { interaction?: { elementId?: string; action?: string; initialState?: string; dwellMs?: number } })
+        .interaction;
+      const proof =
+        leaf && checkpoint && leaf.leaf_index < checkpoint.treeSize
+          ? await ledger.inclusionProof(leaf.leaf_index, checkpoint.treeSize)
+          : undefined;
       timeline.push({
         leafIndex: leaf?.leaf_index ?? null,
         at: e.at,
@@ -72,11 +90,17 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
         element: interaction?.elementId ?? null,
         action: interaction?.action ?? null,
         // Sealed personal data is opened only to be shown masked (M§38); a shredded value says so.
-        value: replaceSealed(e.payload, (s) => ({ sealed: s.$sealed.field, ...must(revealed.get(s.$sealed.ct), 'a revealed sealed value') })),
+        value: replaceSealed(e.payload, (s) => ({
+          sealed: s.$sealed.field,
+          ...must(revealed.get(s.$sealed.ct), 'a revealed sealed value'),
+        })),
         textVersion: e.textVersion,
-        timeOnPageMs: shown !== undefined && e.type !== 'application.text_displayed' && e.type !== 'application.document_displayed' ? at - shown : null,
+        timeOnPageMs:
+          shown !== undefined && e.type !== 'application.text_displayed' && e.type !== 'application.document_displayed' ? at - shown : null,
         clientDwellMs: interaction?.dwellMs ?? null,
-        proof: proof ? { treeSize: proof.treeSize, leafHash: proof.leafHash.toString('base64'), hashes: proof.proof.map((h) => h.toString('base64')) } : null,
+        proof: proof
+          ? { treeSize: proof.treeSize, leafHash: proof.leafHash.toString('base64'), hashes: proof.proof.map((h) => h.toString('base64')) }
+          : null,
       });
     }
     return {
@@ -84,7 +108,15 @@ export function createReplayService(deps: { db: Db; clock: Clock; ledger: Ledger
       policyNumber: sale.policyNumber,
       checkpoint: checkpoint ? { treeSize: checkpoint.treeSize, note: checkpoint.note } : null,
       timeline,
-      snapshots: texts.map((t) => ({ id: t.id, kind: t.kind, title: t.title, content: t.content, contentHash: t.content_hash, onlineAt: t.online_at.toISOString(), offlineAt: t.offline_at?.toISOString() ?? null })),
+      snapshots: texts.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        title: t.title,
+        content: t.content,
+        contentHash: t.content_hash,
+        onlineAt: t.online_at.toISOString(),
+        offlineAt: t.offline_at?.toISOString() ?? null,
+      })),
     };
   }
 

@@ -17,7 +17,12 @@ export interface RetentionRules {
  */
 export function retentionEnd(
   r: RetentionRules,
-  p: { termYears: number; terminationDate: CalendarDate; disputeEndDate?: CalendarDate | null; /** callback data: at least the long term (requirements §2.7) */ hasCallback?: boolean },
+  p: {
+    termYears: number;
+    terminationDate: CalendarDate;
+    disputeEndDate?: CalendarDate | null;
+    /** callback data: at least the long term (requirements §2.7) */ hasCallback?: boolean;
+  },
 ): CalendarDate {
   const byContract = addYears(p.terminationDate, p.termYears <= 1 && !p.hasCallback ? r.shortTermYears : r.longTermYears);
   if (!p.disputeEndDate) return byContract;
@@ -98,7 +103,14 @@ export async function saleRetentions(db: DbOrTrx, rules: RetentionRules, applica
       applicationId: r.applicationId,
       policyNumber: r.policyNumber,
       terminationDate: r.terminationDate,
-      retentionEnd: d?.open ? null : retentionEnd(rules, { termYears: r.termYears, hasCallback: r.hasCallback, terminationDate: r.terminationDate, disputeEndDate: d?.lastEnd ?? null }),
+      retentionEnd: d?.open
+        ? null
+        : retentionEnd(rules, {
+            termYears: r.termYears,
+            hasCallback: r.hasCallback,
+            terminationDate: r.terminationDate,
+            disputeEndDate: d?.lastEnd ?? null,
+          }),
       heldByOpenDispute: !!d?.open,
     };
   });
@@ -115,12 +127,19 @@ export async function retentionReport(db: Db, rules: RetentionRules, now: Date) 
   const due = all
     .filter((r): r is SaleRetention & { retentionEnd: CalendarDate } => r.retentionEnd !== null && r.retentionEnd < today)
     .sort((a, b) => a.retentionEnd.localeCompare(b.retentionEnd))
-    .map((r) => ({ policyNumber: r.policyNumber, applicationId: r.applicationId, terminationDate: r.terminationDate, retentionEnd: r.retentionEnd }));
+    .map((r) => ({
+      policyNumber: r.policyNumber,
+      applicationId: r.applicationId,
+      terminationDate: r.terminationDate,
+      retentionEnd: r.retentionEnd,
+    }));
   return {
     asOf: today,
     policiesChecked: all.filter((r) => r.policyNumber).length,
     salesChecked: all.length,
     pastRetention: due,
-    heldByOpenDispute: all.filter((r) => r.heldByOpenDispute).map((r) => ({ policyNumber: r.policyNumber, applicationId: r.applicationId })),
+    heldByOpenDispute: all
+      .filter((r) => r.heldByOpenDispute)
+      .map((r) => ({ policyNumber: r.policyNumber, applicationId: r.applicationId })),
   };
 }

@@ -26,7 +26,12 @@ export function findConsents(db: DbOrTrx, applicationId: string) {
 }
 
 export function findDisplay(db: DbOrTrx, applicationId: string, textVersionId: string) {
-  return db.selectFrom('text_displays').selectAll().where('application_id', '=', applicationId).where('text_version_id', '=', textVersionId).executeTakeFirst();
+  return db
+    .selectFrom('text_displays')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('text_version_id', '=', textVersionId)
+    .executeTakeFirst();
 }
 
 export async function recordDisplay(db: DbOrTrx, applicationId: string, textVersionId: string, at: Date) {
@@ -52,7 +57,13 @@ export function findLatestAnswers(db: DbOrTrx, applicationId: string) {
 }
 
 export function findVerifications(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('identity_verifications').selectAll().where('application_id', '=', applicationId).orderBy('verified_at').orderBy('id').execute();
+  return db
+    .selectFrom('identity_verifications')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .orderBy('verified_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function findSignatures(db: DbOrTrx, applicationId: string) {
@@ -76,7 +87,13 @@ export function pendingCoverOf(db: DbOrTrx, insuredIdIndex: string, excludeAppli
 
 /** The policyholder's party of an application (the first when several were ever recorded). */
 export function findPolicyholder(db: DbOrTrx, applicationId: string) {
-  return db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', 'policyholder').orderBy('position').executeTakeFirst();
+  return db
+    .selectFrom('parties')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('role', '=', 'policyholder')
+    .orderBy('position')
+    .executeTakeFirst();
 }
 
 /** awaiting_payment → issued; answers false when another change won. */
@@ -116,7 +133,11 @@ export function listReferred(db: DbOrTrx) {
 }
 
 /** referred → accepted (awaiting_signature) or declined by an underwriter. */
-export async function markReferralDecided(db: DbOrTrx, applicationId: string, d: { to: 'awaiting_signature' | 'declined'; outcome: 'accept' | 'decline'; at: Date }) {
+export async function markReferralDecided(
+  db: DbOrTrx,
+  applicationId: string,
+  d: { to: 'awaiting_signature' | 'declined'; outcome: 'accept' | 'decline'; at: Date },
+) {
   await db
     .updateTable('applications')
     .set({ status: d.to, underwriting_outcome: d.outcome, ...(d.to === 'declined' ? { declined_at: d.at } : { accepted_at: d.at }) })

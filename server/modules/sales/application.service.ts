@@ -62,7 +62,8 @@ export async function loadOwnedApplication(db: DbOrTrx, actor: Actor, id: string
 
 function parseIdentity(idNumber: string, path: string) {
   const parsed = parseIdNumber(idNumber);
-  if (!parsed.ok) throw new AppError('ID_NUMBER_INVALID', `${path}: ${parsed.reason}`, [{ path, code: 'checksum', message: parsed.reason }]);
+  if (!parsed.ok)
+    throw new AppError('ID_NUMBER_INVALID', `${path}: ${parsed.reason}`, [{ path, code: 'checksum', message: parsed.reason }]);
   return parsed;
 }
 
@@ -88,7 +89,14 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     return tv;
   }
 
-  function partyRow(applicationId: string, role: 'policyholder' | 'insured' | 'beneficiary', position: number, p: PersonInput, path: string, extra: Partial<Row<'parties'>> = {}) {
+  function partyRow(
+    applicationId: string,
+    role: 'policyholder' | 'insured' | 'beneficiary',
+    position: number,
+    p: PersonInput,
+    path: string,
+    extra: Partial<Row<'parties'>> = {},
+  ) {
     const id = parseIdentity(p.idNumber, `${path}.idNumber`);
     return {
       id: newId('prt'),
@@ -123,7 +131,13 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const pv = await findProductVersion(db, quote.product_version_id);
     if (!pv || pv.status !== 'published') throw new AppError('PRODUCT_NOT_ON_SALE');
     const definition = pv.definition as ProductDefinition;
-    const options = quote.options as { insuredBirthDate: string; insuredGender: 'M' | 'F'; termYears: number; paymentMode: string; sumInsuredFen: number };
+    const options = quote.options as {
+      insuredBirthDate: string;
+      insuredGender: 'M' | 'F';
+      termYears: number;
+      paymentMode: string;
+      sumInsuredFen: number;
+    };
 
     const applicationId = newId('app', now.getTime());
     const holder = partyRow(applicationId, 'policyholder', 0, input.policyholder, 'policyholder');
@@ -133,7 +147,11 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
         : partyRow(applicationId, 'insured', 0, input.insured, 'insured');
     if (insured.birth_date !== options.insuredBirthDate || insured.gender !== options.insuredGender)
       throw new AppError('ID_NUMBER_MISMATCH', "The insured's ID number does not match the birth date and gender quoted", [
-        { path: input.insured.relationship === 'self' ? 'policyholder.idNumber' : 'insured.idNumber', code: 'mismatch', message: 'birth date or gender differs from the quote' },
+        {
+          path: input.insured.relationship === 'self' ? 'policyholder.idNumber' : 'insured.idNumber',
+          code: 'mismatch',
+          message: 'birth date or gender differs from the quote',
+        },
       ]);
     if (input.insured.relationship !== 'self' && holder.id_number_index === insured.id_number_index)
       throw new AppError('RELATIONSHIP_NOT_ALLOWED', 'Policyholder and insured are one person: use relationship "self"');
@@ -191,16 +209,38 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
           partyRole: p.role,
           method: 'id_checksum',
           passed: true,
-          evidence: { standard: 'GB 11643-1999', idNumber: await subjectKeys.seal(trx, { type: 'application', id: applicationId }, 'id_number', pii.decrypt('id_number', p.id_number_cipher), now) },
+          evidence: {
+            standard: 'GB 11643-1999',
+            idNumber: await subjectKeys.seal(
+              trx,
+              { type: 'application', id: applicationId },
+              'id_number',
+              pii.decrypt('id_number', p.id_number_cipher),
+              now,
+            ),
+          },
           at: now,
         });
     });
     return getApplication(actor, applicationId);
   }
 
-  async function currentConsentText(conn: DbOrTrx, code: string, version: number, definition: ProductDefinition, kind: ConsentKind, at: Date) {
+  async function currentConsentText(
+    conn: DbOrTrx,
+    code: string,
+    version: number,
+    definition: ProductDefinition,
+    kind: ConsentKind,
+    at: Date,
+  ) {
     const t = consentText(kind, definition);
-    const tv = await registerText(conn, { kind: 'consent_text', ref: `${code}@${version}:${kind}`, title: t.title, content: t.content, at });
+    const tv = await registerText(conn, {
+      kind: 'consent_text',
+      ref: `${code}@${version}:${kind}`,
+      title: t.title,
+      content: t.content,
+      at,
+    });
     return { ...t, textVersionId: tv.id, contentHash: tv.contentHash };
   }
 
@@ -225,22 +265,41 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
         at: now,
       });
     });
-    return { kind, title: t.title, content: t.content, textVersionId: t.textVersionId, contentHash: t.contentHash, displayedAt: now, preChecked: false as const };
+    return {
+      kind,
+      title: t.title,
+      content: t.content,
+      textVersionId: t.textVersionId,
+      contentHash: t.contentHash,
+      displayedAt: now,
+      preChecked: false as const,
+    };
   }
 
   /** Records an active confirmation of a shown text version (M§17(5)); a pre-ticked or passive one is refused. */
-  async function giveConsent(actor: Actor, applicationId: string, input: { kind: string; textVersionId: string; interaction: ConsentInteraction }) {
+  async function giveConsent(
+    actor: Actor,
+    applicationId: string,
+    input: { kind: string; textVersionId: string; interaction: ConsentInteraction },
+  ) {
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const { app, product } = await loadOwnedApplication(trx, actor, applicationId, true);
       if (app.status !== 'draft') throw new AppError('INVALID_STATE', 'Confirmations are given before submission');
-      if (!requiredConsents(product.definition).includes(input.kind as ConsentKind)) throw new AppError('VALIDATION_FAILED', `Unknown confirmation ${input.kind}`);
+      if (!requiredConsents(product.definition).includes(input.kind as ConsentKind))
+        throw new AppError('VALIDATION_FAILED', `Unknown confirmation ${input.kind}`);
       assertActiveConsent(input.interaction);
       const display = await repo.findDisplay(trx, app.id, input.textVersionId);
       const current = await currentConsentText(trx, product.code, product.version, product.definition, input.kind as ConsentKind, now);
       if (!display || current.textVersionId !== input.textVersionId)
         throw new AppError('CONSENT_TEXT_UNKNOWN', 'The confirmed text version was not shown to this application');
-      const existing = await trx.selectFrom('consents').select('id').where('application_id', '=', app.id).where('kind', '=', input.kind).where('given_by', '=', 'policyholder').executeTakeFirst();
+      const existing = await trx
+        .selectFrom('consents')
+        .select('id')
+        .where('application_id', '=', app.id)
+        .where('kind', '=', input.kind)
+        .where('given_by', '=', 'policyholder')
+        .executeTakeFirst();
       if (existing) return { consentId: existing.id, kind: input.kind, alreadyGiven: true };
       const consentId = newId('con', now.getTime());
       await trx
@@ -269,7 +328,11 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
   }
 
   /** Records one questionnaire answer, item by item; the answer is stored encrypted (health data is sensitive). */
-  async function answerQuestion(actor: Actor, applicationId: string, input: { questionnaireCode: string; itemCode: string; optionCode: string }) {
+  async function answerQuestion(
+    actor: Actor,
+    applicationId: string,
+    input: { questionnaireCode: string; itemCode: string; optionCode: string },
+  ) {
     const now = clock.now();
     const { app, product } = await loadOwnedApplication(db, actor, applicationId);
     if (app.status !== 'draft') throw new AppError('INVALID_STATE', 'Answers are given before submission');
@@ -311,7 +374,12 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
   }
 
   async function partyPhone(applicationId: string, role: 'policyholder' | 'insured') {
-    const p = await db.selectFrom('parties').selectAll().where('application_id', '=', applicationId).where('role', '=', role).executeTakeFirst();
+    const p = await db
+      .selectFrom('parties')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .where('role', '=', role)
+      .executeTakeFirst();
     if (!p?.phone_cipher) throw new AppError('VALIDATION_FAILED', `The ${role} has no phone number on the application`);
     return pii.decrypt('phone', p.phone_cipher);
   }
@@ -320,16 +388,26 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
   async function sendIdentityCode(actor: Actor, applicationId: string, party: 'policyholder' | 'insured' = 'policyholder') {
     const { app } = await loadOwnedApplication(db, actor, applicationId);
     if (app.status === 'declined' || app.status === 'issued') throw new AppError('INVALID_STATE');
-    if (party === 'insured' && app.insured_relationship === 'self') throw new AppError('VALIDATION_FAILED', 'The insured is the policyholder');
+    if (party === 'insured' && app.insured_relationship === 'self')
+      throw new AppError('VALIDATION_FAILED', 'The insured is the policyholder');
     const phone = await partyPhone(app.id, party);
-    return deps.otp.sendCode(actor, { purpose: party === 'policyholder' ? OTP_PURPOSE_POLICYHOLDER : OTP_PURPOSE_INSURED, subjectRef: app.id, phone, scope: { type: 'application', id: app.id } });
+    return deps.otp.sendCode(actor, {
+      purpose: party === 'policyholder' ? OTP_PURPOSE_POLICYHOLDER : OTP_PURPOSE_INSURED,
+      subjectRef: app.id,
+      phone,
+      scope: { type: 'application', id: app.id },
+    });
   }
 
   async function refreshIdentityStatus(trx: DbOrTrx, app: Row<'applications'>, definition: ProductDefinition, now: Date) {
     const v = await repo.findVerifications(trx, app.id);
     const passed = (role: string, method: string) => v.some((x) => x.party_role === role && x.method === method && x.result === 'passed');
-    const holderDone = passed('policyholder', 'id_checksum') && passed('policyholder', 'sms_otp') && (!definition.faceVerificationRequired || passed('policyholder', 'face'));
-    if (holderDone && !app.identity_verified_at) await trx.updateTable('applications').set({ identity_verified_at: now }).where('id', '=', app.id).execute();
+    const holderDone =
+      passed('policyholder', 'id_checksum') &&
+      passed('policyholder', 'sms_otp') &&
+      (!definition.faceVerificationRequired || passed('policyholder', 'face'));
+    if (holderDone && !app.identity_verified_at)
+      await trx.updateTable('applications').set({ identity_verified_at: now }).where('id', '=', app.id).execute();
   }
 
   /** Checks the SMS code sent to the policyholder's phone. */
@@ -339,7 +417,14 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const locked = must(await repo.lockApplication(trx, app.id), `application ${app.id}`);
-      await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'sms_otp', passed: true, evidence: { challengeId: r.challengeId }, at: now });
+      await recordIdentityVerification(trx, actor, {
+        applicationId: app.id,
+        partyRole: 'policyholder',
+        method: 'sms_otp',
+        passed: true,
+        evidence: { challengeId: r.challengeId },
+        at: now,
+      });
       await refreshIdentityStatus(trx, locked, product.definition, now);
     });
     return getApplication(actor, applicationId);
@@ -348,15 +433,31 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
   /** Face comparison of the policyholder, for products that require it (M§33). A failed comparison is kept. */
   async function verifyFace(actor: Actor, applicationId: string, imageBase64: string) {
     const { app, product } = await loadOwnedApplication(db, actor, applicationId);
-    const holder = await db.selectFrom('parties').selectAll().where('application_id', '=', app.id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
-    const result = await deps.face.compare({ idNumber: pii.decrypt('id_number', holder.id_number_cipher), name: pii.decrypt('name', holder.name_cipher), imageBase64 });
+    const holder = await db
+      .selectFrom('parties')
+      .selectAll()
+      .where('application_id', '=', app.id)
+      .where('role', '=', 'policyholder')
+      .executeTakeFirstOrThrow();
+    const result = await deps.face.compare({
+      idNumber: pii.decrypt('id_number', holder.id_number_cipher),
+      name: pii.decrypt('name', holder.name_cipher),
+      imageBase64,
+    });
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       const locked = must(await repo.lockApplication(trx, app.id), `application ${app.id}`);
       // The capture itself is never stored: only the provider's reference and score (a failed comparison is kept too).
       // The score is kept in basis points: ledger entries hold integers only, never binary floats.
       const evidence = { provider: deps.face.name, providerRef: result.providerRef, scoreBp: Math.round(result.score * 10_000) };
-      await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'policyholder', method: 'face', passed: result.passed, evidence, at: now });
+      await recordIdentityVerification(trx, actor, {
+        applicationId: app.id,
+        partyRole: 'policyholder',
+        method: 'face',
+        passed: result.passed,
+        evidence,
+        at: now,
+      });
       if (result.passed) await refreshIdentityStatus(trx, locked, product.definition, now);
     });
     if (!result.passed) throw new AppError('FACE_MISMATCH');
@@ -384,7 +485,13 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
     return {
       id: app.id,
       status: app.status,
-      product: { code: product.code, version: product.version, productVersionId: app.product_version_id, name: product.definition.promotionalName, line: product.definition.line },
+      product: {
+        code: product.code,
+        version: product.version,
+        productVersionId: app.product_version_id,
+        name: product.definition.promotionalName,
+        line: product.definition.line,
+      },
       premiumFen: app.premium_fen,
       sumInsuredFen: app.sum_insured_fen,
       termYears: app.term_years,
@@ -406,17 +513,37 @@ export function createApplicationService(deps: { db: Db; clock: Clock; config: C
       identity: {
         verified: !!app.identity_verified_at,
         faceRequired: product.definition.faceVerificationRequired,
-        checks: verifications.map((v) => ({ partyRole: v.party_role, method: v.method, result: v.result, at: v.verified_at.toISOString() })),
+        checks: verifications.map((v) => ({
+          partyRole: v.party_role,
+          method: v.method,
+          result: v.result,
+          at: v.verified_at.toISOString(),
+        })),
       },
-      underwriting: lastDecision ? { outcome: lastDecision.outcome, source: lastDecision.source, reasons: lastDecision.reasons as unknown[] } : null,
-      signatures: signatures.map((s) => ({ signerRole: s.signer_role, signedAt: s.signed_at.toISOString(), documentHash: s.document_hash })),
+      underwriting: lastDecision
+        ? { outcome: lastDecision.outcome, source: lastDecision.source, reasons: lastDecision.reasons as unknown[] }
+        : null,
+      signatures: signatures.map((s) => ({
+        signerRole: s.signer_role,
+        signedAt: s.signed_at.toISOString(),
+        documentHash: s.document_hash,
+      })),
       createdAt: app.created_at.toISOString(),
       submittedAt: app.submitted_at?.toISOString() ?? null,
       issuedAt: app.issued_at?.toISOString() ?? null,
     };
   }
 
-  return { startApplication, showConsentText, giveConsent, answerQuestion, sendIdentityCode, verifyIdentityCode, verifyFace, getApplication };
+  return {
+    startApplication,
+    showConsentText,
+    giveConsent,
+    answerQuestion,
+    sendIdentityCode,
+    verifyIdentityCode,
+    verifyFace,
+    getApplication,
+  };
 }
 export type ApplicationService = ReturnType<typeof createApplicationService>;
 export type ApplicationView = Awaited<ReturnType<ApplicationService['getApplication']>>;

@@ -1,7 +1,14 @@
 import { Decimal } from 'decimal.js';
 import type { Row, SameUnion } from '../../db/schema.js';
 import { AppError, must } from '../../platform/errors.js';
-import { NEW_TYPE_LINES, findOption, type PaymentMode, type ProductDefinition, type QuestionAnswer, type Questionnaire } from '../products/index.js';
+import {
+  NEW_TYPE_LINES,
+  findOption,
+  type PaymentMode,
+  type ProductDefinition,
+  type QuestionAnswer,
+  type Questionnaire,
+} from '../products/index.js';
 
 /** An application's life: collected, then underwritten, signed, paid, issued. */
 export const applicationStatuses = ['draft', 'referred', 'declined', 'awaiting_signature', 'awaiting_payment', 'issued'] as const;
@@ -55,7 +62,14 @@ export const consentKinds = [
 export type ConsentKind = (typeof consentKinds)[number];
 
 export function requiredConsents(definition: ProductDefinition): ConsentKind[] {
-  const kinds: ConsentKind[] = ['recording_notice', 'purchase_notice', 'key_clauses', 'disclosure_duty', 'online_service', 'sensitive_data'];
+  const kinds: ConsentKind[] = [
+    'recording_notice',
+    'purchase_notice',
+    'key_clauses',
+    'disclosure_duty',
+    'online_service',
+    'sensitive_data',
+  ];
   if (isNewType(definition)) kinds.push('benefit_uncertainty');
   return kinds;
 }
@@ -90,27 +104,26 @@ export type BeneficiaryInput =
 /** Named beneficiaries' shares are basis points and sum to exactly 100%. Health benefits go to the insured. */
 export function assertBeneficiaries(definition: ProductDefinition, b: BeneficiaryInput): void {
   if (b.designation === 'legal') return;
-  if (definition.line === 'health') throw new AppError('BENEFICIARIES_INVALID', 'Health benefits are paid to the insured; name no beneficiaries');
+  if (definition.line === 'health')
+    throw new AppError('BENEFICIARIES_INVALID', 'Health benefits are paid to the insured; name no beneficiaries');
   const list = b.beneficiaries;
   if (list.length === 0) throw new AppError('BENEFICIARIES_INVALID', 'Named designation needs at least one beneficiary');
   const total = list.reduce((s, x) => s + x.shareBp, 0);
   if (total !== 10_000)
-    throw new AppError('BENEFICIARIES_INVALID', `Beneficiary shares must sum to 100%, they sum to ${new Decimal(total).dividedBy(100).toString()}%`, [
-      { path: 'beneficiaries', code: 'shares', message: 'shares must sum to 10000 basis points' },
-    ]);
-  if (list.some((x) => x.relationshipToInsured === 'self')) throw new AppError('BENEFICIARIES_INVALID', 'The insured cannot be the beneficiary of a death benefit');
+    throw new AppError(
+      'BENEFICIARIES_INVALID',
+      `Beneficiary shares must sum to 100%, they sum to ${new Decimal(total).dividedBy(100).toString()}%`,
+      [{ path: 'beneficiaries', code: 'shares', message: 'shares must sum to 10000 basis points' }],
+    );
+  if (list.some((x) => x.relationshipToInsured === 'self'))
+    throw new AppError('BENEFICIARIES_INVALID', 'The insured cannot be the beneficiary of a death benefit');
 }
 
 /**
  * The policyholder is an adult. A minor may be insured only by a parent (the insured is their child); 'self' makes
  * policyholder and insured one person.
  */
-export function assertRelationship(
-  definition: ProductDefinition,
-  relationship: string,
-  policyholderAge: number,
-  insuredAge: number,
-): void {
+export function assertRelationship(definition: ProductDefinition, relationship: string, policyholderAge: number, insuredAge: number): void {
   if (policyholderAge < 18) throw new AppError('RELATIONSHIP_NOT_ALLOWED', 'The policyholder must be at least 18');
   if (!definition.insuredRelationships.includes(relationship as never))
     throw new AppError('RELATIONSHIP_NOT_ALLOWED', `This product does not allow insuring a ${relationship}`);
@@ -144,19 +157,30 @@ export interface SuitabilityResult {
  * the share of declared income the product allows, and for new-type products the consumer's risk level from the
  * risk-tolerance assessment is at least the product's.
  */
-export function assessSuitability(definition: ProductDefinition, premiumFen: number, mode: PaymentMode, answers: QuestionAnswer[]): SuitabilityResult {
+export function assessSuitability(
+  definition: ProductDefinition,
+  premiumFen: number,
+  mode: PaymentMode,
+  answers: QuestionAnswer[],
+): SuitabilityResult {
   const findings: SuitabilityResult['findings'] = [];
   const picked = answers.map((a) => findOption(definition.questionnaires, a)).filter((x) => x !== undefined);
   const suit = picked.filter((p) => p.questionnaire.kind === 'suitability');
   const needs = suit.map((p) => p.option.need).filter((n): n is string => !!n);
   if (definition.servesNeeds.length && needs.length && !needs.some((n) => definition.servesNeeds.includes(n)))
-    findings.push({ code: 'NEEDS', message: `The product serves ${definition.servesNeeds.join('/')}; the needs declared were ${needs.join('/')}` });
+    findings.push({
+      code: 'NEEDS',
+      message: `The product serves ${definition.servesNeeds.join('/')}; the needs declared were ${needs.join('/')}`,
+    });
   const incomes = suit.map((p) => p.option.annualIncomeFen).filter((n): n is number => n !== undefined);
   const declaredIncomeFen = incomes.length ? Math.max(...incomes) : undefined;
   if (declaredIncomeFen !== undefined) {
     const limit = new Decimal(declaredIncomeFen).times(definition.maxPremiumIncomeRatio);
     if (limit.lessThan(annualisedPremiumFen(premiumFen, mode)))
-      findings.push({ code: 'ABILITY_TO_PAY', message: `The annual premium exceeds ${new Decimal(definition.maxPremiumIncomeRatio).times(100).toString()}% of the declared income` });
+      findings.push({
+        code: 'ABILITY_TO_PAY',
+        message: `The annual premium exceeds ${new Decimal(definition.maxPremiumIncomeRatio).times(100).toString()}% of the declared income`,
+      });
   }
   let riskLevel: number | undefined;
   if (isNewType(definition)) {
@@ -165,7 +189,10 @@ export function assessSuitability(definition: ProductDefinition, premiumFen: num
     const score = picked.filter((p) => p.questionnaire.kind === 'risk_tolerance').reduce((s, p) => s + (p.option.score ?? 0), 0);
     riskLevel = max > 0 ? Math.max(1, Math.ceil((score / max) * 5)) : 1;
     if (riskLevel < definition.riskLevel)
-      findings.push({ code: 'RISK_TOLERANCE', message: `Risk tolerance level ${riskLevel} is below the product's risk level ${definition.riskLevel}` });
+      findings.push({
+        code: 'RISK_TOLERANCE',
+        message: `Risk tolerance level ${riskLevel} is below the product's risk level ${definition.riskLevel}`,
+      });
   }
   return { suitable: findings.length === 0, findings, declaredIncomeFen, riskLevel };
 }

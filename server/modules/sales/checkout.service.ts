@@ -15,7 +15,12 @@ export function createCheckoutService(deps: { db: Db; clock: Clock; pii: PiiCiph
     return db.transaction().execute(async (trx) => {
       const { app, product } = await loadOwnedApplication(trx, actor, applicationId, true);
       if (app.status !== 'awaiting_payment') throw new AppError('INVALID_STATE', `An application in status ${app.status} cannot be paid`);
-      const holder = await trx.selectFrom('parties').selectAll().where('application_id', '=', app.id).where('role', '=', 'policyholder').executeTakeFirstOrThrow();
+      const holder = await trx
+        .selectFrom('parties')
+        .selectAll()
+        .where('application_id', '=', app.id)
+        .where('role', '=', 'policyholder')
+        .executeTakeFirstOrThrow();
       const order = await deps.payments.openOrder(trx, {
         applicationId: app.id,
         amountFen: app.premium_fen,

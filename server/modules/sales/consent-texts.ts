@@ -37,7 +37,10 @@ export function consentText(kind: ConsentKind, d: ProductDefinition): { title: s
     case 'disclosure_duty':
       return { title: '如实告知提示', content: dis.disclosureDuty ?? '' };
     case 'online_service':
-      return { title: '在线服务范围及未设分支机构地区提示', content: [dis.onlineServiceStatement ?? '', dis.noBranchWarning ?? ''].join('\n') };
+      return {
+        title: '在线服务范围及未设分支机构地区提示',
+        content: [dis.onlineServiceStatement ?? '', dis.noBranchWarning ?? ''].join('\n'),
+      };
     case 'sensitive_data':
       return {
         title: '敏感个人信息处理单独同意书',
@@ -50,7 +53,9 @@ export function consentText(kind: ConsentKind, d: ProductDefinition): { title: s
     case 'benefit_uncertainty':
       return {
         title: UNCERTAINTY_STATEMENT,
-        content: [dis.uncertaintyStatement?.text ?? UNCERTAINTY_STATEMENT, dis.fees ?? '', dis.surrenderLoss ?? ''].filter(Boolean).join('\n'),
+        content: [dis.uncertaintyStatement?.text ?? UNCERTAINTY_STATEMENT, dis.fees ?? '', dis.surrenderLoss ?? '']
+          .filter(Boolean)
+          .join('\n'),
       };
   }
 }

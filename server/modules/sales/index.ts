@@ -17,7 +17,14 @@ export { createSubmissionService, type SubmissionService } from './submission.se
 export { createSignatureService, type SignatureService } from './signature.service.js';
 export { createCheckoutService, type CheckoutService } from './checkout.service.js';
 export type { OtpPort, PaymentPort, InForceCover } from './ports.js';
-export { applicationStatuses, assertTransition as assertApplicationTransition, findOption, partyIn, type ApplicationStatus, type QuestionAnswer } from './application.js';
+export {
+  applicationStatuses,
+  assertTransition as assertApplicationTransition,
+  findOption,
+  partyIn,
+  type ApplicationStatus,
+  type QuestionAnswer,
+} from './application.js';
 export {
   findApplication,
   lockApplication,

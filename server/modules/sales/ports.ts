@@ -4,7 +4,10 @@ import type { SealScope } from '../../platform/subject-keys.js';
 
 /** What the sale needs of the one-time-code service (M§33). */
 export interface OtpPort {
-  sendCode(actor: Actor, i: { purpose: string; subjectRef: string; phone: string; scope?: SealScope }): Promise<{ challengeId: string; expiresAt: Date; maskedPhone: string }>;
+  sendCode(
+    actor: Actor,
+    i: { purpose: string; subjectRef: string; phone: string; scope?: SealScope },
+  ): Promise<{ challengeId: string; expiresAt: Date; maskedPhone: string }>;
   verifyCode(actor: Actor, i: { purpose: string; subjectRef: string; code: string }): Promise<{ challengeId: string }>;
 }
 

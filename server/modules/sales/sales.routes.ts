@@ -40,13 +40,24 @@ export const salesRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
         summary: 'Start an application from a quote',
         body: startApplicationBody,
         response: { 201: applicationView },
-        errors: ['QUOTE_EXPIRED', 'QUOTE_MISMATCH', 'PRODUCT_NOT_ON_SALE', 'ID_NUMBER_INVALID', 'ID_NUMBER_MISMATCH', 'RELATIONSHIP_NOT_ALLOWED', 'BENEFICIARIES_INVALID', 'AGE_OUT_OF_RANGE'],
+        errors: [
+          'QUOTE_EXPIRED',
+          'QUOTE_MISMATCH',
+          'PRODUCT_NOT_ON_SALE',
+          'ID_NUMBER_INVALID',
+          'ID_NUMBER_MISMATCH',
+          'RELATIONSHIP_NOT_ALLOWED',
+          'BENEFICIARIES_INVALID',
+          'AGE_OUT_OF_RANGE',
+        ],
       },
     },
     async (req, reply) => reply.status(201).send(await applications.startApplication(req.actor, req.body)),
   );
-  app.get('/v1/applications/:id', { schema: { tags, security, summary: 'An application and what it still needs', params: idParam, response: { 200: applicationView } } }, async (req) =>
-    applications.getApplication(req.actor, req.params.id),
+  app.get(
+    '/v1/applications/:id',
+    { schema: { tags, security, summary: 'An application and what it still needs', params: idParam, response: { 200: applicationView } } },
+    async (req) => applications.getApplication(req.actor, req.params.id),
   );
   app.get(
     '/v1/applications/:id/consents/:kind',
@@ -125,7 +136,17 @@ export const salesRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
   );
   app.post(
     '/v1/applications/:id/identity/face',
-    { schema: { tags, security, summary: 'Verify identity by face comparison', params: idParam, body: faceBody, response: { 200: applicationView }, errors: ['INVALID_STATE', 'FACE_MISMATCH'] } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Verify identity by face comparison',
+        params: idParam,
+        body: faceBody,
+        response: { 200: applicationView },
+        errors: ['INVALID_STATE', 'FACE_MISMATCH'],
+      },
+    },
     async (req) => applications.verifyFace(req.actor, req.params.id, req.body.imageBase64),
   );
   app.post(
@@ -137,14 +158,31 @@ export const salesRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
         summary: 'Submit the application to underwriting',
         params: idParam,
         response: { 200: submissionResult },
-        errors: ['INVALID_STATE', 'CONFLICT', 'CONSENT_MISSING', 'IDENTITY_NOT_VERIFIED', 'QUESTIONNAIRE_INCOMPLETE', 'SUITABILITY_MISMATCH', 'UNDERWRITING_DECLINED'],
+        errors: [
+          'INVALID_STATE',
+          'CONFLICT',
+          'CONSENT_MISSING',
+          'IDENTITY_NOT_VERIFIED',
+          'QUESTIONNAIRE_INCOMPLETE',
+          'SUITABILITY_MISMATCH',
+          'UNDERWRITING_DECLINED',
+        ],
       },
     },
     async (req) => submissions.submitApplication(req.actor, req.params.id),
   );
   app.get(
     '/v1/applications/:id/document',
-    { schema: { tags, security, summary: 'The application document to sign, with its hash', params: idParam, response: { 200: applicationDocument }, errors: ['INVALID_STATE'] } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The application document to sign, with its hash',
+        params: idParam,
+        response: { 200: applicationDocument },
+        errors: ['INVALID_STATE'],
+      },
+    },
     async (req) => signatures.showDocument(req.actor, req.params.id),
   );
   app.post(
@@ -157,7 +195,14 @@ export const salesRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
         params: idParam,
         body: signBody,
         response: { 201: signatureResult },
-        errors: ['INVALID_STATE', 'IDENTITY_NOT_VERIFIED', 'SIGNATURE_DOCUMENT_MISMATCH', 'OTP_INVALID', 'OTP_EXPIRED', 'OTP_TOO_MANY_ATTEMPTS'],
+        errors: [
+          'INVALID_STATE',
+          'IDENTITY_NOT_VERIFIED',
+          'SIGNATURE_DOCUMENT_MISMATCH',
+          'OTP_INVALID',
+          'OTP_EXPIRED',
+          'OTP_TOO_MANY_ATTEMPTS',
+        ],
       },
     },
     async (req, reply) => reply.status(201).send(await signatures.sign(req.actor, req.params.id, req.body)),

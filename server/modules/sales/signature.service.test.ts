@@ -20,7 +20,14 @@ async function heapOrder(applicationId: string): Promise<string[]> {
 describe('the application document (投保单)', () => {
   it('reads the same, with the same hash, however PostgreSQL happens to return its rows', async () => {
     const holder = makePerson('顾予安', '1987-03-21', 'F');
-    const { application, token } = await ctx.buy({ productCode: 'ACCIDENT_1Y', termYears: 1, paymentMode: 'single', sumInsuredFen: 50_000_000, policyholder: holder, until: 'submitted' });
+    const { application, token } = await ctx.buy({
+      productCode: 'ACCIDENT_1Y',
+      termYears: 1,
+      paymentMode: 'single',
+      sumInsuredFen: 50_000_000,
+      policyholder: holder,
+      until: 'submitted',
+    });
     const show = async () => {
       const res = await ctx.send({ method: 'GET', url: `/v1/applications/${application.id}/document`, token });
       expect(res.status).toBe(200);

@@ -35,7 +35,11 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
 
   /** The document text. Personal data appears masked: the document is kept in the clear as evidence. */
   async function renderDocument(trx: DbOrTrx, app: Row<'applications'>, code: string, version: number, d: ProductDefinition) {
-    const [parties, consents, answers] = await Promise.all([repo.findParties(trx, app.id), repo.findConsents(trx, app.id), repo.findLatestAnswers(trx, app.id)]);
+    const [parties, consents, answers] = await Promise.all([
+      repo.findParties(trx, app.id),
+      repo.findConsents(trx, app.id),
+      repo.findLatestAnswers(trx, app.id),
+    ]);
     const person = (p: Row<'parties'>) =>
       `${maskName(pii.decrypt('name', p.name_cipher))}  证件号码 ${maskIdNumber(pii.decrypt('id_number', p.id_number_cipher))}  出生日期 ${p.birth_date}  性别 ${p.gender === 'M' ? '男' : '女'}`;
     const holder = partyIn(parties, 'policyholder');
@@ -68,12 +72,20 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
 
   async function showDocument(actor: Actor, applicationId: string) {
     const { app, product } = await loadOwnedApplication(db, actor, applicationId);
-    if (app.status !== 'awaiting_signature') throw new AppError('INVALID_STATE', 'The document is signed after underwriting accepts the application');
+    if (app.status !== 'awaiting_signature')
+      throw new AppError('INVALID_STATE', 'The document is signed after underwriting accepts the application');
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const doc = await renderDocument(trx, app, product.code, product.version, product.definition);
       await repo.recordDisplay(trx, app.id, doc.textVersionId, now);
-      await recordEvent(trx, { type: 'application.document_displayed', actor, subject: { type: 'application', id: app.id }, payload: { documentHash: doc.documentHash }, textVersionId: doc.textVersionId, at: now });
+      await recordEvent(trx, {
+        type: 'application.document_displayed',
+        actor,
+        subject: { type: 'application', id: app.id },
+        payload: { documentHash: doc.documentHash },
+        textVersionId: doc.textVersionId,
+        at: now,
+      });
       const insured = partyIn(await repo.findParties(trx, app.id), 'insured');
       return { ...doc, requiredSigners: requiredSigners(app, insured, shanghaiDate(now)) };
     });
@@ -83,17 +95,23 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
    * Signs the shown document as the policyholder (identity already proven by SMS code, and face where required)
    * or as the insured (proving it with a code sent to the insured's own phone).
    */
-  async function sign(actor: Actor, applicationId: string, input: { signer: 'policyholder' | 'insured'; textVersionId: string; documentHash: string; code?: string }) {
+  async function sign(
+    actor: Actor,
+    applicationId: string,
+    input: { signer: 'policyholder' | 'insured'; textVersionId: string; documentHash: string; code?: string },
+  ) {
     const pre = await loadOwnedApplication(db, actor, applicationId);
     let insuredChallengeId: string | undefined;
     if (input.signer === 'insured') {
       if (!input.code) throw new AppError('VALIDATION_FAILED', "The insured signs with a code sent to the insured's phone");
-      insuredChallengeId = (await deps.otp.verifyCode(actor, { purpose: OTP_PURPOSE_INSURED, subjectRef: pre.app.id, code: input.code })).challengeId;
+      insuredChallengeId = (await deps.otp.verifyCode(actor, { purpose: OTP_PURPOSE_INSURED, subjectRef: pre.app.id, code: input.code }))
+        .challengeId;
     }
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const { app, product } = await loadOwnedApplication(trx, actor, applicationId, true);
-      if (app.status !== 'awaiting_signature') throw new AppError('INVALID_STATE', `An application in status ${app.status} is not awaiting signature`);
+      if (app.status !== 'awaiting_signature')
+        throw new AppError('INVALID_STATE', `An application in status ${app.status} is not awaiting signature`);
       const doc = await renderDocument(trx, app, product.code, product.version, product.definition);
       const shown = await repo.findDisplay(trx, app.id, input.textVersionId);
       if (doc.textVersionId !== input.textVersionId || doc.documentHash !== input.documentHash || !shown)
@@ -103,12 +121,20 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
       if (!signers.includes(input.signer)) throw new AppError('VALIDATION_FAILED', `The ${input.signer} does not sign this application`);
       if (input.signer === 'policyholder' && !app.identity_verified_at) throw new AppError('IDENTITY_NOT_VERIFIED');
       const existing = await repo.findSignatures(trx, app.id);
-      if (existing.some((s) => s.signer_role === input.signer)) throw new AppError('INVALID_STATE', `The ${input.signer} has already signed`);
+      if (existing.some((s) => s.signer_role === input.signer))
+        throw new AppError('INVALID_STATE', `The ${input.signer} has already signed`);
       const identityMethod =
         input.signer === 'policyholder' ? (product.definition.faceVerificationRequired ? 'sms_otp+face' : 'sms_otp') : 'sms_otp';
       if (insuredChallengeId) {
         // The insured proved, with a code sent to their own phone, that they sign themselves (CB item 2).
-        await recordIdentityVerification(trx, actor, { applicationId: app.id, partyRole: 'insured', method: 'sms_otp', passed: true, evidence: { challengeId: insuredChallengeId }, at: now });
+        await recordIdentityVerification(trx, actor, {
+          applicationId: app.id,
+          partyRole: 'insured',
+          method: 'sms_otp',
+          passed: true,
+          evidence: { challengeId: insuredChallengeId },
+          at: now,
+        });
         await trx.updateTable('applications').set({ insured_identity_verified_at: now }).where('id', '=', app.id).execute();
       }
       const signatureId = newId('sig', now.getTime());
@@ -137,9 +163,19 @@ export function createSignatureService(deps: { db: Db; clock: Clock; pii: PiiCip
       const done = signers.every((s) => s === input.signer || existing.some((e) => e.signer_role === s));
       if (done) {
         assertTransition(app.status, 'awaiting_payment');
-        await trx.updateTable('applications').set({ status: 'awaiting_payment', signed_at: now }).where('id', '=', app.id).where('status', '=', 'awaiting_signature').execute();
+        await trx
+          .updateTable('applications')
+          .set({ status: 'awaiting_payment', signed_at: now })
+          .where('id', '=', app.id)
+          .where('status', '=', 'awaiting_signature')
+          .execute();
       }
-      return { signatureId, signer: input.signer, status: done ? 'awaiting_payment' : 'awaiting_signature', remainingSigners: signers.filter((s) => s !== input.signer && !existing.some((e) => e.signer_role === s)) };
+      return {
+        signatureId,
+        signer: input.signer,
+        status: done ? 'awaiting_payment' : 'awaiting_signature',
+        remainingSigners: signers.filter((s) => s !== input.signer && !existing.some((e) => e.signer_role === s)),
+      };
     });
   }
 

@@ -18,7 +18,13 @@ import type { InForceCover } from './ports.js';
  * The insured's sum insured of one line on in-force policies and on applications still on their way to issue,
  * found through the blind index of the insured's ID number (M§18: the cumulative limit), this application left out.
  */
-async function existingSumInsured(inForceCover: InForceCover, trx: DbOrTrx, insuredIdIndex: string, line: string, excludeApplicationId: string): Promise<number> {
+async function existingSumInsured(
+  inForceCover: InForceCover,
+  trx: DbOrTrx,
+  insuredIdIndex: string,
+  line: string,
+  excludeApplicationId: string,
+): Promise<number> {
   const cover = [...(await inForceCover(trx, insuredIdIndex)), ...(await repo.pendingCoverOf(trx, insuredIdIndex, excludeApplicationId))];
   let total = 0;
   for (const c of cover) if ((await loadProductVersion(trx, c.product_version_id))?.definition.line === line) total += c.sum_insured_fen;
@@ -43,23 +49,42 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
       const consents = await repo.findConsents(trx, app.id);
       const missing = requiredConsents(d).filter((k) => !consents.some((c) => c.kind === k));
       if (missing.length)
-        throw new AppError('CONSENT_MISSING', `Not yet confirmed: ${missing.join(', ')}`, missing.map((k) => ({ path: `consents.${k}`, code: 'missing', message: `${k} not confirmed` })));
+        throw new AppError(
+          'CONSENT_MISSING',
+          `Not yet confirmed: ${missing.join(', ')}`,
+          missing.map((k) => ({ path: `consents.${k}`, code: 'missing', message: `${k} not confirmed` })),
+        );
 
       const answerRows = await repo.findLatestAnswers(trx, app.id);
       const answers: QuestionAnswer[] = answerRows.map((a) => ({
         questionnaireCode: a.questionnaire_code,
         itemCode: a.item_code,
-        optionCode: pii.decrypt(d.questionnaires.find((q) => q.code === a.questionnaire_code)?.kind === 'health' ? 'health_answer' : 'answer', a.answer_cipher),
+        optionCode: pii.decrypt(
+          d.questionnaires.find((q) => q.code === a.questionnaire_code)?.kind === 'health' ? 'health_answer' : 'answer',
+          a.answer_cipher,
+        ),
       }));
       const unanswered = unansweredItems(d.questionnaires, answers);
       if (unanswered.length)
-        throw new AppError('QUESTIONNAIRE_INCOMPLETE', `Unanswered: ${unanswered.join(', ')}`, unanswered.map((k) => ({ path: `answers.${k}`, code: 'missing', message: 'not answered' })));
+        throw new AppError(
+          'QUESTIONNAIRE_INCOMPLETE',
+          `Unanswered: ${unanswered.join(', ')}`,
+          unanswered.map((k) => ({ path: `answers.${k}`, code: 'missing', message: 'not answered' })),
+        );
 
-      if (!app.identity_verified_at) throw new AppError('IDENTITY_NOT_VERIFIED', d.faceVerificationRequired ? 'SMS code and face comparison are both required' : 'The SMS code has not been verified');
+      if (!app.identity_verified_at)
+        throw new AppError(
+          'IDENTITY_NOT_VERIFIED',
+          d.faceVerificationRequired ? 'SMS code and face comparison are both required' : 'The SMS code has not been verified',
+        );
 
       const suitability = assessSuitability(d, app.premium_fen, app.payment_mode as PaymentMode, answers);
       if (!suitability.suitable)
-        throw new AppError('SUITABILITY_MISMATCH', suitability.findings.map((f) => f.message).join('; '), suitability.findings.map((f) => ({ code: f.code, message: f.message })));
+        throw new AppError(
+          'SUITABILITY_MISMATCH',
+          suitability.findings.map((f) => f.message).join('; '),
+          suitability.findings.map((f) => ({ code: f.code, message: f.message })),
+        );
       await recordEvent(trx, {
         type: 'application.suitability_assessed',
         actor,
@@ -70,7 +95,12 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
 
       const insured = partyIn(await repo.findParties(trx, app.id), 'insured');
       const existing = await existingSumInsured(deps.inForceCover, trx, insured.id_number_index, d.line, app.id);
-      const result = underwrite(d, { insuredAge: ageOn(insured.birth_date, shanghaiDate(now)), sumInsuredFen: app.sum_insured_fen, answers, existingSumInsuredFen: existing });
+      const result = underwrite(d, {
+        insuredAge: ageOn(insured.birth_date, shanghaiDate(now)),
+        sumInsuredFen: app.sum_insured_fen,
+        answers,
+        existingSumInsuredFen: existing,
+      });
       const status = result.outcome === 'accept' ? 'awaiting_signature' : result.outcome === 'decline' ? 'declined' : 'referred';
       const updated = await trx
         .updateTable('applications')
@@ -85,7 +115,15 @@ export function createSubmissionService(deps: { db: Db; clock: Clock; pii: PiiCi
         .where('status', '=', 'draft')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT');
-      await insertDecision(trx, { id: newId('uw', now.getTime()), application_id: app.id, source: 'rules', outcome: result.outcome, reasons: JSON.stringify(result.reasons), decided_by: null, decided_at: now });
+      await insertDecision(trx, {
+        id: newId('uw', now.getTime()),
+        application_id: app.id,
+        source: 'rules',
+        outcome: result.outcome,
+        reasons: JSON.stringify(result.reasons),
+        decided_by: null,
+        decided_at: now,
+      });
       await recordEvent(trx, { type: 'application.submitted', actor, subject: { type: 'application', id: app.id }, payload: {}, at: now });
       await recordEvent(trx, {
         type: 'underwriting.decided',

@@ -26,7 +26,11 @@ describe('seedDemoStaff', () => {
   it('M§38 each demo account holds exactly one role and signs in with its printed password and TOTP secret', async () => {
     const rows = await seedDemoStaff(ctx.platform);
     for (const r of rows) {
-      const s = await ctx.services.staff.signIn({ username: r.username, password: DEMO_STAFF_PASSWORD, totp: totp(r.totpSecret, ctx.clock.now()) });
+      const s = await ctx.services.staff.signIn({
+        username: r.username,
+        password: DEMO_STAFF_PASSWORD,
+        totp: totp(r.totpSecret, ctx.clock.now()),
+      });
       expect(s.roles).toEqual([r.role]);
     }
   });

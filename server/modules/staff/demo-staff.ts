@@ -41,20 +41,25 @@ export function demoTotpSecret(role: StaffRole): string {
  * `wangbao totp --secret …`. Idempotent: an existing account is left as it is.
  */
 export async function seedDemoStaff(platform: Pick<Platform, 'db' | 'pii' | 'clock' | 'config'>): Promise<DemoStaffRow[]> {
-  if (platform.config.NODE_ENV === 'production') throw new Error('Demo staff accounts with fixed passwords are never created in production');
+  if (platform.config.NODE_ENV === 'production')
+    throw new Error('Demo staff accounts with fixed passwords are never created in production');
   const rows: DemoStaffRow[] = [];
   for (const role of staffRoles) {
     const username = demoUsername(role);
     const totpSecret = demoTotpSecret(role);
     const exists = await repo.findStaffByUsername(platform.db, username);
     if (!exists) {
-      await bootstrapStaff(platform.db, { pii: platform.pii, clock: platform.clock }, {
-        username,
-        displayName: DISPLAY_NAMES[role],
-        password: DEMO_STAFF_PASSWORD,
-        roles: [role],
-        totpSecret,
-      });
+      await bootstrapStaff(
+        platform.db,
+        { pii: platform.pii, clock: platform.clock },
+        {
+          username,
+          displayName: DISPLAY_NAMES[role],
+          password: DEMO_STAFF_PASSWORD,
+          roles: [role],
+          totpSecret,
+        },
+      );
     }
     rows.push({ username, role, password: DEMO_STAFF_PASSWORD, totpSecret, created: !exists });
   }

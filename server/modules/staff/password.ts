@@ -18,7 +18,11 @@ export function passwordProblems(password: string, username: string): string[] {
 export function assertPasswordStrong(password: string, username: string): void {
   const problems = passwordProblems(password, username);
   if (problems.length) {
-    throw new AppError('PASSWORD_TOO_WEAK', problems.join('; '), problems.map((message) => ({ path: 'password', code: 'password_policy', message })));
+    throw new AppError(
+      'PASSWORD_TOO_WEAK',
+      problems.join('; '),
+      problems.map((message) => ({ path: 'password', code: 'password_policy', message })),
+    );
   }
 }
 

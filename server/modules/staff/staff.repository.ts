@@ -18,7 +18,12 @@ export function findStaffByIdForUpdate(db: DbOrTrx, id: string) {
 
 /** Inserts unless the username is taken; returns true when inserted. */
 export async function insertStaffIfAbsent(db: DbOrTrx, row: NewRow<'staff_accounts'>): Promise<boolean> {
-  const r = await db.insertInto('staff_accounts').values(row).onConflict((oc) => oc.column('username').doNothing()).returning('id').executeTakeFirst();
+  const r = await db
+    .insertInto('staff_accounts')
+    .values(row)
+    .onConflict((oc) => oc.column('username').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return r !== undefined;
 }
 
@@ -56,7 +61,13 @@ export async function revokeStaffSession(db: DbOrTrx, staffId: string, tokenHash
 
 /** Active staff holding `role`, by id. */
 export async function activeStaffWithRole(db: DbOrTrx, role: string): Promise<string[]> {
-  const rows = await db.selectFrom('staff_accounts').select('id').where(sql<boolean>`${role} = any(roles)`).where('disabled_at', 'is', null).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('staff_accounts')
+    .select('id')
+    .where(sql<boolean>`${role} = any(roles)`)
+    .where('disabled_at', 'is', null)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 

@@ -23,14 +23,10 @@ export const staffRoutes: FastifyPluginAsync<RouteOptions> = async (fastify, { s
       reply.status(201).send(await services.staff.signIn({ ...req.body, ip: req.ip, userAgent: req.headers['user-agent'] })),
   );
 
-  app.delete(
-    '/v1/staff/sessions/current',
-    { schema: { tags, summary: 'Sign out', security: [{ bearer: [] }] } },
-    async (req, reply) => {
-      await services.staff.signOut(req.actor, { token: bearerToken(req) });
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/v1/staff/sessions/current', { schema: { tags, summary: 'Sign out', security: [{ bearer: [] }] } }, async (req, reply) => {
+    await services.staff.signOut(req.actor, { token: bearerToken(req) });
+    return reply.status(204).send();
+  });
 
   app.get(
     '/v1/staff/me',

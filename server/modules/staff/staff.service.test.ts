@@ -25,12 +25,16 @@ describe('StaffService', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const boot = await bootstrapStaff(ctx.db, { pii: ctx.platform.pii, clock: ctx.clock }, {
-      username: 'sec.admin',
-      displayName: '安全管理员',
-      password: PASSWORD,
-      roles: ['security_admin'],
-    });
+    const boot = await bootstrapStaff(
+      ctx.db,
+      { pii: ctx.platform.pii, clock: ctx.clock },
+      {
+        username: 'sec.admin',
+        displayName: '安全管理员',
+        password: PASSWORD,
+        roles: ['security_admin'],
+      },
+    );
     secAdminSecret = boot.totpSecret;
     secAdmin = { type: 'staff', id: boot.staffId, roles: ['security_admin'] };
   });
@@ -95,9 +99,11 @@ describe('StaffService', () => {
 
   it('refuses a second account with the same username', async () => {
     const s = await newStaff();
-    expect(await codeOf(ctx.services.staff.createStaff(secAdmin, { username: s.username, displayName: 'x', password: PASSWORD, roles: ['auditor'] }))).toBe(
-      'STAFF_USERNAME_TAKEN',
-    );
+    expect(
+      await codeOf(
+        ctx.services.staff.createStaff(secAdmin, { username: s.username, displayName: 'x', password: PASSWORD, roles: ['auditor'] }),
+      ),
+    ).toBe('STAFF_USERNAME_TAKEN');
   });
 
   it('M§38 answers CREDENTIALS_INVALID for a wrong password, a wrong TOTP or an unknown user, alike', async () => {
@@ -122,7 +128,12 @@ describe('StaffService', () => {
       ['CREDENTIALS_INVALID', errors[0]!.message],
       ['CREDENTIALS_INVALID', errors[0]!.message],
     ]);
-    const failures = await ctx.db.selectFrom('events').select('payload').where('type', '=', 'staff.sign_in_failed').where('subject_id', '=', s.staffId).execute();
+    const failures = await ctx.db
+      .selectFrom('events')
+      .select('payload')
+      .where('type', '=', 'staff.sign_in_failed')
+      .where('subject_id', '=', s.staffId)
+      .execute();
     expect(failures.map((f) => (f.payload as { failed: string[] }).failed)).toEqual([['password'], ['totp']]);
     expect(JSON.stringify(failures)).not.toContain('Wrong-Password-123');
   });
@@ -143,7 +154,12 @@ describe('StaffService', () => {
     expect(await codeOf(signIn(s.username, s.totpSecret, 'Wrong-Password-5'))).toBe('ACCOUNT_LOCKED');
     nextStep();
     expect(await codeOf(signIn(s.username, s.totpSecret))).toBe('ACCOUNT_LOCKED');
-    const locked = await ctx.db.selectFrom('events').select('type').where('subject_id', '=', s.staffId).where('type', '=', 'staff.locked').execute();
+    const locked = await ctx.db
+      .selectFrom('events')
+      .select('type')
+      .where('subject_id', '=', s.staffId)
+      .where('type', '=', 'staff.locked')
+      .execute();
     expect(locked).toHaveLength(1);
     ctx.clock.advance(29 * 60_000);
     expect(await codeOf(signIn(s.username, s.totpSecret))).toBe('ACCOUNT_LOCKED');
@@ -187,7 +203,11 @@ describe('StaffService', () => {
 
     it('answers a wrong factor with 401 problem+json that names no factor', async () => {
       const s = await newStaff();
-      const res = await ctx.app.inject({ method: 'POST', url: '/v1/staff/sessions', payload: { username: s.username, password: 'Nope-nope-123', totp: '000000' } });
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/staff/sessions',
+        payload: { username: s.username, password: 'Nope-nope-123', totp: '000000' },
+      });
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'CREDENTIALS_INVALID', messages: { 'zh-CN': '用户名、密码或动态口令错误' } });
@@ -204,11 +224,21 @@ describe('StaffService', () => {
       const other = await newStaff(['system_admin']);
       nextStep();
       const sys = await signIn(other.username, other.totpSecret);
-      const refused = await ctx.app.inject({ method: 'POST', url: '/v1/console/staff', headers: auth(sys.token), payload: { ...body, username: 'console.two' } });
+      const refused = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/console/staff',
+        headers: auth(sys.token),
+        payload: { ...body, username: 'console.two' },
+      });
       expect(refused.statusCode).toBe(403);
       const anon = await ctx.app.inject({ method: 'POST', url: '/v1/console/staff', payload: { ...body, username: 'console.three' } });
       expect(anon.statusCode).toBe(403);
-      const badRole = await ctx.app.inject({ method: 'POST', url: '/v1/console/staff', headers: auth(token), payload: { ...body, username: 'console.four', roles: ['root'] } });
+      const badRole = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/console/staff',
+        headers: auth(token),
+        payload: { ...body, username: 'console.four', roles: ['root'] },
+      });
       expect(badRole.statusCode).toBe(400);
     });
 

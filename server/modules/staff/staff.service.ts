@@ -27,7 +27,8 @@ const USERNAME = /^[a-z][a-z0-9._-]{2,31}$/;
 
 function validateNewStaff(input: NewStaffInput): StaffRole[] {
   const items = [];
-  if (!USERNAME.test(input.username)) items.push({ path: 'username', message: '3–32 characters: lower-case letters, digits, . _ -; starting with a letter' });
+  if (!USERNAME.test(input.username))
+    items.push({ path: 'username', message: '3–32 characters: lower-case letters, digits, . _ -; starting with a letter' });
   const dn = input.displayName.trim();
   if (!dn || Array.from(dn).length > 50) items.push({ path: 'displayName', message: '1–50 characters' });
   const roles = [...new Set(input.roles)];
@@ -35,7 +36,11 @@ function validateNewStaff(input: NewStaffInput): StaffRole[] {
   for (const r of roles) if (!(staffRoles as readonly string[]).includes(r)) items.push({ path: 'roles', message: `unknown role ${r}` });
   if (items.length) throw new AppError('VALIDATION_FAILED', 'The staff account is not valid', items);
   const admin = roles.filter((r) => (ADMIN_ROLES as readonly string[]).includes(r));
-  if (admin.length > 1) throw new AppError('ADMIN_ROLES_NOT_SEPARATE', `One account may hold only one of ${ADMIN_ROLES.join(', ')}; asked for ${admin.join(', ')}`);
+  if (admin.length > 1)
+    throw new AppError(
+      'ADMIN_ROLES_NOT_SEPARATE',
+      `One account may hold only one of ${ADMIN_ROLES.join(', ')}; asked for ${admin.join(', ')}`,
+    );
   assertPasswordStrong(input.password, input.username);
   return roles;
 }
@@ -66,7 +71,13 @@ export async function provisionStaff(
     created_at: now,
   });
   if (!inserted) throw new AppError('STAFF_USERNAME_TAKEN', `The username ${input.username} is taken`);
-  await recordEvent(db, { type: 'staff.created', actor, subject: { type: 'staff_account', id: staffId }, payload: { username: input.username, roles }, at: now });
+  await recordEvent(db, {
+    type: 'staff.created',
+    actor,
+    subject: { type: 'staff_account', id: staffId },
+    payload: { username: input.username, roles },
+    at: now,
+  });
   return { staffId, totpSecret, otpauthUrl: otpauthUrl({ issuer: TOTP_ISSUER, account: input.username, secret: totpSecret }) };
 }
 
@@ -127,11 +138,23 @@ export function createStaffService(deps: {
       const row = must(await repo.findStaffByIdForUpdate(trx, account.id), `staff account ${account.id}`);
       const subject = { type: 'staff_account', id: row.id };
       if (row.disabled_at) {
-        await recordEvent(trx, { type: 'staff.sign_in_failed', actor: anonymous, subject, payload: { reason: 'disabled', ip: input.ip ?? null }, at: now });
+        await recordEvent(trx, {
+          type: 'staff.sign_in_failed',
+          actor: anonymous,
+          subject,
+          payload: { reason: 'disabled', ip: input.ip ?? null },
+          at: now,
+        });
         return { error: 'CREDENTIALS_INVALID' as const };
       }
       if (row.locked_until && row.locked_until.getTime() > now.getTime()) {
-        await recordEvent(trx, { type: 'staff.sign_in_failed', actor: anonymous, subject, payload: { reason: 'locked', ip: input.ip ?? null }, at: now });
+        await recordEvent(trx, {
+          type: 'staff.sign_in_failed',
+          actor: anonymous,
+          subject,
+          payload: { reason: 'locked', ip: input.ip ?? null },
+          at: now,
+        });
         return { error: 'ACCOUNT_LOCKED' as const, until: row.locked_until };
       }
       const step = matchTotp(secret, input.totp.trim(), now, { afterStep: row.totp_last_step });
@@ -155,9 +178,21 @@ export function createStaffService(deps: {
       const failures = row.failed_logins + 1;
       const lockUntil = failures >= config.STAFF_MAX_FAILED_LOGINS ? new Date(now.getTime() + config.STAFF_LOCKOUT_MINUTES * 60_000) : null;
       await repo.recordFailedLogin(trx, row.id, lockUntil);
-      await recordEvent(trx, { type: 'staff.sign_in_failed', actor: anonymous, subject, payload: { reason: 'credentials', failed, failures, ip: input.ip ?? null }, at: now });
+      await recordEvent(trx, {
+        type: 'staff.sign_in_failed',
+        actor: anonymous,
+        subject,
+        payload: { reason: 'credentials', failed, failures, ip: input.ip ?? null },
+        at: now,
+      });
       if (lockUntil) {
-        await recordEvent(trx, { type: 'staff.locked', actor: anonymous, subject, payload: { failures, until: lockUntil.toISOString(), ip: input.ip ?? null }, at: now });
+        await recordEvent(trx, {
+          type: 'staff.locked',
+          actor: anonymous,
+          subject,
+          payload: { failures, until: lockUntil.toISOString(), ip: input.ip ?? null },
+          at: now,
+        });
         return { error: 'ACCOUNT_LOCKED' as const, until: lockUntil };
       }
       return { error: 'CREDENTIALS_INVALID' as const };
@@ -176,7 +211,13 @@ export function createStaffService(deps: {
       const now = clock.now();
       const sessionId = await repo.revokeStaffSession(trx, me.id, hashToken(input.token), now);
       if (!sessionId) throw new AppError('UNAUTHENTICATED', 'No live session for this token');
-      await recordEvent(trx, { type: 'staff.signed_out', actor: me, subject: { type: 'staff_account', id: me.id }, payload: { sessionId }, at: now });
+      await recordEvent(trx, {
+        type: 'staff.signed_out',
+        actor: me,
+        subject: { type: 'staff_account', id: me.id },
+        payload: { sessionId },
+        at: now,
+      });
     });
   }
 
@@ -185,7 +226,13 @@ export function createStaffService(deps: {
     const s = requireStaff(actor);
     const row = await repo.findStaffById(db, s.id);
     if (!row) throw new AppError('UNAUTHENTICATED');
-    return { staffId: row.id, username: row.username, displayName: row.display_name, roles: row.roles as StaffRole[], lastLoginAt: row.last_login_at };
+    return {
+      staffId: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      roles: row.roles as StaffRole[],
+      lastLoginAt: row.last_login_at,
+    };
   }
 
   return { createStaff, signIn, signOut, me };

@@ -8,9 +8,23 @@ import { newSessionToken } from '../../platform/sessions.js';
 async function underwriterToken(ctx: JourneyContext) {
   const now = ctx.clock.now();
   const id = newId('stf', now.getTime());
-  await ctx.db.insertInto('staff_accounts').values({ id, username: `u_${id.slice(-8).toLowerCase()}`, display_name: '核保', password_hash: 'x', totp_secret_cipher: 'x', roles: ['underwriter'], created_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_accounts')
+    .values({
+      id,
+      username: `u_${id.slice(-8).toLowerCase()}`,
+      display_name: '核保',
+      password_hash: 'x',
+      totp_secret_cipher: 'x',
+      roles: ['underwriter'],
+      created_at: now,
+    })
+    .execute();
   const { token, hash } = newSessionToken('staff');
-  await ctx.db.insertInto('staff_sessions').values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now }).execute();
+  await ctx.db
+    .insertInto('staff_sessions')
+    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
+    .execute();
   return token;
 }
 
@@ -54,11 +68,27 @@ describe('the underwriter console', () => {
     expect(holder.name).not.toBe('蒋待');
     expect(holder.idNumber).toContain('*');
     expect(one.body.answers).toContainEqual({ questionnaire: health.code, item: item.code, question: item.text, answer: referring.label });
-    expect(one.body.decisions).toEqual([{ source: 'rules', outcome: 'refer', reasons: [expect.objectContaining({ code: 'HEALTH', outcome: 'refer' })], decidedAt: expect.stringMatching(/Z$/) }]);
+    expect(one.body.decisions).toEqual([
+      {
+        source: 'rules',
+        outcome: 'refer',
+        reasons: [expect.objectContaining({ code: 'HEALTH', outcome: 'refer' })],
+        decidedAt: expect.stringMatching(/Z$/),
+      },
+    ]);
 
-    const decided = await ctx.send({ method: 'POST', url: `/v1/console/underwriting/referrals/${r.application.id}/decision`, token, body: { outcome: 'accept', reasons: ['复查稳定，标准体承保'] } });
+    const decided = await ctx.send({
+      method: 'POST',
+      url: `/v1/console/underwriting/referrals/${r.application.id}/decision`,
+      token,
+      body: { outcome: 'accept', reasons: ['复查稳定，标准体承保'] },
+    });
     expect(decided.body).toEqual({ applicationId: r.application.id, status: 'awaiting_signature' });
     const after = await ctx.send({ method: 'GET', url: `/v1/console/underwriting/referrals/${r.application.id}`, token });
-    expect(after.body.decisions.at(-1)).toMatchObject({ source: 'underwriter', outcome: 'accept', reasons: [{ code: 'UNDERWRITER', outcome: 'accept', message: '复查稳定，标准体承保' }] });
+    expect(after.body.decisions.at(-1)).toMatchObject({
+      source: 'underwriter',
+      outcome: 'accept',
+      reasons: [{ code: 'UNDERWRITER', outcome: 'accept', message: '复查稳定，标准体承保' }],
+    });
   });
 });

@@ -37,28 +37,55 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
     if (!app) throw new AppError('NOT_FOUND');
     const pv = await requireProductVersion(db, app.product_version_id);
     const d = pv.definition;
-    const [parties, answers, decisions] = await Promise.all([applications.findParties(db, app.id), applications.findLatestAnswers(db, app.id), repo.findDecisions(db, app.id)]);
+    const [parties, answers, decisions] = await Promise.all([
+      applications.findParties(db, app.id),
+      applications.findLatestAnswers(db, app.id),
+      repo.findDecisions(db, app.id),
+    ]);
     const now = clock.now();
-    await recordEvent(db, { type: 'staff.personal_data_read', actor: staff, subject: { type: 'application', id: app.id }, payload: { fields: ['answers'] }, at: now });
+    await recordEvent(db, {
+      type: 'staff.personal_data_read',
+      actor: staff,
+      subject: { type: 'application', id: app.id },
+      payload: { fields: ['answers'] },
+      at: now,
+    });
     return {
       applicationId: app.id,
       status: app.status,
       productCode: pv.code,
       sumInsuredFen: app.sum_insured_fen,
-      parties: parties.map((p) => ({ role: p.role, name: maskName(pii.decrypt('name', p.name_cipher)), idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)), birthDate: p.birth_date, gender: p.gender })),
+      parties: parties.map((p) => ({
+        role: p.role,
+        name: maskName(pii.decrypt('name', p.name_cipher)),
+        idNumber: maskIdNumber(pii.decrypt('id_number', p.id_number_cipher)),
+        birthDate: p.birth_date,
+        gender: p.gender,
+      })),
       answers: answers.map((a) => {
         const q = d.questionnaires.find((x) => x.code === a.questionnaire_code);
         const optionCode = pii.decrypt(q?.kind === 'health' ? 'health_answer' : 'answer', a.answer_cipher);
         const item = q?.items.find((i) => i.code === a.item_code);
-        return { questionnaire: a.questionnaire_code, item: a.item_code, question: item?.text ?? '', answer: item?.options.find((o) => o.code === optionCode)?.label ?? optionCode };
+        return {
+          questionnaire: a.questionnaire_code,
+          item: a.item_code,
+          question: item?.text ?? '',
+          answer: item?.options.find((o) => o.code === optionCode)?.label ?? optionCode,
+        };
       }),
-      decisions: decisions.map((x) => ({ source: x.source, outcome: x.outcome, reasons: x.reasons, decidedAt: x.decided_at.toISOString() })),
+      decisions: decisions.map((x) => ({
+        source: x.source,
+        outcome: x.outcome,
+        reasons: x.reasons,
+        decidedAt: x.decided_at.toISOString(),
+      })),
     };
   }
 
   async function decideReferral(actor: Actor, applicationId: string, input: { outcome: 'accept' | 'decline'; reasons: string[] }) {
     const staff = requireRole(actor, 'underwriter');
-    if (input.reasons.length === 0 || input.reasons.some((r) => !r.trim())) throw new AppError('VALIDATION_FAILED', 'A decision records its reasons');
+    if (input.reasons.length === 0 || input.reasons.some((r) => !r.trim()))
+      throw new AppError('VALIDATION_FAILED', 'A decision records its reasons');
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const app = await applications.lockApplication(trx, applicationId);
@@ -74,7 +101,13 @@ export function createUnderwritingService(deps: { db: Db; clock: Clock; pii: Pii
         decided_by: staff.id,
         decided_at: now,
       });
-      await recordEvent(trx, { type: 'underwriting.decided', actor: staff, subject: { type: 'application', id: app.id }, payload: { source: 'underwriter', outcome: input.outcome, reasonCount: input.reasons.length }, at: now });
+      await recordEvent(trx, {
+        type: 'underwriting.decided',
+        actor: staff,
+        subject: { type: 'application', id: app.id },
+        payload: { source: 'underwriter', outcome: input.outcome, reasonCount: input.reasons.length },
+        at: now,
+      });
       return { applicationId: app.id, status: to };
     });
   }

@@ -6,12 +6,21 @@ import { underwrite } from './underwriting.js';
 const WAN = 1_000_000;
 const product = (code: string) => demoProducts.find((p) => p.code === code)!;
 const healthy = (d: ProductDefinition) =>
-  d.questionnaires.flatMap((q) => q.items.map((i) => ({ questionnaireCode: q.code, itemCode: i.code, optionCode: (i.options.find((o) => o.underwriting === 'accept') ?? i.options[0]!).code })));
+  d.questionnaires.flatMap((q) =>
+    q.items.map((i) => ({
+      questionnaireCode: q.code,
+      itemCode: i.code,
+      optionCode: (i.options.find((o) => o.underwriting === 'accept') ?? i.options[0]!).code,
+    })),
+  );
 
 describe('underwrite (M§18)', () => {
   it('accepts a healthy applicant within every limit, with no reasons', () => {
     const d = product('TERM_LIFE_20Y');
-    expect(underwrite(d, { insuredAge: 30, sumInsuredFen: 100 * WAN, answers: healthy(d), existingSumInsuredFen: 0 })).toEqual({ outcome: 'accept', reasons: [] });
+    expect(underwrite(d, { insuredAge: 30, sumInsuredFen: 100 * WAN, answers: healthy(d), existingSumInsuredFen: 0 })).toEqual({
+      outcome: 'accept',
+      reasons: [],
+    });
   });
 
   it('declines on an occupation class the product does not cover', () => {
@@ -40,7 +49,8 @@ describe('underwrite (M§18)', () => {
 
   it('caps death cover for minors at ¥200,000 under 10 and ¥500,000 from 10 to 17', () => {
     const d: ProductDefinition = { ...product('ACCIDENT_1Y'), entryAge: { min: 0, max: 65 }, underwriting: { maxSumInsuredByAge: [] } };
-    const at = (age: number, sum: number) => underwrite(d, { insuredAge: age, sumInsuredFen: sum, answers: healthy(d), existingSumInsuredFen: 0 }).outcome;
+    const at = (age: number, sum: number) =>
+      underwrite(d, { insuredAge: age, sumInsuredFen: sum, answers: healthy(d), existingSumInsuredFen: 0 }).outcome;
     expect(at(9, 20 * WAN)).toBe('accept');
     expect(at(9, 20 * WAN + 1)).toBe('decline');
     expect(at(10, 50 * WAN)).toBe('accept');
@@ -50,7 +60,9 @@ describe('underwrite (M§18)', () => {
 
   it('does not cap a minor’s medical cover, which pays no death benefit', () => {
     const d = product('MEDICAL_1Y');
-    expect(underwrite(d, { insuredAge: 5, sumInsuredFen: 200 * WAN, answers: healthy(d), existingSumInsuredFen: 0 }).outcome).toBe('accept');
+    expect(underwrite(d, { insuredAge: 5, sumInsuredFen: 200 * WAN, answers: healthy(d), existingSumInsuredFen: 0 }).outcome).toBe(
+      'accept',
+    );
   });
 
   it('gives the most severe outcome when several rules fire, keeping every reason', () => {
@@ -59,7 +71,11 @@ describe('underwrite (M§18)', () => {
     const referItem = health.items.find((i) => i.options.some((o) => o.underwriting === 'refer'))!;
     const declineItem = health.items.find((i) => i.options.some((o) => o.underwriting === 'decline'))!;
     const answers = healthy(d).map((a) =>
-      a.itemCode === referItem.code ? { ...a, optionCode: referItem.options.find((o) => o.underwriting === 'refer')!.code } : a.itemCode === declineItem.code ? { ...a, optionCode: declineItem.options.find((o) => o.underwriting === 'decline')!.code } : a,
+      a.itemCode === referItem.code
+        ? { ...a, optionCode: referItem.options.find((o) => o.underwriting === 'refer')!.code }
+        : a.itemCode === declineItem.code
+          ? { ...a, optionCode: declineItem.options.find((o) => o.underwriting === 'decline')!.code }
+          : a,
     );
     const r = underwrite(d, { insuredAge: 30, sumInsuredFen: 200 * WAN, answers, existingSumInsuredFen: 0 });
     expect(r.outcome).toBe('decline');

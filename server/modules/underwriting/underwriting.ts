@@ -18,22 +18,41 @@ export interface UnderwritingFacts {
 }
 
 /** Lines whose cover pays on death; the CBIRC limits on minors' death cover apply to them. */
-const DEATH_COVER_LINES: readonly ProductLine[] = ['accident', 'term_life', 'whole_life', 'universal', 'unit_linked', 'participating', 'annuity'];
+const DEATH_COVER_LINES: readonly ProductLine[] = [
+  'accident',
+  'term_life',
+  'whole_life',
+  'universal',
+  'unit_linked',
+  'participating',
+  'annuity',
+];
 
 /**
  * The product's underwriting rules (M§18), applied to facts the consumer lawfully gave for this purpose. Every rule
  * that fires gives a reason; the outcome is the most severe: any decline declines, else any refer refers.
  */
-export function underwrite(definition: ProductDefinition, f: UnderwritingFacts): { outcome: UnderwritingOutcome; reasons: UnderwritingReason[] } {
+export function underwrite(
+  definition: ProductDefinition,
+  f: UnderwritingFacts,
+): { outcome: UnderwritingOutcome; reasons: UnderwritingReason[] } {
   const reasons: UnderwritingReason[] = [];
   const uw = definition.underwriting;
 
   if (f.insuredAge < definition.entryAge.min || f.insuredAge > definition.entryAge.max)
-    reasons.push({ code: 'AGE', outcome: 'decline', message: `Insured age ${f.insuredAge} is outside ${definition.entryAge.min}–${definition.entryAge.max}` });
+    reasons.push({
+      code: 'AGE',
+      outcome: 'decline',
+      message: `Insured age ${f.insuredAge} is outside ${definition.entryAge.min}–${definition.entryAge.max}`,
+    });
 
   for (const band of uw.maxSumInsuredByAge) {
     if (f.insuredAge >= band.ageFrom && f.insuredAge <= band.ageTo && f.sumInsuredFen > band.maxFen)
-      reasons.push({ code: 'SUM_INSURED_BY_AGE', outcome: 'decline', message: `At age ${f.insuredAge} the sum insured may not exceed ${band.maxFen / 100} yuan` });
+      reasons.push({
+        code: 'SUM_INSURED_BY_AGE',
+        outcome: 'decline',
+        message: `At age ${f.insuredAge} the sum insured may not exceed ${band.maxFen / 100} yuan`,
+      });
   }
 
   for (const a of f.answers) {
@@ -50,16 +69,33 @@ export function underwrite(definition: ProductDefinition, f: UnderwritingFacts):
 
   const cumulative = f.existingSumInsuredFen + f.sumInsuredFen;
   if (uw.maxCumulativeSumInsuredFen !== undefined && cumulative > uw.maxCumulativeSumInsuredFen)
-    reasons.push({ code: 'CUMULATIVE_SUM_INSURED', outcome: 'decline', message: `Cumulative sum insured ${cumulative / 100} yuan exceeds ${uw.maxCumulativeSumInsuredFen / 100} yuan` });
+    reasons.push({
+      code: 'CUMULATIVE_SUM_INSURED',
+      outcome: 'decline',
+      message: `Cumulative sum insured ${cumulative / 100} yuan exceeds ${uw.maxCumulativeSumInsuredFen / 100} yuan`,
+    });
   else if (uw.referAboveCumulativeFen !== undefined && cumulative > uw.referAboveCumulativeFen)
-    reasons.push({ code: 'CUMULATIVE_SUM_INSURED', outcome: 'refer', message: `Cumulative sum insured ${cumulative / 100} yuan is above ${uw.referAboveCumulativeFen / 100} yuan` });
+    reasons.push({
+      code: 'CUMULATIVE_SUM_INSURED',
+      outcome: 'refer',
+      message: `Cumulative sum insured ${cumulative / 100} yuan is above ${uw.referAboveCumulativeFen / 100} yuan`,
+    });
 
   if (f.insuredAge < 18 && DEATH_COVER_LINES.includes(definition.line)) {
     const caps = uw.minorMaxSumInsuredFen ?? { under10: 20_000_000, from10to17: 50_000_000 };
     const cap = f.insuredAge < 10 ? caps.under10 : caps.from10to17;
-    if (cumulative > cap) reasons.push({ code: 'MINOR_LIMIT', outcome: 'decline', message: `A minor aged ${f.insuredAge} may hold at most ${cap / 100} yuan of death cover` });
+    if (cumulative > cap)
+      reasons.push({
+        code: 'MINOR_LIMIT',
+        outcome: 'decline',
+        message: `A minor aged ${f.insuredAge} may hold at most ${cap / 100} yuan of death cover`,
+      });
   }
 
-  const outcome: UnderwritingOutcome = reasons.some((r) => r.outcome === 'decline') ? 'decline' : reasons.some((r) => r.outcome === 'refer') ? 'refer' : 'accept';
+  const outcome: UnderwritingOutcome = reasons.some((r) => r.outcome === 'decline')
+    ? 'decline'
+    : reasons.some((r) => r.outcome === 'refer')
+      ? 'refer'
+      : 'accept';
   return { outcome, reasons };
 }

@@ -150,7 +150,7 @@ export function parseDerExact(bytes: Buffer, expectedTag?: number, strict = fals
 
 export function childrenOf(node: DerNode, strict = false): DerNode[] {
   const out: DerNode[] = [];
-  for (let pos = node.contentStart; pos < node.end; ) {
+  for (let pos = node.contentStart; pos < node.end;) {
     const child = parseDer(node.source, pos, node.end, strict);
     out.push(child);
     pos = child.end;
@@ -224,7 +224,10 @@ export function readTime(node: DerNode | undefined): Date {
 // PEM
 
 export function toPem(label: string, der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 

@@ -150,13 +150,38 @@ describe.skipIf(lacks('openssl'))('SM2 interop with the openssl command line', (
     writeFileSync(file('other.bin'), Buffer.concat([message, Buffer.from('x')]));
     writeFileSync(file('sig.der'), sig);
     const pkeyutl = (msgFile: string, id: string) =>
-      openssl('pkeyutl', '-verify', '-pubin', '-inkey', file('pub.pem'), '-rawin', '-in', msgFile, '-sigfile', file('sig.der'), '-digest', 'sm3', '-pkeyopt', `distid:${id}`);
+      openssl(
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-inkey',
+        file('pub.pem'),
+        '-rawin',
+        '-in',
+        msgFile,
+        '-sigfile',
+        file('sig.der'),
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        `distid:${id}`,
+      );
     const ok = pkeyutl(file('msg.bin'), ID);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('Signature Verified Successfully');
     expect(pkeyutl(file('msg.bin'), '1234567812345679').status).not.toBe(0);
     expect(pkeyutl(file('other.bin'), ID).status).not.toBe(0);
-    const dgst = openssl('dgst', '-sm3', '-verify', file('pub.pem'), '-sigopt', `distid:${ID}`, '-signature', file('sig.der'), file('msg.bin'));
+    const dgst = openssl(
+      'dgst',
+      '-sm3',
+      '-verify',
+      file('pub.pem'),
+      '-sigopt',
+      `distid:${ID}`,
+      '-signature',
+      file('sig.der'),
+      file('msg.bin'),
+    );
     expect(dgst.status, dgst.stderr).toBe(0);
     expect(dgst.stdout).toContain('Verified OK');
   });
@@ -166,7 +191,21 @@ describe.skipIf(lacks('openssl'))('SM2 interop with the openssl command line', (
     expect(openssl('pkey', '-in', file('os-priv.pem'), '-pubout', '-out', file('os-pub.pem')).status).toBe(0);
     const message = Buffer.from('签名由 openssl 生成\n');
     writeFileSync(file('os-msg.bin'), message);
-    const signed = openssl('pkeyutl', '-sign', '-inkey', file('os-priv.pem'), '-rawin', '-in', file('os-msg.bin'), '-out', file('os-sig.der'), '-digest', 'sm3', '-pkeyopt', `distid:${ID}`);
+    const signed = openssl(
+      'pkeyutl',
+      '-sign',
+      '-inkey',
+      file('os-priv.pem'),
+      '-rawin',
+      '-in',
+      file('os-msg.bin'),
+      '-out',
+      file('os-sig.der'),
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${ID}`,
+    );
     expect(signed.status, signed.stderr).toBe(0);
     const pub = sm2PublicKeyFromPem(readFileSync(file('os-pub.pem'), 'utf8'));
     const sig = sm2SignatureFromDer(readFileSync(file('os-sig.der')));
@@ -186,9 +225,25 @@ describe.skipIf(lacks('openssl'))('SM2 interop with the openssl command line', (
     expect(derived.status, derived.stderr).toBe(0);
     expect(derived.stdout).toBe(publicKeyPem);
     writeFileSync(file('our-msg.bin'), 'hello\n');
-    const signed = openssl('pkeyutl', '-sign', '-inkey', file('our-priv.pem'), '-rawin', '-in', file('our-msg.bin'), '-out', file('our-sig.der'), '-digest', 'sm3', '-pkeyopt', `distid:${ID}`);
+    const signed = openssl(
+      'pkeyutl',
+      '-sign',
+      '-inkey',
+      file('our-priv.pem'),
+      '-rawin',
+      '-in',
+      file('our-msg.bin'),
+      '-out',
+      file('our-sig.der'),
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${ID}`,
+    );
     expect(signed.status, signed.stderr).toBe(0);
-    expect(sm2Verify(sm2PublicKeyFromPem(publicKeyPem), Buffer.from('hello\n'), sm2SignatureFromDer(readFileSync(file('our-sig.der'))))).toBe(true);
+    expect(
+      sm2Verify(sm2PublicKeyFromPem(publicKeyPem), Buffer.from('hello\n'), sm2SignatureFromDer(readFileSync(file('our-sig.der')))),
+    ).toBe(true);
   });
 
   it('refuses a key on another curve (P-256) written by openssl', () => {
