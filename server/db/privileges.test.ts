@@ -32,17 +32,15 @@ describe('grantRuntimePrivileges', () => {
   });
 
   it('M§33 lets the runtime role append and read the ledger and events, but never change or remove them', async () => {
-    await runtime
-      .transaction()
-      .execute((trx) =>
-        recordEvent(trx, {
-          type: 'quote.created',
-          actor: { type: 'system', id: 'rt' },
-          subject: { type: 'quote', id: 'quo_rt' },
-          payload: {},
-          at: new Date(),
-        }),
-      );
+    await runtime.transaction().execute((trx) =>
+      recordEvent(trx, {
+        type: 'quote.created',
+        actor: { type: 'system', id: 'rt' },
+        subject: { type: 'quote', id: 'quo_rt' },
+        payload: {},
+        at: new Date(),
+      }),
+    );
     expect((await runtime.selectFrom('ledger_queue').select('seq').execute()).length).toBe(1);
     for (const statement of [
       sql`update events set type = 'x'`,

@@ -16,17 +16,15 @@ describe('ledger proofs over subtrees stored and folded', () => {
   beforeAll(async () => {
     ctx = await createTestContext();
     for (let i = 0; i < 75; i++) {
-      await ctx.db
-        .transaction()
-        .execute((trx) =>
-          recordEvent(trx, {
-            type: 'quote.created',
-            actor: { type: 'system', id: 'proof-test' },
-            subject: { type: 'quote', id: newId('quo') },
-            payload: { i },
-            at: ctx.clock.now(),
-          }),
-        );
+      await ctx.db.transaction().execute((trx) =>
+        recordEvent(trx, {
+          type: 'quote.created',
+          actor: { type: 'system', id: 'proof-test' },
+          subject: { type: 'quote', id: newId('quo') },
+          payload: { i },
+          at: ctx.clock.now(),
+        }),
+      );
       // Tree heads at 1, 17, 40 and 75: other sizes have no stored root.
       if (i === 0 || i === 16 || i === 39) await ctx.services.ledger.integratePending();
     }

@@ -40,17 +40,15 @@ describe('verifyLedger in blocks on hashing threads', () => {
       },
     });
     for (let i = 0; i < ENTRIES; i++) {
-      await ctx.db
-        .transaction()
-        .execute((trx) =>
-          recordEvent(trx, {
-            type: 'quote.created',
-            actor: { type: 'system', id: 'verify-test' },
-            subject: { type: 'quote', id: newId('quo') },
-            payload: { i },
-            at: ctx.clock.now(),
-          }),
-        );
+      await ctx.db.transaction().execute((trx) =>
+        recordEvent(trx, {
+          type: 'quote.created',
+          actor: { type: 'system', id: 'verify-test' },
+          subject: { type: 'quote', id: newId('quo') },
+          payload: { i },
+          at: ctx.clock.now(),
+        }),
+      );
       if (i === 20 || i === 43) {
         await sequencer.integratePending();
         await ctx.services.ledger.publishCheckpoint();
@@ -162,17 +160,15 @@ describe('verifyLedger with SM3', () => {
   beforeAll(async () => {
     ctx = await createTestContext({ env: { LEDGER_HASH: 'sm3', LEDGER_SIGNATURE: 'sm2' } });
     for (let i = 0; i < 40; i++)
-      await ctx.db
-        .transaction()
-        .execute((trx) =>
-          recordEvent(trx, {
-            type: 'quote.created',
-            actor: { type: 'system', id: 'verify-test' },
-            subject: { type: 'quote', id: newId('quo') },
-            payload: { i },
-            at: ctx.clock.now(),
-          }),
-        );
+      await ctx.db.transaction().execute((trx) =>
+        recordEvent(trx, {
+          type: 'quote.created',
+          actor: { type: 'system', id: 'verify-test' },
+          subject: { type: 'quote', id: newId('quo') },
+          payload: { i },
+          at: ctx.clock.now(),
+        }),
+      );
     await ctx.services.ledger.integratePending();
     await ctx.services.ledger.publishCheckpoint();
   });

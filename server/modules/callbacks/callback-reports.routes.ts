@@ -169,18 +169,16 @@ export const callbackReportRoutes: FastifyPluginAsync<RouteOptions> = async (fas
       },
     },
     async (req, reply) =>
-      reply
-        .code(201)
-        .send(
-          isoDates(
-            await sampling.reviewSample(req.actor, req.params.id, {
-              previousReviewId: req.body.previousReviewId,
-              items: req.body.items,
-              findings: req.body.findings,
-              closeSample: req.body.closeSample,
-            }),
-          ),
+      reply.code(201).send(
+        isoDates(
+          await sampling.reviewSample(req.actor, req.params.id, {
+            previousReviewId: req.body.previousReviewId,
+            items: req.body.items,
+            findings: req.body.findings,
+            closeSample: req.body.closeSample,
+          }),
         ),
+      ),
   );
 
   app.get(
@@ -207,17 +205,15 @@ export const callbackReportRoutes: FastifyPluginAsync<RouteOptions> = async (fas
       },
     },
     async (req, reply) =>
-      reply
-        .code(201)
-        .send(
-          isoDates(
-            await sampling.completeRework(req.actor, req.params.id, {
-              outcome: req.body.outcome,
-              note: req.body.note,
-              referenceId: req.body.referenceId ?? null,
-            }),
-          ),
+      reply.code(201).send(
+        isoDates(
+          await sampling.completeRework(req.actor, req.params.id, {
+            outcome: req.body.outcome,
+            note: req.body.note,
+            referenceId: req.body.referenceId ?? null,
+          }),
         ),
+      ),
   );
 
   app.get(

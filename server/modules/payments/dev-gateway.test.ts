@@ -13,16 +13,14 @@ afterAll(async () => ctx?.close());
 
 async function openOrder(premiumFen = 123_456) {
   const fx = await buildAwaitingPaymentApplication(ctx.db, ctx.platform.pii, { at: ctx.clock.now(), premiumFen });
-  return ctx.db
-    .transaction()
-    .execute((trx) =>
-      ctx.services.payments.openOrder(trx, {
-        applicationId: fx.applicationId,
-        amountFen: premiumFen,
-        expectedPayer: POLICYHOLDER,
-        description: '测试意外险 保险费',
-      }),
-    );
+  return ctx.db.transaction().execute((trx) =>
+    ctx.services.payments.openOrder(trx, {
+      applicationId: fx.applicationId,
+      amountFen: premiumFen,
+      expectedPayer: POLICYHOLDER,
+      description: '测试意外险 保险费',
+    }),
+  );
 }
 
 describe('the development gateway', () => {
