@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import type { StaffRole } from '../server/platform/actor.js';
-import { newId } from '../server/platform/ids.js';
-import { newSessionToken } from '../server/platform/sessions.js';
+
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
+import { signedInStaff } from './helpers/staff.js';
 import { readLatestCode } from './helpers/journey.js';
 import { makePerson, type Person } from './helpers/people.js';
 
@@ -28,30 +28,6 @@ export async function buyWithCallback(ctx: JourneyContext, product: ProductKey) 
   const r = await ctx.buy({ ...PRODUCTS[product], policyholder: holder });
   const c = await ctx.db.selectFrom('callback_cases').selectAll().where('policy_id', '=', r.policy.id).executeTakeFirst();
   return { holder, token: r.token, policy: r.policy, applicationId: r.application.id as string, caseId: c?.id, case: c };
-}
-
-/** A staff account and session inserted directly (staff sign-in is tested in its own module). */
-export async function staffToken(ctx: JourneyContext, roles: StaffRole[]): Promise<{ token: string; id: string }> {
-  const now = ctx.clock.now();
-  const id = newId('stf', now.getTime());
-  await ctx.db
-    .insertInto('staff_accounts')
-    .values({
-      id,
-      username: `t_${id.slice(-10).toLowerCase()}`,
-      display_name: '测试回访',
-      password_hash: 'x',
-      totp_secret_cipher: 'x',
-      roles,
-      created_at: now,
-    })
-    .execute();
-  const { token, hash } = newSessionToken('staff');
-  await ctx.db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
-    .execute();
-  return { token, id };
 }
 
 /** Calls an endpoint and insists on the status. */
@@ -219,3 +195,6 @@ export const EXPECTED_ITEMS = {
     'investment_risk',
   ],
 } as const satisfies Record<string, readonly string[]>;
+
+/** A signed-in member of staff with these roles (test/helpers/staff.ts). */
+export const staffToken = (ctx: JourneyContext, roles: StaffRole[]) => signedInStaff(ctx, roles, '测试回访');

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makePerson } from './helpers/people.js';
-import { newSessionToken } from '../server/platform/sessions.js';
-import { newId } from '../server/platform/ids.js';
+
 import { staffRoles } from '../server/platform/actor.js';
+import { signedInStaff } from './helpers/staff.js';
 
 /**
  * Malformed input never yields a 5xx: every route in the OpenAPI document is fed generated bodies, path
@@ -33,25 +33,7 @@ describe('every route under generated input', () => {
     });
     tokens.push(r.token, draft.token);
     ids.push(r.application.id, r.policy.id, draft.application.id, r.order?.orderId ?? 'pay_x', 'ACCIDENT_1Y');
-    const staffId = newId('stf');
-    await ctx.db
-      .insertInto('staff_accounts')
-      .values({
-        id: staffId,
-        username: 'fuzz-all-roles',
-        display_name: 'fuzz',
-        password_hash: 'x',
-        totp_secret_cipher: 'x',
-        roles: [...staffRoles],
-        created_at: ctx.clock.now(),
-      })
-      .execute();
-    const s = newSessionToken('staff');
-    await ctx.db
-      .insertInto('staff_sessions')
-      .values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() })
-      .execute();
-    tokens.push(s.token);
+    tokens.push((await signedInStaff(ctx, staffRoles, 'fuzz')).token);
   });
   afterAll(async () => ctx?.close());
 

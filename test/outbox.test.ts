@@ -4,34 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '../server/platform/events.js';
 import { newId } from '../server/platform/ids.js';
 import { backoffMs } from '../server/platform/outbox.js';
-import { newSessionToken } from '../server/platform/sessions.js';
+
 import type { StaffRole } from '../server/platform/actor.js';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makePerson } from './helpers/people.js';
-
-/** A staff account and a live session, inserted directly: staff sign-in is another module's concern. */
-async function staffToken(ctx: JourneyContext, roles: StaffRole[]) {
-  const now = ctx.clock.now();
-  const id = newId('stf', now.getTime());
-  await ctx.db
-    .insertInto('staff_accounts')
-    .values({
-      id,
-      username: `u_${id.slice(-8).toLowerCase()}`,
-      display_name: '测试',
-      password_hash: 'x',
-      totp_secret_cipher: 'x',
-      roles,
-      created_at: now,
-    })
-    .execute();
-  const { token, hash } = newSessionToken('staff');
-  await ctx.db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
-    .execute();
-  return token;
-}
+import { signedInStaff } from './helpers/staff.js';
+/** A signed-in member of staff with these roles. */
+const staffToken = async (ctx: { db: JourneyContext['db']; clock: JourneyContext['clock'] }, roles: StaffRole[]) =>
+  (await signedInStaff(ctx, roles)).token;
 
 /** A name with a CJK Extension G ideograph, which no embedded font has (生僻字 beyond the font). */
 const RARE = '王\u{30000}';

@@ -3,8 +3,8 @@ import { createJourneyContext, type JourneyContext } from './helpers/journey-con
 import { makePerson, type Person } from './helpers/people.js';
 import { openCheckpoint } from '../server/ledger/checkpoint.js';
 import { verifyInclusion } from '../server/ledger/merkle.js';
-import { newSessionToken } from '../server/platform/sessions.js';
-import { newId } from '../server/platform/ids.js';
+
+import { signedInStaff } from './helpers/staff.js';
 
 const compliance = { type: 'staff' as const, id: 'stf_compliance', roles: ['compliance_officer' as const] };
 
@@ -98,24 +98,7 @@ describe('replay of a sale (调阅)', () => {
       headers: { authorization: `Bearer ${bought.token}` },
     });
     expect(asConsumer.statusCode).toBe(403);
-    const staffId = newId('stf');
-    await ctx.db
-      .insertInto('staff_accounts')
-      .values({
-        id: staffId,
-        username: 'auditor-replay',
-        display_name: '审计',
-        password_hash: 'x',
-        totp_secret_cipher: 'x',
-        roles: ['auditor'],
-        created_at: ctx.clock.now(),
-      })
-      .execute();
-    const s = newSessionToken('staff');
-    await ctx.db
-      .insertInto('staff_sessions')
-      .values({ id: newId('ses'), staff_id: staffId, token_hash: s.hash, created_at: ctx.clock.now(), last_seen_at: ctx.clock.now() })
-      .execute();
+    const s = await signedInStaff(ctx, ['auditor'], '审计');
     const asAuditor = await ctx.app.inject({
       url: `/v1/console/replay/policies/${bought.policy.policyNumber}`,
       headers: { authorization: `Bearer ${s.token}` },

@@ -8,36 +8,15 @@ import { createJourneyContext, type JourneyContext } from '../../../test/helpers
 import { createCallbackFactory, type CallbackFactory } from '../../../test/helpers/callback-factory.js';
 import type { StaffRole } from '../../platform/actor.js';
 import { addDays, shanghaiDate, shanghaiMidnight } from '../../platform/dates.js';
-import { newId } from '../../platform/ids.js';
-import { newSessionToken } from '../../platform/sessions.js';
+
 import { reportDueDate } from './first-use-report.js';
 import { lacks } from '../../../test/helpers/system-tools.js';
+import { signedInStaff } from '../../../test/helpers/staff.js';
+/** A signed-in member of staff with these roles. */
+const staffToken = async (ctx: { db: JourneyContext['db']; clock: JourneyContext['clock'] }, roles: StaffRole[]) =>
+  signedInStaff(ctx, roles);
 
 const DAY = 86_400_000;
-
-/** A staff account and a live session, inserted directly: staff sign-in is another module's concern. */
-async function staffToken(ctx: JourneyContext, roles: StaffRole[]) {
-  const now = ctx.clock.now();
-  const id = newId('stf', now.getTime());
-  await ctx.db
-    .insertInto('staff_accounts')
-    .values({
-      id,
-      username: `u_${id.slice(-8).toLowerCase()}`,
-      display_name: '测试',
-      password_hash: 'x',
-      totp_secret_cipher: 'x',
-      roles,
-      created_at: now,
-    })
-    .execute();
-  const { token, hash } = newSessionToken('staff');
-  await ctx.db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
-    .execute();
-  return { id, token };
-}
 
 describe('the callback quality console', () => {
   let ctx: JourneyContext;

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/helpers/context.js';
 import type { Actor, StaffRole } from '../../platform/actor.js';
 import { AppError } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
-import { newSessionToken } from '../../platform/sessions.js';
+
 import { demoProducts, seedDemoProducts } from './demo-products.js';
 import type { ProductDefinition } from './product.js';
+import { signedInStaff } from '../../../test/helpers/staff.js';
+/** A signed-in member of staff with these roles. */
+const staffToken = async (ctx: TestContext, roles: StaffRole[]) => (await signedInStaff(ctx, roles)).token;
 
 const compliance: Actor = { type: 'staff', id: 'stf_test', roles: ['compliance_officer'] };
 const demo = (code: string): ProductDefinition => structuredClone(demoProducts.find((p) => p.code === code)!);
@@ -19,30 +21,6 @@ async function appErrorOf(p: Promise<unknown>): Promise<AppError> {
     throw e;
   }
   throw new Error('expected an AppError');
-}
-
-/** A staff account and a live session, inserted directly: staff sign-in is another module's concern. */
-async function staffToken(ctx: TestContext, roles: StaffRole[]): Promise<string> {
-  const now = ctx.clock.now();
-  const id = newId('stf', now.getTime());
-  await ctx.db
-    .insertInto('staff_accounts')
-    .values({
-      id,
-      username: `u_${id.slice(-8).toLowerCase()}`,
-      display_name: '测试合规',
-      password_hash: 'x',
-      totp_secret_cipher: 'x',
-      roles,
-      created_at: now,
-    })
-    .execute();
-  const { token, hash } = newSessionToken('staff');
-  await ctx.db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
-    .execute();
-  return token;
 }
 
 async function eventsOf(ctx: TestContext, subjectId: string): Promise<string[]> {

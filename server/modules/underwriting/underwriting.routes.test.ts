@@ -1,32 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyContext, type JourneyContext } from '../../../test/helpers/journey-context.js';
 import { makePerson } from '../../../test/helpers/people.js';
-import { newId } from '../../platform/ids.js';
-import { newSessionToken } from '../../platform/sessions.js';
 
-/** An underwriter's account and live session, inserted directly: staff sign-in is another module's concern. */
-async function underwriterToken(ctx: JourneyContext) {
-  const now = ctx.clock.now();
-  const id = newId('stf', now.getTime());
-  await ctx.db
-    .insertInto('staff_accounts')
-    .values({
-      id,
-      username: `u_${id.slice(-8).toLowerCase()}`,
-      display_name: '核保',
-      password_hash: 'x',
-      totp_secret_cipher: 'x',
-      roles: ['underwriter'],
-      created_at: now,
-    })
-    .execute();
-  const { token, hash } = newSessionToken('staff');
-  await ctx.db
-    .insertInto('staff_sessions')
-    .values({ id: newId('ses', now.getTime()), staff_id: id, token_hash: hash, created_at: now, last_seen_at: now })
-    .execute();
-  return token;
-}
+import { signedInStaff } from '../../../test/helpers/staff.js';
+
+const underwriterToken = async (ctx: JourneyContext) => (await signedInStaff(ctx, ['underwriter'], '核保')).token;
 
 describe('the underwriter console', () => {
   let ctx: JourneyContext;
