@@ -97,6 +97,43 @@ describe('public policy verification (验真)', () => {
     ).toBe(true);
   });
 
+  it('M§12(6) reads a code typed in full-width characters (as Chinese input methods give it) as the code itself', async () => {
+    const code = ctx.services.verification.codeFor(bought.policy.policyNumber);
+    const fullWidth = code.replace(/[0-9A-Z-]/g, (ch) => String.fromCharCode(ch === '-' ? 0xff0d : ch.charCodeAt(0) + 0xfee0));
+    expect(fullWidth).not.toBe(code);
+    const r = await ask(bought.policy.policyNumber, fullWidth);
+    expect(r.statusCode).toBe(200);
+    expect(r.json().genuine).toBe(true);
+    expect((await ask(bought.policy.policyNumber, `　${code.toLowerCase()}　`)).json().genuine).toBe(true);
+  });
+
+  it('M§12(6) answers a code with Chinese characters or odd bytes as a wrong code, never a server error', async () => {
+    // Each against a number of its own (unknown numbers are compared all the same), so no number's limit is spent.
+    const codes = ['验真码验真码验真码验', '３ＱＨＣ８－验证', 'Ａ\u0000Ｂ', '\ud800abc', '𪚥'.repeat(5)];
+    for (const [i, code] of codes.entries()) {
+      const r = await ask(`WB2026010100000${i}`, code);
+      expect(r.statusCode).toBe(200);
+      expect(r.json().genuine).toBe(false);
+    }
+    const raw = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/public/policy-verifications',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.251' },
+      payload: Buffer.concat([
+        Buffer.from('{"policyNumber":"WB20260101000009","code":"'),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from('"}'),
+      ]),
+    });
+    expect(raw.statusCode).toBeLessThan(500);
+    const page = await ctx.app.inject({ url: '/verify?n=WB20260101000010&c=%FF%FE', headers: { 'x-forwarded-for': '198.51.100.252' } });
+    expect(page.statusCode).toBeLessThan(500);
+    // Longer than any code: the contract refuses it, as a problem, not a crash.
+    const long = await ask('WB20260101000011', 'x'.repeat(64));
+    expect(long.statusCode).toBe(400);
+    expect(long.json().code).toBe('VALIDATION_FAILED');
+  });
+
   it('M§12(6) answers a wrong code and an unknown number with the very same shape', async () => {
     const wrong = (await ask(bought.policy.policyNumber, 'ABCDE-FGHJK')).json() as Answer;
     const unknown = (await ask('WB2099010100000001A', 'ABCDE-FGHJK')).json() as Answer;

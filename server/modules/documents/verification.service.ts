@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import { shanghaiDate } from '../../platform/dates.js';
@@ -26,9 +26,17 @@ export function verificationCodeOf(key: Buffer, policyNumber: string): string {
   return `${out.slice(0, 5)}-${out.slice(5)}`;
 }
 
-/** Crockford's reading: case-insensitive, I/L read as 1, O as 0, separators ignored. */
+/**
+ * Crockford's reading of what a person typed: full-width forms (Chinese input methods) read as their ASCII (NFKC),
+ * case-insensitive, I/L read as 1, O as 0, spaces and dashes of any width ignored.
+ */
 export function normaliseCode(code: string): string {
-  const c = code.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  const c = code
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\s\-\u2010-\u2015\u2212\u30fc]/g, '')
+    .replace(/[IL]/g, '1')
+    .replace(/O/g, '0');
   return c.length === 10 ? `${c.slice(0, 5)}-${c.slice(5)}` : c;
 }
 
@@ -83,8 +91,9 @@ export function createVerificationService(deps: {
 
     const policy = await findPolicyByNumber(db, policyNumber);
     // The code is always computed and compared, found or not, so both answers take the same work.
-    const expected = Buffer.from(codeFor(policyNumber));
-    const given = Buffer.from(normaliseCode(input.code).padEnd(expected.length).slice(0, expected.length));
+    // Compared as digests: equal lengths whatever was typed (a Chinese character is three bytes, not one).
+    const expected = createHash('sha256').update(codeFor(policyNumber)).digest();
+    const given = createHash('sha256').update(normaliseCode(input.code)).digest();
     const genuine = timingSafeEqual(expected, given) && !!policy;
     await repo.insertAttempt(db, { client_key: clientKey, number_key: numberKey, genuine, at: now });
 
