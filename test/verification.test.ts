@@ -104,7 +104,7 @@ describe('public policy verification (验真)', () => {
     const r = await ask(bought.policy.policyNumber, fullWidth);
     expect(r.statusCode).toBe(200);
     expect(r.json().genuine).toBe(true);
-    expect((await ask(bought.policy.policyNumber, `　${code.toLowerCase()}　`)).json().genuine).toBe(true);
+    expect((await ask(bought.policy.policyNumber, `\u3000${code.toLowerCase()}\u3000`)).json().genuine).toBe(true);
   });
 
   it('M§12(6) answers a code with Chinese characters or odd bytes as a wrong code, never a server error', async () => {
