@@ -52,3 +52,22 @@ describe('GET /v1/ledger/public-key', () => {
     expect(res.body).not.toMatch(/PRIVATE KEY/);
   });
 });
+
+describe('proofs asked beyond the log', () => {
+  it('M§33 answers a proof for a tree larger than the log with a 404 problem in Chinese and English, not a 500', async () => {
+    await ctx.services.ledger.integratePending();
+    const size = (await ctx.services.ledger.publishCheckpoint()).treeSize;
+    for (const url of [
+      `/v1/ledger/proofs/inclusion?index=0&treeSize=${size + 1000}`,
+      `/v1/ledger/proofs/inclusion?index=${size + 5}&treeSize=${Number.MAX_SAFE_INTEGER}`,
+      `/v1/ledger/proofs/consistency?from=0&to=${size + 1}`,
+      `/v1/ledger/proofs/consistency?from=1&to=${Number.MAX_SAFE_INTEGER}`,
+    ]) {
+      const res = await ctx.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+      expect(res.json().title ?? res.json().detail).toBeTruthy();
+    }
+  });
+});

@@ -193,9 +193,17 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
     return { treeSize: c.tree_size, note: c.note, publishedAt: c.published_at };
   }
 
+  /** A proof can only be asked of a tree the log has grown to: a larger size is the caller's mistake, not ours. */
+  async function assertTreeSizeKnown(size: number): Promise<void> {
+    const head = await repo.latestTreeHead(db);
+    const grown = head?.tree_size ?? 0;
+    if (size > grown) throw new AppError('NOT_FOUND', `The log has ${grown} entries; there is no tree of size ${size}`);
+  }
+
   /** Inclusion proof of leaf `index` in the tree of `treeSize` leaves (default: the latest checkpoint's). */
   async function inclusionProof(index: number, treeSize?: number) {
     const size = treeSize ?? (await latestCheckpoint()).treeSize;
+    await assertTreeSizeKnown(size);
     if (!(index >= 0 && index < size)) throw new AppError('NOT_FOUND', `No leaf ${index} in a tree of size ${size}`);
     const [{ proof, hashes }, root] = await Promise.all([
       proofFromPlan(inclusionProofPlan(index, size), [{ level: 0, index }]),
@@ -209,6 +217,7 @@ export function createLedgerService(deps: { db: Db; clock: Clock; config: Ledger
 
   async function consistencyProof(from: number, to: number) {
     if (!(from >= 0 && from <= to)) throw new AppError('VALIDATION_FAILED', 'Needs 0 ≤ from ≤ to');
+    await assertTreeSizeKnown(to);
     const [{ proof }, rootFrom, rootTo] = await Promise.all([proofFromPlan(consistencyProofPlan(from, to)), rootAt(from), rootAt(to)]);
     return { from, to, proof, rootFrom, rootTo };
   }
