@@ -130,6 +130,23 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
     });
   });
 
+  // No text the platform stores may carry U+0000: PostgreSQL refuses it in text, and no name, code or answer has one.
+  // Refused for every route at once, before the schema and before any query, as a problem naming the field.
+  app.addHook('preValidation', async (req) => {
+    for (const [where, value] of [
+      ['body', req.body],
+      ['query', req.query],
+      ['params', req.params],
+    ] as const) {
+      const path = pathOfNul(value);
+      if (path !== undefined) {
+        throw new AppError('VALIDATION_FAILED', `A NUL character (U+0000) is not allowed in the ${where}`, [
+          { path: path || undefined, code: 'nul_character', message: 'contains U+0000' },
+        ]);
+      }
+    }
+  });
+
   app.setErrorHandler((error: FastifyError | AppError | Error, req, reply) => {
     let problem;
     if (error instanceof AppError) {
@@ -174,4 +191,23 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
   for (const routes of moduleRoutes) await app.register(routes, { services, platform });
 
   return app;
+}
+
+/** The dotted path of the first string holding U+0000 in a parsed request part ('' for the part itself), if any. */
+function pathOfNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = pathOfNul(v, path ? `${path}.${i}` : String(i));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = pathOfNul(k, path) ?? pathOfNul(v, path ? `${path}.${k}` : k);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }

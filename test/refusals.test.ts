@@ -21,6 +21,22 @@ describe('refusals in the purchase journey', () => {
   });
   afterAll(async () => ctx?.close());
 
+  it('M§38 refuses a NUL character anywhere in a request with a 400 problem naming the field, before any query', async () => {
+    const staff = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/staff/sessions',
+      payload: { username: 'sec\u0000admin', password: 'x', totp: '123456' },
+    });
+    expect(staff.statusCode).toBe(400);
+    expect(staff.headers['content-type']).toContain('application/problem+json');
+    expect(staff.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'username', code: 'nul_character' }] });
+    const code = await ctx.app.inject({ method: 'POST', url: '/v1/consumer/sign-in-codes', payload: { phone: '1380013800\u0000' } });
+    expect(code.statusCode).toBe(400);
+    const query = await ctx.app.inject({ url: '/v1/products?line=%00' });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().code).toBe('VALIDATION_FAILED');
+  });
+
   it('M§33 refuses an ID number that fails the GB 11643 checksum and writes nothing', async () => {
     const holder = makePerson('钱错', '1990-05-17', 'M');
     const bad = holder.idNumber.slice(0, 17) + (holder.idNumber[17] === '1' ? '2' : '1');
