@@ -94,7 +94,9 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
   const app = Fastify({
     loggerInstance: (opts.logger === false ? undefined : platform.logger) as FastifyBaseLogger | undefined,
     bodyLimit: 1_048_576,
-    trustProxy: true,
+    // Forwarding headers are believed only from the proxies configured (none by default): anyone else could name
+    // any address and slip past per-client limits or write it into audit records.
+    trustProxy: platform.config.TRUSTED_PROXIES.length ? platform.config.TRUSTED_PROXIES : false,
     // Requests carry no personal data in their URLs; bodies are never logged.
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isCalendarDate } from './platform/dates.js';
 
@@ -22,6 +23,20 @@ const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.string().url().optional(),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed, `ip` or `ip/prefix` separated by commas. Empty (the
+   * default): the client's address is the connection's own, whatever headers it sends.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .refine((ps) => ps.every(isAddressOrRange), 'each entry must be an IP address or a range such as 10.0.0.0/8'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** When unset, an embedded PostgreSQL is started under EMBEDDED_PG_DIR. */
@@ -182,4 +197,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ),
     ],
   };
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }

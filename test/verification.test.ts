@@ -24,7 +24,7 @@ describe('public policy verification (验真)', () => {
     ctx.app.inject({
       method: 'POST',
       url: '/v1/public/policy-verifications',
-      headers: { 'x-forwarded-for': ip },
+      remoteAddress: ip,
       payload: { policyNumber, code },
     });
 
@@ -109,7 +109,7 @@ describe('public policy verification (验真)', () => {
 
   it('M§12(6) answers a code with Chinese characters or odd bytes as a wrong code, never a server error', async () => {
     // Each against a number of its own (unknown numbers are compared all the same), so no number's limit is spent.
-    const codes = ['验真码验真码验真码验', '３ＱＨＣ８－验证', 'Ａ\u0000Ｂ', '\ud800abc', '𪚥'.repeat(5)];
+    const codes = ['验真码验真码验真码验', '３ＱＨＣ８－验证', 'Ａ\u200bＢ', '\ud800abc', '𪚥'.repeat(5)];
     for (const [i, code] of codes.entries()) {
       const r = await ask(`WB2026010100000${i}`, code);
       expect(r.statusCode).toBe(200);
@@ -118,7 +118,8 @@ describe('public policy verification (验真)', () => {
     const raw = await ctx.app.inject({
       method: 'POST',
       url: '/v1/public/policy-verifications',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.251' },
+      headers: { 'content-type': 'application/json' },
+      remoteAddress: '198.51.100.251',
       payload: Buffer.concat([
         Buffer.from('{"policyNumber":"WB20260101000009","code":"'),
         Buffer.from([0xff, 0xfe, 0xc3]),
@@ -126,9 +127,12 @@ describe('public policy verification (验真)', () => {
       ]),
     });
     expect(raw.statusCode).toBeLessThan(500);
-    const page = await ctx.app.inject({ url: '/verify?n=WB20260101000010&c=%FF%FE', headers: { 'x-forwarded-for': '198.51.100.252' } });
+    const page = await ctx.app.inject({ url: '/verify?n=WB20260101000010&c=%FF%FE', remoteAddress: '198.51.100.252' });
     expect(page.statusCode).toBeLessThan(500);
-    // Longer than any code: the contract refuses it, as a problem, not a crash.
+    // A NUL is refused for every request, and a code longer than any code by the contract: problems, not crashes.
+    const nul = await ask('WB20260101000012', 'Ａ\u0000Ｂ');
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().code).toBe('VALIDATION_FAILED');
     const long = await ask('WB20260101000011', 'x'.repeat(64));
     expect(long.statusCode).toBe(400);
     expect(long.json().code).toBe('VALIDATION_FAILED');
@@ -173,7 +177,7 @@ describe('public policy verification (验真)', () => {
     const code = ctx.services.verification.codeFor(cancelled.policy.policyNumber);
     const res = await ctx.app.inject({
       url: `/verify?n=${cancelled.policy.policyNumber}&c=${code}`,
-      headers: { 'x-forwarded-for': '192.0.2.77' },
+      remoteAddress: '192.0.2.77',
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
@@ -181,7 +185,7 @@ describe('public policy verification (验真)', () => {
     expect(res.body).toContain('已解除');
     const bad = await ctx.app.inject({
       url: `/verify?n=${cancelled.policy.policyNumber}&c=AAAAA-AAAAA`,
-      headers: { 'x-forwarded-for': '192.0.2.78' },
+      remoteAddress: '192.0.2.78',
     });
     expect(bad.body).toContain('未能验证');
   });
