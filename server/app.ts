@@ -132,6 +132,13 @@ export async function buildApp(platform: Platform, services: Services, opts: { l
     });
   });
 
+  // Authentication comes first: a route that needs a session answers 401 to a request without one before it looks
+  // at the body, so the schema of a staff route is never told to someone who has not signed in.
+  app.addHook('preValidation', async (req) => {
+    const security = (req.routeOptions.schema as { security?: unknown[] } | undefined)?.security;
+    if (security?.length && req.actor.type === 'anonymous') throw new AppError('UNAUTHENTICATED');
+  });
+
   // No text the platform stores may carry U+0000: PostgreSQL refuses it in text, and no name, code or answer has one.
   // Refused for every route at once, before the schema and before any query, as a problem naming the field.
   app.addHook('preValidation', async (req) => {

@@ -307,7 +307,7 @@ describe('the outbox: work after commit', () => {
       expect((await get('/v1/console/outbox-items?status=lost', compliance)).body.code).toBe('VALIDATION_FAILED');
       expect((await get('/v1/console/outbox-items', underwriter)).status).toBe(403);
       expect((await post(`/v1/console/outbox-items/${failed.body.items[1].id}/retry`, underwriter)).status).toBe(403);
-      expect((await get('/v1/console/outbox-items')).body.code).toBe('FORBIDDEN');
+      expect((await get('/v1/console/outbox-items')).body.code).toBe('UNAUTHENTICATED');
     });
   });
 

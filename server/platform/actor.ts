@@ -20,6 +20,8 @@ export function actorId(actor: Actor): string | null {
 
 /** Requires a staff actor holding one of the roles (least privilege, 等保三级). */
 export function requireRole(actor: Actor, ...roles: StaffRole[]): Extract<Actor, { type: 'staff' }> {
+  // No session at all is a 401 (sign in); a session of the wrong kind or role is a 403.
+  if (actor.type === 'anonymous') throw new AppError('UNAUTHENTICATED', `A staff session is required (${roles.join(' or ')})`);
   if (actor.type !== 'staff') throw new AppError('FORBIDDEN', `Requires staff role: ${roles.join(' or ')}`);
   if (!roles.some((r) => actor.roles.includes(r))) throw new AppError('FORBIDDEN', `Requires role: ${roles.join(' or ')}`);
   return actor;

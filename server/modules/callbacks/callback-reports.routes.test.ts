@@ -69,7 +69,7 @@ describe('the callback quality console', () => {
     expect(ok.body.total).toMatchObject({ opened: 2, concluded: 2, succeeded: 1, successRate: '0.5000', medianSeconds: 7200 });
     expect((await call('GET', '/v1/console/callback-figures?from=2026-04-01&to=2026-05-01', tokens.auditor)).status).toBe(200);
     expect((await call('GET', '/v1/console/callback-figures?from=2026-04-01&to=2026-05-01', tokens.agent)).body.code).toBe('FORBIDDEN');
-    expect((await call('GET', '/v1/console/callback-figures?from=2026-04-01&to=2026-05-01', undefined)).body.code).toBe('FORBIDDEN');
+    expect((await call('GET', '/v1/console/callback-figures?from=2026-04-01&to=2026-05-01', undefined)).body.code).toBe('UNAUTHENTICATED');
     const bad = await call('GET', '/v1/console/callback-figures?from=2026-05-01&to=2026-04-01', tokens.compliance);
     expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect((await call('GET', '/v1/console/callback-figures?from=April&to=2026-04-01', tokens.compliance)).status).toBe(400);

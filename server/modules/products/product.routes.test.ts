@@ -39,7 +39,7 @@ describe('the product service', () => {
     const d = demo('ACCIDENT_1Y');
     const underwriter: Actor = { type: 'staff', id: 'stf_uw', roles: ['underwriter'] };
     expect((await appErrorOf(ctx.services.products.createVersion(underwriter, d))).code).toBe('FORBIDDEN');
-    expect((await appErrorOf(ctx.services.products.createVersion({ type: 'anonymous' }, d))).code).toBe('FORBIDDEN');
+    expect((await appErrorOf(ctx.services.products.createVersion({ type: 'anonymous' }, d))).code).toBe('UNAUTHENTICATED');
     expect((await appErrorOf(ctx.services.products.publishVersion({ type: 'consumer', id: 'csm_x' }, 'ACCIDENT_1Y', 1))).code).toBe(
       'FORBIDDEN',
     );
@@ -335,7 +335,7 @@ describe('product routes', () => {
   });
 
   it('console: refuses without a staff session and without the compliance role', async () => {
-    expect((await ctx.app.inject({ url: '/v1/console/products' })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ url: '/v1/console/products' })).statusCode).toBe(401);
     const uw = await staffToken(ctx, ['underwriter']);
     const res = await ctx.app.inject({
       method: 'POST',

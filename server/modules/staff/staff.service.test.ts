@@ -73,7 +73,7 @@ describe('StaffService', () => {
       expect(await codeOf(ctx.services.staff.createStaff({ type: 'staff', id: 'stf_x', roles: [role] }, input))).toBe('FORBIDDEN');
     }
     expect(await codeOf(ctx.services.staff.createStaff({ type: 'consumer', id: 'csm_x' }, input))).toBe('FORBIDDEN');
-    expect(await codeOf(ctx.services.staff.createStaff({ type: 'anonymous' }, input))).toBe('FORBIDDEN');
+    expect(await codeOf(ctx.services.staff.createStaff({ type: 'anonymous' }, input))).toBe('UNAUTHENTICATED');
   });
 
   it('M§38 separates system, security and audit administrators: one account holds at most one of them', async () => {
@@ -232,7 +232,7 @@ describe('StaffService', () => {
       });
       expect(refused.statusCode).toBe(403);
       const anon = await ctx.app.inject({ method: 'POST', url: '/v1/console/staff', payload: { ...body, username: 'console.three' } });
-      expect(anon.statusCode).toBe(403);
+      expect(anon.statusCode).toBe(401);
       const badRole = await ctx.app.inject({
         method: 'POST',
         url: '/v1/console/staff',
