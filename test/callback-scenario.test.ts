@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, StaffRole } from '../server/platform/actor.js';
 import { addDays, shanghaiMidnight, type CalendarDate } from '../server/platform/dates.js';
-import type { AnswerValue } from '../server/modules/callbacks/callback.js';
+import type { AnswerValue, CallbackMethod, CaseStatus } from '../server/modules/callbacks/callback.js';
 import { createJourneyContext, type JourneyContext } from './helpers/journey-context.js';
 import { makeIdNumber, type Person } from './helpers/people.js';
 import {
@@ -61,15 +61,8 @@ const OUTCOME_WEIGHTS = {
 };
 type Outcome = keyof typeof OUTCOME_WEIGHTS;
 
-type Status =
-  | 'awaiting_electronic'
-  | 'electronic_in_progress'
-  | 'phone_pending'
-  | 'letter_pending'
-  | 'succeeded'
-  | 'failed'
-  | 'closed_policy_cancelled';
-type Method = 'electronic' | 'phone' | 'letter' | 'visit';
+type Status = CaseStatus;
+type Method = CallbackMethod;
 const ELECTRONIC: readonly Status[] = ['awaiting_electronic', 'electronic_in_progress'];
 const OPEN: readonly Status[] = [...ELECTRONIC, 'phone_pending', 'letter_pending'];
 

@@ -27,6 +27,14 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))(
     let holder: Person;
     let child: Person;
     let bought: Awaited<ReturnType<JourneyContext['buy']>>;
+    /** The first stored e-policy of a policy. */
+    const ePolicyOf = (policyId: string) =>
+      ctx.db
+        .selectFrom('policy_documents')
+        .select('pdf')
+        .where('policy_id', '=', policyId)
+        .where('kind', '=', 'e_policy')
+        .executeTakeFirstOrThrow();
     let accident: Awaited<ReturnType<JourneyContext['buy']>>;
     const beneficiaries = [
       { name: '李堃', idNumber: makeIdNumber('1962-04-03', 'M'), relationshipToInsured: 'other', shareBp: 5_000 },
@@ -70,12 +78,7 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))(
     });
 
     it('M§22 prints every name as written, outside GB2312 and outside the BMP too', async () => {
-      const doc = await ctx.db
-        .selectFrom('policy_documents')
-        .select('pdf')
-        .where('policy_id', '=', bought.policy.id)
-        .where('kind', '=', 'e_policy')
-        .executeTakeFirstOrThrow();
+      const doc = await ePolicyOf(bought.policy.id);
       const text = pdfText(doc.pdf, 'policy.pdf');
       for (const name of ['王喆', '李堃', '𠮷野', bought.policy.policyNumber, '电子保险单', '责任免除', '现金价值表', '犹豫期'])
         expect(text).toContain(name);
@@ -306,12 +309,7 @@ describe.skipIf(lacks('pdftotext', 'pdfsig', 'openssl'))(
     });
 
     it('M§12(6) prints the verification code that the public verification accepts', async () => {
-      const doc = await ctx.db
-        .selectFrom('policy_documents')
-        .select('pdf')
-        .where('policy_id', '=', bought.policy.id)
-        .where('kind', '=', 'e_policy')
-        .executeTakeFirstOrThrow();
+      const doc = await ePolicyOf(bought.policy.id);
       const code = /验真码\s*([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(pdfText(doc.pdf, 'code.pdf'))?.[1];
       expect(code).toBeDefined();
       const res = await ctx.app.inject({

@@ -170,16 +170,12 @@ export function createCallbackCaseService(deps: {
         db.transaction().execute(async (trx) => {
           const c = await repo.findCase(trx, id, { lock: true });
           if (!c || !ELECTRONIC_STATUSES.includes(c.status) || c.fallback_at > now) return false;
-          const attempt = await repo.openElectronicAttempt(trx, c.id);
-          if (attempt)
-            await steps.endAttempt(trx, c, {
-              attemptId: attempt.id,
-              method: 'electronic',
-              outcome: 'expired',
-              reason: 'not_completed_by_fallback_point',
-              actor: deadlineActor,
-              at: now,
-            });
+          await steps.endOpenElectronicAttempt(trx, c, {
+            outcome: 'expired',
+            reason: 'not_completed_by_fallback_point',
+            actor: deadlineActor,
+            at: now,
+          });
           await steps.moveToPhone(
             trx,
             c,
@@ -276,16 +272,12 @@ export function createCallbackCaseService(deps: {
     const c = await repo.findCaseByPolicy(trx, cancelled.policyId, { lock: true });
     if (!c || !OPEN_CASE_STATUSES.includes(c.status)) return;
     const actor: Actor = { type: 'system', id: 'policy-cancellation' };
-    const attempt = await repo.openElectronicAttempt(trx, c.id);
-    if (attempt)
-      await steps.endAttempt(trx, c, {
-        attemptId: attempt.id,
-        method: 'electronic',
-        outcome: 'abandoned',
-        reason: 'policy_cancelled',
-        actor,
-        at: cancelled.at,
-      });
+    const attempt = await steps.endOpenElectronicAttempt(trx, c, {
+      outcome: 'abandoned',
+      reason: 'policy_cancelled',
+      actor,
+      at: cancelled.at,
+    });
     const task = await repo.findOpenTask(trx, c.id);
     if (task) await repo.endTask(trx, task.id, 'closed', cancelled.at, 'policy_cancelled');
     await steps.transition(trx, c, 'closed_policy_cancelled', {

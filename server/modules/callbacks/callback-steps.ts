@@ -175,6 +175,13 @@ export function createCallbackSteps(deps: { config: Config }) {
     return taskId;
   }
 
+  /** Ends the case's open electronic attempt, if there is one, with this outcome; answers the attempt it ended. */
+  async function endOpenElectronicAttempt(trx: Trx, c: CaseRow, a: { outcome: string; reason: string; actor: Actor; at: Date }) {
+    const attempt = await repo.openElectronicAttempt(trx, c.id);
+    if (attempt) await endAttempt(trx, c, { attemptId: attempt.id, method: 'electronic', ...a });
+    return attempt;
+  }
+
   async function endAttempt(
     trx: Trx,
     c: CaseRow,
@@ -367,6 +374,19 @@ export function createCallbackSteps(deps: { config: Config }) {
     });
   }
 
-  return { caseScript, warmScript, showText, transition, openTask, endAttempt, moveToPhone, moveToLetter, recordAnswer, succeed, failCase };
+  return {
+    caseScript,
+    warmScript,
+    showText,
+    transition,
+    openTask,
+    endAttempt,
+    endOpenElectronicAttempt,
+    moveToPhone,
+    moveToLetter,
+    recordAnswer,
+    succeed,
+    failCase,
+  };
 }
 export type CallbackSteps = ReturnType<typeof createCallbackSteps>;

@@ -386,17 +386,13 @@ export function createElectronicCallbackService(deps: {
       if (c.status === 'phone_pending' && c.phone_requested_at) return;
       if (!OPEN_CASE_STATUSES.includes(c.status)) throw new AppError('CALLBACK_CLOSED', `The callback is ${c.status}`);
       if (!ELECTRONIC_STATUSES.includes(c.status)) throw new AppError('CALLBACK_NOT_ELECTRONIC');
-      const attempt = await repo.openElectronicAttempt(trx, c.id);
+      const attempt = await steps.endOpenElectronicAttempt(trx, c, {
+        outcome: 'stopped',
+        reason: 'policyholder_requested_phone',
+        actor,
+        at: now,
+      });
       const answered = attempt ? (await repo.answersOfAttempt(trx, attempt.id)).length : 0;
-      if (attempt)
-        await steps.endAttempt(trx, c, {
-          attemptId: attempt.id,
-          method: 'electronic',
-          outcome: 'stopped',
-          reason: 'policyholder_requested_phone',
-          actor,
-          at: now,
-        });
       await recordEvent(trx, {
         type: 'callback.phone_requested',
         actor,
